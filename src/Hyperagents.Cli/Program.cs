@@ -1,0 +1,3 @@
+using Hyperagents.Cli;
+
+return await CliApp.RunAsync(args);

@@ -1,0 +1,94 @@
+using System.Reflection;
+using System.Text.Json;
+
+namespace Hyperagents.Transport;
+
+/// <summary>Calls a hyperagent's entry points. Shared by the native worker and the sandbox bootstrap so that both
+/// modes run agent code the same way.</summary>
+/// <remarks>Trusted infrastructure: agent code cannot reference this namespace.</remarks>
+public static class AgentInvoker
+{
+    /// <summary>The name of the task entry point.</summary>
+    public const string SolveTask = nameof(SolveTask);
+
+    /// <summary>The name of the meta entry point.</summary>
+    public const string ModifySelf = nameof(ModifySelf);
+
+    /// <summary>Runs <c>SolveTask</c>. Never throws: every failure of agent code becomes an <see cref="InvocationResult"/>.</summary>
+    /// <param name="agent">The loaded agent assembly.</param>
+    /// <param name="invocation">The task and seed.</param>
+    /// <param name="channel">The channel to the host.</param>
+    public static async Task<InvocationResult> SolveTaskAsync(Assembly agent, TaskInvocation invocation, IHostChannel channel)
+    {
+        var method = Find(agent, SolveTask, typeof(TaskContext), typeof(Task<string>));
+        if (method is null)
+        {
+            return new InvocationResult(InvocationStatus.NoEntryPoint, ExceptionMessage: "No public static Task<string> SolveTask(TaskContext) was found.");
+        }
+
+        try
+        {
+            var context = new TaskContext(invocation.Task, channel, invocation.Seed);
+            var answer = await ((Task<string>)method.Invoke(null, [context])!).ConfigureAwait(false);
+            return new InvocationResult(InvocationStatus.Completed, Answer: answer);
+        }
+        catch (Exception ex)
+        {
+            return Fault(ex);
+        }
+    }
+
+    /// <summary>Runs <c>ModifySelf</c>. Never throws: every failure of agent code becomes an <see cref="InvocationResult"/>.</summary>
+    /// <param name="agent">The loaded agent assembly.</param>
+    /// <param name="invocation">The instruction and seed.</param>
+    /// <param name="channel">The channel to the host.</param>
+    public static async Task<InvocationResult> ModifySelfAsync(Assembly agent, MetaInvocation invocation, IHostChannel channel)
+    {
+        var method = Find(agent, ModifySelf, typeof(MetaContext), typeof(Task));
+        if (method is null)
+        {
+            return new InvocationResult(InvocationStatus.NoEntryPoint, ExceptionMessage: "No public static Task ModifySelf(MetaContext) was found.");
+        }
+
+        try
+        {
+            var context = new MetaContext(invocation, channel);
+            await ((Task)method.Invoke(null, [context])!).ConfigureAwait(false);
+            return new InvocationResult(InvocationStatus.Completed);
+        }
+        catch (Exception ex)
+        {
+            return Fault(ex);
+        }
+    }
+
+    /// <summary>Encodes a host error reply.</summary>
+    /// <param name="code">The error code.</param>
+    /// <param name="message">The message.</param>
+    public static byte[] EncodeError(string code, string message) =>
+        JsonSerializer.SerializeToUtf8Bytes(new HostError(code, message), SdkJson.Default.HostError);
+
+    private static MethodInfo? Find(Assembly agent, string name, Type parameter, Type returnType)
+    {
+        foreach (var type in agent.GetExportedTypes())
+        {
+            var method = type.GetMethod(name, BindingFlags.Public | BindingFlags.Static, [parameter]);
+            if (method is not null && method.ReturnType == returnType)
+            {
+                return method;
+            }
+        }
+
+        return null;
+    }
+
+    private static InvocationResult Fault(Exception ex)
+    {
+        while (ex is TargetInvocationException { InnerException: { } inner })
+        {
+            ex = inner;
+        }
+
+        return new InvocationResult(InvocationStatus.GuestException, ExceptionType: ex.GetType().FullName, ExceptionMessage: ex.Message);
+    }
+}

@@ -20,6 +20,7 @@ public sealed class MetaContext
         _channel = channel;
         Instruction = invocation.Instruction;
         ModelAvailable = invocation.ModelAvailable;
+        Domains = invocation.Domains;
         Workspace = new Workspace(channel);
         Lineage = new Lineage(channel);
         Mutations = new MutationToolkit(channel);
@@ -34,6 +35,9 @@ public sealed class MetaContext
 
     /// <summary>Whether a model is configured for the meta role; when not, use <see cref="Mutations"/>.</summary>
     public bool ModelAvailable { get; }
+
+    /// <summary>The domains the run evaluates on, e.g. <c>circle-packing</c>.</summary>
+    public IReadOnlyList<string> Domains { get; }
 
     /// <summary>This hyperagent's own files; the child is what it holds when <c>ModifySelf</c> returns.</summary>
     public Workspace Workspace { get; }

@@ -62,7 +62,8 @@ public sealed record TaskInvocation(TaskSpec Task, ulong Seed);
 /// <param name="Instruction">The instruction to the meta agent.</param>
 /// <param name="Seed">The seed of <see cref="MetaContext.Random"/>.</param>
 /// <param name="ModelAvailable">Whether a model is configured for the meta role.</param>
-public sealed record MetaInvocation(string Instruction, ulong Seed, bool ModelAvailable);
+/// <param name="Domains">The domains the run evaluates on.</param>
+public sealed record MetaInvocation(string Instruction, ulong Seed, bool ModelAvailable, IReadOnlyList<string> Domains);
 
 /// <summary>The end of one entry-point call, as the guest reports it. The host trusts none of it beyond its shape.</summary>
 /// <param name="Status">How the call ended.</param>

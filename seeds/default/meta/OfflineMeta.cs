@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using Hyperagents;
+
+namespace Seed.Evolution;
+
+/// <summary>
+/// The offline engine: no model, only the host's mutation toolkit. Each candidate edit mutates either a task file of
+/// the run's domain or this meta agent's own policy; candidates that touch the task agent are screened on a few
+/// training tasks and the best is kept.
+/// </summary>
+internal static class OfflineMeta
+{
+    private const string PolicyFile = "meta/MutationPolicy.cs";
+
+    /// <summary>The task files that matter for each domain.</summary>
+    private static readonly Dictionary<string, string> DomainFiles = new()
+    {
+        ["circle-packing"] = "task/CirclePacking.cs",
+        ["heilbronn-triangle"] = "task/Heilbronn.cs",
+        ["kissing-number"] = "task/KissingNumber.cs",
+        ["first-autocorrelation"] = "task/Autocorrelation.cs",
+    };
+
+    public static async Task RunAsync(MetaContext context)
+    {
+        var lineage = await context.Lineage.GetAsync(1);
+        var parentScore = lineage.Count > 0 ? lineage[0].TrainScore ?? 0 : 0;
+        var taskFiles = await TaskFilesAsync(context);
+
+        string? bestPath = null, bestContent = null;
+        var bestScore = double.NegativeInfinity;
+        for (var candidate = 0; candidate < MutationPolicy.Candidates; candidate++)
+        {
+            var editsPolicy = taskFiles.Count == 0 || context.Random.NextDouble() < MutationPolicy.MetaProbability;
+            var path = editsPolicy ? PolicyFile : taskFiles[context.Random.NextInt(taskFiles.Count)];
+            var original = await context.Workspace.ReadAsync(path);
+            var report = await context.Mutations.MutateAsync(new MutationRequest(
+                path,
+                context.Random.NextUInt64(),
+                MutationPolicy.SitesPerEdit,
+                MutationPolicy.Kinds,
+                MutationPolicy.Scale,
+                MutationPolicy.MarkedOnly));
+            foreach (var m in report.Applied)
+            {
+                await context.Log.InfoAsync($"{path}:{m.Line} {m.Kind}: {m.Before} -> {m.After}");
+            }
+
+            if (editsPolicy)
+            {
+                // A policy edit cannot be screened on tasks: its effect shows only in the children it produces.
+                return;
+            }
+
+            var score = await ScreenAsync(context);
+            await context.Log.InfoAsync($"candidate {candidate}: {path} screened at {score:0.######} (parent {parentScore:0.######})");
+            if (score > bestScore)
+            {
+                bestScore = score;
+                bestPath = path;
+                bestContent = await context.Workspace.ReadAsync(path);
+            }
+
+            await context.Workspace.WriteAsync(path, original);
+        }
+
+        if (bestPath is not null)
+        {
+            await context.Workspace.WriteAsync(bestPath, bestContent!);
+        }
+    }
+
+    private static async Task<List<string>> TaskFilesAsync(MetaContext context)
+    {
+        var files = (await context.Workspace.ListAsync()).Select(f => f.Path).ToHashSet();
+        var chosen = context.Domains
+            .Where(DomainFiles.ContainsKey)
+            .Select(d => DomainFiles[d])
+            .Where(files.Contains)
+            .ToList();
+        if (chosen.Count > 0)
+        {
+            return chosen;
+        }
+
+        var withSites = new List<string>();
+        foreach (var path in files.Where(p => p.StartsWith("task/", StringComparison.Ordinal) && p.EndsWith(".cs", StringComparison.Ordinal)))
+        {
+            if ((await context.Mutations.GetSitesAsync(path)).Any(s => s.Marked))
+            {
+                withSites.Add(path);
+            }
+        }
+
+        return withSites;
+    }
+
+    private static async Task<double> ScreenAsync(MetaContext context)
+    {
+        try
+        {
+            var report = await context.TryEvaluateAsync(MutationPolicy.ScreenTasks);
+            return report.Compile.Success ? report.Score : double.NegativeInfinity;
+        }
+        catch (HostCallException ex) when (ex.Code == "budget-exhausted")
+        {
+            return double.NegativeInfinity;
+        }
+    }
+}

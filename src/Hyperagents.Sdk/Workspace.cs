@@ -54,6 +54,17 @@ public sealed class Workspace
 /// <param name="Kind">Whether it belongs to the task agent, the meta agent, or neither.</param>
 public sealed record WorkspaceFile(string Path, long Size, FileKind Kind);
 
+/// <summary>Classifies hyperagent files by folder.</summary>
+public static class FileKinds
+{
+    /// <summary>The kind of a relative path: under <c>task/</c> a task file, under <c>meta/</c> a meta file, else other.</summary>
+    /// <param name="path">A relative path with forward slashes.</param>
+    public static FileKind Of(string path) =>
+        path.StartsWith("task/", StringComparison.Ordinal) ? FileKind.Task
+        : path.StartsWith("meta/", StringComparison.Ordinal) ? FileKind.Meta
+        : FileKind.Other;
+}
+
 /// <summary>Which part of a hyperagent a file belongs to, by folder: <c>task/</c>, <c>meta/</c>, anything else.</summary>
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FileKind>))]
 public enum FileKind

@@ -1,0 +1,543 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Hyperagents.Archive;
+using Hyperagents.Compiler;
+using Hyperagents.Domains;
+using Hyperagents.Hosting;
+using Hyperagents.Hosting.Sessions;
+using Hyperagents.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hyperagents.Engine;
+
+/// <summary>What the loop needs from the outside world; the CLI composes it.</summary>
+public sealed record RunServices
+{
+    /// <summary>The run's archive.</summary>
+    public required ArchiveRun Archive { get; init; }
+
+    /// <summary>The run's settings (as stored in its manifest).</summary>
+    public required RunSettings Settings { get; init; }
+
+    /// <summary>The domain.</summary>
+    public required IDomain Domain { get; init; }
+
+    /// <summary>The compiler and gate.</summary>
+    public required AgentCompiler Compiler { get; init; }
+
+    /// <summary>Where agent code runs.</summary>
+    public required IAgentRunner Runner { get; init; }
+
+    /// <summary>The meta-role model, or <see langword="null"/> for the offline engine.</summary>
+    public IChatService? MetaChat { get; init; }
+
+    /// <summary>The task-role model, or <see langword="null"/>.</summary>
+    public IChatService? TaskChat { get; init; }
+
+    /// <summary>Returns why the model budget is spent, or <see langword="null"/> while it is not.</summary>
+    public Func<string?> ModelBudgetExhausted { get; init; } = static () => null;
+
+    /// <summary>The evaluator hash recorded in provenance.</summary>
+    public required string EvaluatorHash { get; init; }
+
+    /// <summary>Tool and runtime versions recorded in provenance.</summary>
+    public ToolVersions? Tools { get; init; }
+
+    /// <summary>Where the loop logs.</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>Receives every <see cref="RunEvent"/>; exceptions it throws are logged and ignored.</summary>
+    public Action<RunEvent>? Listener { get; init; }
+}
+
+/// <summary>The end of a <see cref="DgmhLoop.RunAsync"/>.</summary>
+/// <param name="Reason">Why it stopped.</param>
+/// <param name="Complete">Whether every planned attempt is archived.</param>
+/// <param name="Attempts">Attempts archived in total (all sessions of this run).</param>
+/// <param name="Accepted">Accepted children in total.</param>
+/// <param name="BestId">The best variant by selection score.</param>
+/// <param name="BestScore">Its selection score.</param>
+public sealed record RunSummary(string Reason, bool Complete, int Attempts, int Accepted, string? BestId, double? BestScore);
+
+/// <summary>The DGM-H loop: select a parent, let the parent's own <c>ModifySelf</c> produce a child, gate, evaluate in
+/// stages, archive every attempt. Resumable at any point: the archive is the only state.</summary>
+/// <remarks>
+/// Attempt <c>a</c> draws everything from <c>Seeds.Mix(runSeed, "attempt:a")</c>, and records <c>a</c> in its
+/// provenance, so a resumed run knows which attempts are done and redoes only the missing ones: no duplicate, no loss.
+/// A variant archived without its evaluation (killed in between) is evaluated again on resume with the same seeds.
+/// </remarks>
+public sealed class DgmhLoop
+{
+    private const string AttemptSeedKey = "attempt";
+
+    private readonly RunServices _s;
+    private readonly RunSettings _settings;
+    private readonly TaskEvaluator _evaluator;
+    private readonly ConcurrentDictionary<string, CompileResult> _compiled = new();
+    private readonly object _selectionGate = new();
+    private CompiledAgent? _seedAgent;
+
+    /// <summary>Creates the loop.</summary>
+    /// <param name="services">The run's services.</param>
+    public DgmhLoop(RunServices services)
+    {
+        _s = services;
+        _settings = services.Settings.Validate();
+        _evaluator = new TaskEvaluator(services.Domain, services.Runner, services.TaskChat, _settings.TaskLimits, Math.Max(1, Environment.ProcessorCount));
+    }
+
+    /// <summary>The task evaluator (also used by <c>eval</c> and <c>replay</c>).</summary>
+    public TaskEvaluator Evaluator => _evaluator;
+
+    /// <summary>Archives and evaluates the seed when the run is new, reconciles a stopped run, then makes the missing
+    /// attempts until they are all done or a budget stops the run.</summary>
+    /// <param name="seedFiles">The seed's files (used only when the run has no variant yet).</param>
+    /// <param name="cancellationToken">Stops the run cleanly after the attempts in flight.</param>
+    public async Task<RunSummary> RunAsync(IReadOnlyDictionary<string, string> seedFiles, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        await EnsureSeedAsync(seedFiles, cancellationToken).ConfigureAwait(false);
+        await ReconcileAsync(cancellationToken).ConfigureAwait(false);
+
+        var done = AttemptsDone();
+        var pending = new Queue<int>(Enumerable.Range(1, _settings.Generations).Where(a => !done.Contains(a)));
+        var running = new List<Task>();
+        string? stop = null;
+        while (pending.Count > 0 || running.Count > 0)
+        {
+            while (stop is null && pending.Count > 0 && running.Count < _settings.Parallel)
+            {
+                stop = StopReason(clock.Elapsed, cancellationToken);
+                if (stop is null)
+                {
+                    running.Add(AttemptAsync(pending.Dequeue(), cancellationToken));
+                }
+            }
+
+            if (running.Count == 0)
+            {
+                break;
+            }
+
+            var finished = await Task.WhenAny(running).ConfigureAwait(false);
+            running.Remove(finished);
+            await finished.ConfigureAwait(false);
+        }
+
+        var complete = AttemptsDone().Count >= _settings.Generations;
+        var reason = stop ?? (complete ? $"all {_settings.Generations} generations done" : "stopped");
+        Emit(new RunStopped(reason, complete));
+        return Summarise(reason, complete);
+    }
+
+    /// <summary>Evaluates a variant on a split and attaches the evaluation to it.</summary>
+    /// <param name="variantId">The variant.</param>
+    /// <param name="splits">The splits to evaluate.</param>
+    /// <param name="cancellationToken">Stops the evaluation.</param>
+    public async Task<Evaluation> EvaluateVariantAsync(string variantId, IReadOnlyList<Split> splits, CancellationToken cancellationToken)
+    {
+        var compiled = Compile(_s.Archive.GetFiles(variantId));
+        if (compiled.Agent is null)
+        {
+            throw new InvalidOperationException($"Variant {variantId[..12]} does not compile: {compiled.Report.Diagnostics.FirstOrDefault()}");
+        }
+
+        var seed = TaskSeed(variantId);
+        var result = new Dictionary<string, SplitEvaluation>();
+        foreach (var split in splits)
+        {
+            var tasks = _s.Domain.GetTasks(split);
+            result[SplitNames.Of(split)] = ToSplit(await _evaluator.EvaluateAsync(compiled.Agent, tasks, seed, cancellationToken).ConfigureAwait(false));
+        }
+
+        var evaluation = NewEvaluation(result, seed);
+        _s.Archive.AttachEvaluation(variantId, evaluation);
+        return evaluation;
+    }
+
+    private async Task EnsureSeedAsync(IReadOnlyDictionary<string, string> seedFiles, CancellationToken ct)
+    {
+        if (_s.Archive.ListVariants().Count > 0)
+        {
+            return;
+        }
+
+        var compiled = Compile(seedFiles);
+        if (compiled.Agent is null)
+        {
+            var first = compiled.Report.Diagnostics.FirstOrDefault();
+            throw new InvalidOperationException($"The seed does not compile: {first}. Run `hyperagents check <seed-folder>` for every diagnostic.");
+        }
+
+        var id = _s.Archive.AddVariant(NewVariant(null, seedFiles, VariantStatus.Accepted, new Dictionary<string, long> { [AttemptSeedKey] = 0 }, null));
+        var evaluation = await EvaluateFullAsync(id, compiled.Agent, ct).ConfigureAwait(false);
+        _s.Archive.AttachEvaluation(id, evaluation);
+        UpdateBest(id, evaluation);
+        Emit(new SeedEvaluated(id, SelectionScore(evaluation)));
+    }
+
+    private async Task ReconcileAsync(CancellationToken ct)
+    {
+        foreach (var v in _s.Archive.ListVariants().Where(v => v.Status.State == VariantState.Accepted && v.Evaluations == 0))
+        {
+            _s.Logger.LogInformation("Evaluating {Variant}, archived before its evaluation was attached", v.ShortId);
+            var compiled = Compile(_s.Archive.GetFiles(v.Id));
+            if (compiled.Agent is null)
+            {
+                continue;
+            }
+
+            var evaluation = await EvaluateStagedThenFullAsync(v.Id, compiled.Agent, ct).ConfigureAwait(false);
+            _s.Archive.AttachEvaluation(v.Id, evaluation);
+            UpdateBest(v.Id, evaluation);
+        }
+    }
+
+    private async Task AttemptAsync(int attempt, CancellationToken ct)
+    {
+        var random = new SeededRandom(Seeds.Mix(_settings.Seed, $"attempt:{attempt}"));
+        SelectionResult selection;
+        IReadOnlyList<SelectionCandidate> candidates;
+        lock (_selectionGate)
+        {
+            candidates = Candidates();
+            selection = ParentSelection.Select(SelectionOf(), candidates, random);
+        }
+
+        var parentId = selection.Chosen.Id;
+        Emit(new ParentSelected(attempt, parentId, selection));
+        _s.Logger.LogInformation("Attempt {Attempt}: parent {Parent} chosen by {Method} among {Count} (α {Alpha:0.####}, probability {Weight:0.###})",
+            attempt, parentId[..12], SelectionOf(), candidates.Count, selection.Chosen.Alpha, selection.Weights[IndexOf(candidates, selection.Chosen)]);
+
+        var parentFiles = _s.Archive.GetFiles(parentId);
+        var metaAgent = _settings.Baseline == Baseline.NoSelfImprove ? SeedAgent() : Compile(parentFiles).Agent;
+        var metaSeed = random.NextUInt64();
+        var seeds = new Dictionary<string, long> { [AttemptSeedKey] = attempt, ["meta"] = unchecked((long)metaSeed) };
+        if (metaAgent is null)
+        {
+            Archive(attempt, parentId, parentFiles, VariantStatus.Failed("the parent no longer compiles"), seeds, null, null);
+            _s.Archive.MarkInvalidParent(parentId, "does not compile");
+            return;
+        }
+
+        var workspace = new AgentWorkspace(parentFiles, new WorkspaceLimits());
+        var tools = new MetaTools(_s.Compiler, _evaluator, _s.Archive, parentId, Seeds.Mix(metaSeed, "try"), ct);
+        var session = AgentSession.ForMeta(workspace, tools, _s.MetaChat, new SessionOptions
+        {
+            WallClock = _settings.MetaLimits.WallClock,
+            MaxEvaluations = _settings.MaxTryEvaluations,
+        });
+        var invocation = new MetaInvocation(_settings.Instruction, metaSeed, _s.MetaChat is not null, [_s.Domain.Name]);
+        var outcome = await _s.Runner.ModifySelfAsync(metaAgent, invocation, session, _settings.MetaLimits, ct).ConfigureAwait(false);
+        var transcript = Transcript(session, outcome);
+        var child = workspace.Snapshot();
+
+        if (!outcome.IsCompleted)
+        {
+            var reason = $"ModifySelf ended {outcome.Label}: {outcome.ExceptionType} {outcome.Detail}".Trim();
+            Archive(attempt, parentId, child, VariantStatus.Failed(reason), seeds, transcript, null);
+            _s.Archive.MarkInvalidParent(parentId, reason);
+            return;
+        }
+
+        if (workspace.ProtectedPathAttempts.Count > 0)
+        {
+            Archive(attempt, parentId, child, VariantStatus.Rejected($"protected-path attempt: {string.Join(", ", workspace.ProtectedPathAttempts.Distinct())}"), seeds, transcript, null);
+            return;
+        }
+
+        if (SameFiles(parentFiles, child))
+        {
+            Archive(attempt, parentId, child, VariantStatus.Rejected("no change"), seeds, transcript, null);
+            return;
+        }
+
+        var compiled = Compile(child);
+        if (compiled.Agent is null)
+        {
+            var diagnostics = compiled.Report.Diagnostics;
+            var reason = $"compile: {diagnostics.FirstOrDefault()}" + (diagnostics.Count > 1 ? $" (+{diagnostics.Count - 1} more)" : string.Empty);
+            Archive(attempt, parentId, child, VariantStatus.Rejected(reason), seeds, transcript + Diagnostics(compiled.Report), null);
+            return;
+        }
+
+        var childId = Archive(attempt, parentId, child, VariantStatus.Accepted, seeds, transcript, null);
+        var evaluation = await EvaluateStagedThenFullAsync(childId, compiled.Agent, ct).ConfigureAwait(false);
+        _s.Archive.AttachEvaluation(childId, evaluation);
+        UpdateBest(childId, evaluation);
+        Emit(new AttemptArchived(attempt, childId, parentId, "accepted", SelectionScore(evaluation), MetaChanged(parentFiles, child)));
+    }
+
+    private string Archive(int attempt, string parentId, IReadOnlyDictionary<string, string> files, VariantStatus status,
+        Dictionary<string, long> seeds, string? transcript, Evaluation? evaluation)
+    {
+        var id = _s.Archive.AddVariant(NewVariant(parentId, files, status, seeds, transcript));
+        if (evaluation is not null)
+        {
+            _s.Archive.AttachEvaluation(id, evaluation);
+        }
+
+        if (status.State != VariantState.Accepted)
+        {
+            _s.Logger.LogInformation("Attempt {Attempt}: {Status}", attempt, status);
+            Emit(new AttemptArchived(attempt, id, parentId, status.ToString(), null, MetaChanged(_s.Archive.GetFiles(parentId), files)));
+        }
+
+        return id;
+    }
+
+    private async Task<Evaluation> EvaluateStagedThenFullAsync(string id, CompiledAgent agent, CancellationToken ct)
+    {
+        var seed = TaskSeed(id);
+        var staged = _s.Domain.GetTasks(Split.Train).Take(_settings.StagedTasks).ToList();
+        var stagedResults = ToSplit(await _evaluator.EvaluateAsync(agent, staged, seed, ct).ConfigureAwait(false));
+        if (stagedResults.Score <= _settings.StagedGate)
+        {
+            return NewEvaluation(new Dictionary<string, SplitEvaluation> { [SplitNames.Staged] = stagedResults }, seed);
+        }
+
+        return await EvaluateFullAsync(id, agent, ct).ConfigureAwait(false);
+    }
+
+    private async Task<Evaluation> EvaluateFullAsync(string id, CompiledAgent agent, CancellationToken ct)
+    {
+        var seed = TaskSeed(id);
+        var splits = new Dictionary<string, SplitEvaluation>();
+        var wanted = _settings.EvalTest ? new[] { Split.Train, Split.Val, Split.Test } : [Split.Train, Split.Val];
+        foreach (var split in wanted)
+        {
+            var tasks = _s.Domain.GetTasks(split);
+            if (tasks.Count > 0)
+            {
+                splits[SplitNames.Of(split)] = ToSplit(await _evaluator.EvaluateAsync(agent, tasks, seed, ct).ConfigureAwait(false));
+            }
+        }
+
+        return NewEvaluation(splits, seed);
+    }
+
+    private Evaluation NewEvaluation(Dictionary<string, SplitEvaluation> splits, ulong seed) => new()
+    {
+        EvaluatorHash = _s.EvaluatorHash,
+        Splits = splits,
+        Seeds = new Dictionary<string, long> { ["tasks"] = unchecked((long)seed) },
+        Limits = new Dictionary<string, long>
+        {
+            ["wallClockMs"] = (long)_settings.TaskLimits.WallClock.TotalMilliseconds,
+            ["fuel"] = _settings.TaskLimits.Fuel,
+            ["memoryBytes"] = _settings.TaskLimits.MemoryBytes,
+        },
+    };
+
+    private static SplitEvaluation ToSplit(IReadOnlyList<TaskResult> results) => new(
+        results.Count == 0 ? 0 : results.Average(r => r.Score),
+        results.Select(r => new TaskEvaluation(r.TaskId, r.Score, r.Outcome, r.Feedback, r.Fuel, r.Milliseconds)).ToList());
+
+    /// <summary>The seed of a variant's task calls: the same for every evaluation of that variant, so replays match.</summary>
+    private ulong TaskSeed(string variantId) => Seeds.Mix(_settings.Seed, "tasks:" + variantId);
+
+    private NewVariant NewVariant(string? parent, IReadOnlyDictionary<string, string> files, VariantStatus status, IReadOnlyDictionary<string, long> seeds, string? transcript) => new()
+    {
+        Parent = parent,
+        Files = files,
+        Status = status,
+        Tools = _s.Tools,
+        GatePolicyHash = _s.Compiler.GatePolicyHash,
+        EvaluatorHash = _s.EvaluatorHash,
+        Seeds = seeds,
+        Transcript = transcript,
+    };
+
+    private CompileResult Compile(IReadOnlyDictionary<string, string> files)
+    {
+        AgentSource source;
+        try
+        {
+            source = AgentSource.FromFiles(files);
+        }
+        catch (AgentSourceException ex)
+        {
+            return new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, "HA0000", ex.Message)]), null, null);
+        }
+
+        return _compiled.GetOrAdd(source.ContentHash, _ => _s.Compiler.Compile(source));
+    }
+
+    private CompiledAgent SeedAgent()
+    {
+        if (_seedAgent is null)
+        {
+            var seed = _s.Archive.ListVariants().OrderBy(v => v.Sequence).First();
+            _seedAgent = Compile(_s.Archive.GetFiles(seed.Id)).Agent
+                ?? throw new InvalidOperationException("The run's seed no longer compiles; the compiler or policy changed since the run started.");
+        }
+
+        return _seedAgent;
+    }
+
+    private static int IndexOf(IReadOnlyList<SelectionCandidate> candidates, SelectionCandidate chosen)
+    {
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (ReferenceEquals(candidates[i], chosen))
+            {
+                return i;
+            }
+        }
+
+        return 0;
+    }
+
+    private SelectionMethod SelectionOf() => _settings.Baseline == Baseline.NoArchive ? SelectionMethod.Latest : _settings.Selection;
+
+    /// <summary>Valid parents with an evaluation, with α as dgm-h.md defines it.</summary>
+    internal IReadOnlyList<SelectionCandidate> Candidates()
+    {
+        var variants = _s.Archive.ListVariants();
+        var seedId = variants.OrderBy(v => v.Sequence).First().Id;
+        var staged = _settings.StagedTasks;
+        var full = _s.Domain.GetTasks(Split.Train).Count + _s.Domain.GetTasks(Split.Val).Count;
+        var candidates = new List<SelectionCandidate>();
+        foreach (var v in variants)
+        {
+            if (v.Status.State != VariantState.Accepted || v.InvalidParent || v.Evaluations == 0)
+            {
+                continue;
+            }
+
+            var stagedOnly = !v.Scores.ContainsKey(SplitNames.Val) && !v.Scores.ContainsKey(SplitNames.Train);
+            var score = v.Scores.TryGetValue(SplitNames.Val, out var val) ? val
+                : v.Scores.TryGetValue(SplitNames.Train, out var train) ? train
+                : v.Scores.GetValueOrDefault(SplitNames.Staged);
+            var alpha = ParentSelection.Alpha([score], stagedOnly || v.Id == seedId, staged, full);
+            candidates.Add(new SelectionCandidate(v.Id, alpha, v.Children, (int)v.Sequence));
+        }
+
+        if (candidates.Count == 0)
+        {
+            // Every variant is an invalid parent: fall back to the seed, as an archive can never be empty of parents.
+            candidates.Add(new SelectionCandidate(seedId, 0, variants.Count(v => v.Parent == seedId), 0));
+        }
+
+        return candidates;
+    }
+
+    private HashSet<int> AttemptsDone()
+    {
+        var done = new HashSet<int>();
+        foreach (var v in _s.Archive.ListVariants())
+        {
+            if (_s.Archive.ReadProvenance(v.Id).Seeds?.TryGetValue(AttemptSeedKey, out var a) == true && a > 0)
+            {
+                done.Add((int)a);
+            }
+        }
+
+        return done;
+    }
+
+    private string? StopReason(TimeSpan elapsed, CancellationToken ct)
+    {
+        if (ct.IsCancellationRequested)
+        {
+            return "cancelled";
+        }
+
+        if (_settings.WallClockBudget is { } wall && elapsed >= wall)
+        {
+            return $"wall-clock budget of {wall} spent";
+        }
+
+        return _s.ModelBudgetExhausted();
+    }
+
+    private void UpdateBest(string id, Evaluation evaluation)
+    {
+        var score = SelectionScore(evaluation);
+        var best = _s.Archive.Best;
+        if (best is null || score > BestScore(best))
+        {
+            _s.Archive.SetBest(id, score);
+        }
+    }
+
+    private double BestScore(string id)
+    {
+        var scores = _s.Archive.GetVariant(id).Scores;
+        return scores.TryGetValue(SplitNames.Val, out var v) ? v : scores.GetValueOrDefault(SplitNames.Train, double.NegativeInfinity);
+    }
+
+    private static double SelectionScore(Evaluation evaluation) =>
+        evaluation.Splits.TryGetValue(SplitNames.Val, out var val) ? val.Score
+        : evaluation.Splits.TryGetValue(SplitNames.Train, out var train) ? train.Score
+        : double.NegativeInfinity;
+
+    private RunSummary Summarise(string reason, bool complete)
+    {
+        var variants = _s.Archive.ListVariants();
+        var best = _s.Archive.Best;
+        return new RunSummary(reason, complete, variants.Count - 1, variants.Count(v => v.Parent is not null && v.Status.State == VariantState.Accepted),
+            best, best is null ? null : BestScore(best));
+    }
+
+    private static bool SameFiles(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+    private static bool MetaChanged(IReadOnlyDictionary<string, string> parent, IReadOnlyDictionary<string, string> child) =>
+        parent.Keys.Union(child.Keys).Any(path => FileKinds.Of(path) == FileKind.Meta
+            && (!parent.TryGetValue(path, out var p) || !child.TryGetValue(path, out var c) || p != c));
+
+    private static string Transcript(AgentSession session, AgentOutcome outcome)
+    {
+        var sb = new StringBuilder();
+        foreach (var entry in session.Transcript)
+        {
+            sb.AppendLine(JsonSerializer.Serialize(new
+            {
+                type = "call",
+                at = Math.Round(entry.At.TotalMilliseconds, 3),
+                capability = entry.Capability,
+                request = entry.Request,
+                reply = entry.Reply,
+                error = entry.Error is null ? null : $"{entry.Error.Error}: {entry.Error.Message}",
+            }));
+        }
+
+        foreach (var line in session.LogLines)
+        {
+            sb.AppendLine(JsonSerializer.Serialize(new { type = "log", line }));
+        }
+
+        sb.AppendLine(JsonSerializer.Serialize(new
+        {
+            type = "outcome",
+            outcome = outcome.Label,
+            detail = outcome.Detail,
+            exception = outcome.ExceptionType,
+            ms = Math.Round(outcome.Elapsed.TotalMilliseconds, 3),
+            fuel = outcome.FuelConsumed,
+            hostCalls = outcome.HostCalls,
+            output = outcome.Output,
+            droppedLogLines = session.DroppedLogLines,
+        }));
+        return sb.ToString();
+    }
+
+    private static string Diagnostics(CompileReport report) =>
+        string.Concat(report.Diagnostics.Select(d => JsonSerializer.Serialize(new { type = "diagnostic", text = d.ToString() }) + "\n"));
+
+    private void Emit(RunEvent e)
+    {
+        try
+        {
+            _s.Listener?.Invoke(e);
+        }
+        catch (Exception ex)
+        {
+            _s.Logger.LogWarning(ex, "A run listener failed on {Event}; the run goes on", e.GetType().Name);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using Hyperagents.Archive;
+using Hyperagents.Compiler;
+using Hyperagents.Domains;
+using Hyperagents.Hosting.Sessions;
+
+namespace Hyperagents.Engine;
+
+/// <summary>The host tools behind a meta agent's session: compile and try-evaluate its workspace, mutate files, and read
+/// its lineage — with train-split evidence only (val and test never reach agents).</summary>
+internal sealed class MetaTools : IMetaTools
+{
+    private const int DiffCap = 8 * 1024;
+
+    private readonly AgentCompiler _compiler;
+    private readonly TaskEvaluator _evaluator;
+    private readonly ArchiveRun _archive;
+    private readonly string _variantId;
+    private readonly ulong _seed;
+    private readonly CancellationToken _runCancellation;
+
+    public MetaTools(AgentCompiler compiler, TaskEvaluator evaluator, ArchiveRun archive, string variantId, ulong seed, CancellationToken runCancellation)
+    {
+        _compiler = compiler;
+        _evaluator = evaluator;
+        _archive = archive;
+        _variantId = variantId;
+        _seed = seed;
+        _runCancellation = runCancellation;
+    }
+
+    public CompileReport Compile(IReadOnlyDictionary<string, string> files) => CompileCore(files).Report;
+
+    public async Task<EvaluationReport> EvaluateAsync(IReadOnlyDictionary<string, string> files, int maxTasks, CancellationToken cancellationToken)
+    {
+        var compiled = CompileCore(files);
+        if (!compiled.Success || compiled.Agent is null)
+        {
+            return new EvaluationReport(0, [], compiled.Report);
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
+        var tasks = _evaluator.Domain.GetTasks(Split.Train).Take(maxTasks).ToList();
+        var results = await _evaluator.EvaluateAsync(compiled.Agent, tasks, _seed, linked.Token).ConfigureAwait(false);
+        return new EvaluationReport(
+            results.Count == 0 ? 0 : results.Average(r => r.Score),
+            results.Select(r => new TaskFeedback(r.TaskId, r.Outcome, r.Score, r.Feedback)).ToList(),
+            compiled.Report);
+    }
+
+    public IReadOnlyList<MutationSite> GetSites(string code) => MutationEngine.GetSites(code);
+
+    public (string Code, MutationReport Report) Mutate(string code, MutationRequest request) => MutationEngine.Mutate(code, request);
+
+    public IReadOnlyList<LineageEntry> GetLineage(int maxAncestors)
+    {
+        var entries = new List<LineageEntry>();
+        string? id = _variantId;
+        while (id is not null && entries.Count <= maxAncestors)
+        {
+            var summary = _archive.GetVariant(id);
+            var train = _archive.GetEvaluations(id)
+                .Select(e => e.Splits.TryGetValue(SplitNames.Train, out var s) ? s : e.Splits.GetValueOrDefault(SplitNames.Staged))
+                .LastOrDefault(s => s is not null);
+            var diffs = _archive.GetDiff(id);
+            var diff = string.Join("\n", diffs.Select(d => d.Patch));
+            if (diff.Length > DiffCap)
+            {
+                diff = diff[..DiffCap] + "\n…(diff truncated)";
+            }
+
+            entries.Add(new LineageEntry(
+                summary.Id,
+                summary.Parent,
+                summary.Generation,
+                train?.Score,
+                summary.Status.ToString(),
+                diffs.Select(d => d.Path).ToList(),
+                diff,
+                train?.Tasks.Select(t => new TaskFeedback(t.Task, t.Outcome, t.Score, t.Feedback ?? string.Empty)).ToList() ?? []));
+            id = summary.Parent;
+        }
+
+        return entries;
+    }
+
+    private CompileResult CompileCore(IReadOnlyDictionary<string, string> files)
+    {
+        try
+        {
+            return _compiler.Compile(AgentSource.FromFiles(files));
+        }
+        catch (AgentSourceException ex)
+        {
+            return new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, "HA0000", ex.Message)]), null, null);
+        }
+    }
+}
+
+/// <summary>The split names used in evaluations stored in the archive.</summary>
+public static class SplitNames
+{
+    /// <summary>The staged subset of the training split, run first.</summary>
+    public const string Staged = "staged";
+    /// <summary>The training split.</summary>
+    public const string Train = "train";
+    /// <summary>The validation split (parent selection).</summary>
+    public const string Val = "val";
+    /// <summary>The held-out test split.</summary>
+    public const string Test = "test";
+
+    /// <summary>The archive name of a domain split.</summary>
+    /// <param name="split">The split.</param>
+    public static string Of(Split split) => split switch
+    {
+        Split.Train => Train,
+        Split.Val => Val,
+        _ => Test,
+    };
+}

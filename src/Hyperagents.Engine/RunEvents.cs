@@ -1,0 +1,30 @@
+namespace Hyperagents.Engine;
+
+/// <summary>Something the loop did, for progress displays and tests. Listeners must not throw; if one does, the loop
+/// logs it and carries on.</summary>
+public abstract record RunEvent;
+
+/// <summary>The seed was archived and evaluated.</summary>
+/// <param name="VariantId">The seed's variant id.</param>
+/// <param name="Score">Its selection score.</param>
+public sealed record SeedEvaluated(string VariantId, double Score) : RunEvent;
+
+/// <summary>A parent was chosen for an attempt.</summary>
+/// <param name="Attempt">The attempt number (1-based).</param>
+/// <param name="ParentId">The parent.</param>
+/// <param name="Selection">The weights and the draw.</param>
+public sealed record ParentSelected(int Attempt, string ParentId, SelectionResult Selection) : RunEvent;
+
+/// <summary>An attempt ended and was archived.</summary>
+/// <param name="Attempt">The attempt number.</param>
+/// <param name="VariantId">The child's variant id.</param>
+/// <param name="ParentId">The parent's id.</param>
+/// <param name="Status">accepted, rejected or failed, with the reason.</param>
+/// <param name="Score">The child's selection score when evaluated.</param>
+/// <param name="MetaFilesChanged">Whether the child changed meta files.</param>
+public sealed record AttemptArchived(int Attempt, string VariantId, string ParentId, string Status, double? Score, bool MetaFilesChanged) : RunEvent;
+
+/// <summary>The run stopped.</summary>
+/// <param name="Reason">Why: generations done, a budget, cancellation.</param>
+/// <param name="Complete">Whether every planned attempt was made.</param>
+public sealed record RunStopped(string Reason, bool Complete) : RunEvent;

@@ -1,0 +1,149 @@
+using System.Text.Json.Serialization;
+using Hyperagents.Hosting;
+
+namespace Hyperagents.Engine;
+
+/// <summary>Which ablation of DGM-H a run performs.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Baseline>))]
+public enum Baseline
+{
+    /// <summary>Full DGM-H: each parent's own meta agent produces its child, parents from the whole archive.</summary>
+    None,
+    /// <summary><c>no-selfimprove</c>: the meta agent always runs from a frozen copy of the seed's meta agent, while it edits the live code.</summary>
+    NoSelfImprove,
+    /// <summary><c>no-archive</c>: the parent is always the latest variant (a single lineage).</summary>
+    NoArchive,
+}
+
+/// <summary>Everything that defines a run. Stored in the run manifest, so <c>resume</c> continues the same run.</summary>
+/// <remarks>Validated once by <see cref="Validate"/>, which reports every problem at once.</remarks>
+public sealed record RunSettings
+{
+    /// <summary>The domain, e.g. <c>circle-packing</c>.</summary>
+    public required string Domain { get; init; }
+
+    /// <summary>The JSONL file of the <c>dataset</c> domain (absolute path); <see langword="null"/> otherwise.</summary>
+    public string? DatasetPath { get; init; }
+
+    /// <summary>The seed hyperagent folder the run started from (informational; its files are the first variant).</summary>
+    public string SeedFolder { get; init; } = "seeds/default";
+
+    /// <summary>How many children to attempt in total.</summary>
+    /// <value>Default 10; between 0 and 100,000.</value>
+    public int Generations { get; init; } = 10;
+
+    /// <summary>How many children are produced at once.</summary>
+    /// <value>Default 1; between 1 and 16.</value>
+    public int Parallel { get; init; } = 1;
+
+    /// <summary>The run's random seed: parent selection, agent seeds and task seeds all derive from it.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Parent selection.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<SelectionMethod>))]
+    public SelectionMethod Selection { get; init; } = SelectionMethod.ScoreChildProp;
+
+    /// <summary>The ablation, if any.</summary>
+    public Baseline Baseline { get; init; } = Baseline.None;
+
+    /// <summary>Where agent code runs.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<Isolation>))]
+    public Isolation Isolation { get; init; } = Isolation.Sandbox;
+
+    /// <summary>Also evaluate every fully evaluated child on the test split.</summary>
+    public bool EvalTest { get; init; }
+
+    /// <summary>How many training tasks the staged evaluation runs first.</summary>
+    /// <value>Default 1; at least 1.</value>
+    public int StagedTasks { get; init; } = 1;
+
+    /// <summary>The staged gate: a child goes on to the full visible splits only when its staged score is above this.</summary>
+    /// <value>Default 0 (as in DGM-H).</value>
+    public double StagedGate { get; init; }
+
+    /// <summary>Wall-clock budget of the run, or <see langword="null"/> for none.</summary>
+    public TimeSpan? WallClockBudget { get; init; }
+
+    /// <summary>Equivalent-token budget (T_out + 0.25·T_in) of the run, or <see langword="null"/> for none.</summary>
+    public long? TokenBudget { get; init; }
+
+    /// <summary>Money budget of the run in USD, or <see langword="null"/> for none.</summary>
+    public decimal? MoneyBudget { get; init; }
+
+    /// <summary>Limits of one <c>SolveTask</c> call.</summary>
+    public RunLimits TaskLimits { get; init; } = new() { WallClock = TimeSpan.FromSeconds(60) };
+
+    /// <summary>Limits of one <c>ModifySelf</c> call (try-evaluations run in their own isolates with <see cref="TaskLimits"/>).</summary>
+    public RunLimits MetaLimits { get; init; } = new() { WallClock = TimeSpan.FromMinutes(5) };
+
+    /// <summary>Try-evaluations one <c>ModifySelf</c> may request.</summary>
+    /// <value>Default 6.</value>
+    public int MaxTryEvaluations { get; init; } = 6;
+
+    /// <summary>The instruction given to every meta agent.</summary>
+    public string Instruction { get; init; } =
+        "Modify any part of the codebase, the task agent under task/ and the meta agent under meta/ alike, so that " +
+        "future versions score higher on the domain's tasks and become better at improving themselves.";
+
+    /// <summary>Checks every bound and reports all problems at once, each with its fix.</summary>
+    /// <exception cref="ArgumentException">Lists each problem.</exception>
+    public RunSettings Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(Domain))
+        {
+            errors.Add("--domain is required (see `hyperagents domains`).");
+        }
+
+        if (Generations is < 0 or > 100_000)
+        {
+            errors.Add($"--generations must be between 0 and 100000 (was {Generations}).");
+        }
+
+        if (Parallel is < 1 or > 16)
+        {
+            errors.Add($"--parallel must be between 1 and 16 (was {Parallel}).");
+        }
+
+        if (StagedTasks < 1)
+        {
+            errors.Add($"The staged evaluation needs at least 1 task (was {StagedTasks}).");
+        }
+
+        if (WallClockBudget is { } wall && wall <= TimeSpan.Zero)
+        {
+            errors.Add($"--budget-time must be positive (was {wall}).");
+        }
+
+        if (TokenBudget is <= 0)
+        {
+            errors.Add($"--budget-tokens must be positive (was {TokenBudget}).");
+        }
+
+        if (MoneyBudget is <= 0)
+        {
+            errors.Add($"--budget-usd must be positive (was {MoneyBudget}).");
+        }
+
+        if (MaxTryEvaluations < 0)
+        {
+            errors.Add($"The try-evaluation cap must be at least 0 (was {MaxTryEvaluations}).");
+        }
+
+        foreach (var (name, limits) in new[] { ("task", TaskLimits), ("meta", MetaLimits) })
+        {
+            try
+            {
+                limits.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"The {name} limits are invalid: {ex.Message}");
+            }
+        }
+
+        return errors.Count == 0
+            ? this
+            : throw new ArgumentException("Invalid run settings:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));
+    }
+}

@@ -1,0 +1,125 @@
+using Hyperagents.Domains;
+using Hyperagents.Hosting;
+using Hyperagents.Hosting.Sessions;
+using Hyperagents.Transport;
+
+namespace Hyperagents.Engine;
+
+/// <summary>The result of running one task: how the call ended and what the host evaluator made of the answer.</summary>
+/// <param name="TaskId">The task id.</param>
+/// <param name="Outcome">The outcome label (<see cref="AgentOutcome.Label"/>), or <c>invalid-answer</c>.</param>
+/// <param name="Score">The normalised score (0 unless the answer is valid).</param>
+/// <param name="Raw">The raw figure recomputed by the evaluator, when valid.</param>
+/// <param name="Feedback">The evaluator's feedback or the failure's detail.</param>
+/// <param name="Seed">The task seed given to the agent.</param>
+/// <param name="Fuel">Fuel consumed (sandbox).</param>
+/// <param name="Milliseconds">Wall time of the call.</param>
+public sealed record TaskResult(string TaskId, string Outcome, double Score, double? Raw, string Feedback, ulong Seed, long? Fuel, double Milliseconds);
+
+/// <summary>Runs a compiled agent on domain tasks and scores the answers on the host. The agent's own word about its
+/// score is never read: only the answer text reaches the evaluator.</summary>
+public sealed class TaskEvaluator
+{
+    private readonly IDomain _domain;
+    private readonly IAgentRunner _runner;
+    private readonly IChatService? _taskChat;
+    private readonly RunLimits _limits;
+    private readonly int _parallel;
+
+    /// <summary>Creates an evaluator.</summary>
+    /// <param name="domain">The domain and its host-side evaluator.</param>
+    /// <param name="runner">Where agent code runs.</param>
+    /// <param name="taskChat">The task-role model, or <see langword="null"/>.</param>
+    /// <param name="limits">The limits of one task call.</param>
+    /// <param name="parallel">How many tasks run at once.</param>
+    public TaskEvaluator(IDomain domain, IAgentRunner runner, IChatService? taskChat, RunLimits limits, int parallel)
+    {
+        _domain = domain;
+        _runner = runner;
+        _taskChat = taskChat;
+        _limits = limits;
+        _parallel = Math.Max(1, parallel);
+    }
+
+    /// <summary>The domain.</summary>
+    public IDomain Domain => _domain;
+
+    /// <summary>The limits of one task call.</summary>
+    public RunLimits Limits => _limits;
+
+    /// <summary>Runs the agent on each task, at most <c>parallel</c> at once, and returns the results in task order.</summary>
+    /// <param name="agent">The compiled agent.</param>
+    /// <param name="tasks">The tasks.</param>
+    /// <param name="seedBase">Mixed with each task id into the task seed, so a replay gets the same seeds.</param>
+    /// <param name="cancellationToken">Stops the evaluation.</param>
+    public async Task<IReadOnlyList<TaskResult>> EvaluateAsync(CompiledAgent agent, IReadOnlyList<TaskSpec> tasks, ulong seedBase, CancellationToken cancellationToken)
+    {
+        var results = new TaskResult[tasks.Count];
+        using var slots = new SemaphoreSlim(_parallel);
+        var work = tasks.Select(async (task, i) =>
+        {
+            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                results[i] = await EvaluateOneAsync(agent, task, Seeds.Mix(seedBase, task.Id), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        });
+        await Task.WhenAll(work).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <summary>Runs and scores one task.</summary>
+    /// <param name="agent">The compiled agent.</param>
+    /// <param name="task">The task.</param>
+    /// <param name="seed">The task seed.</param>
+    /// <param name="cancellationToken">Stops the call.</param>
+    public async Task<TaskResult> EvaluateOneAsync(CompiledAgent agent, TaskSpec task, ulong seed, CancellationToken cancellationToken)
+    {
+        var session = AgentSession.ForTask(_taskChat, new SessionOptions { WallClock = _limits.WallClock, MaxEvaluations = 0 });
+        var outcome = await _runner.SolveTaskAsync(agent, new TaskInvocation(task, seed), session, _limits, cancellationToken).ConfigureAwait(false);
+        var ms = outcome.Elapsed.TotalMilliseconds;
+        if (!outcome.IsCompleted)
+        {
+            var detail = outcome.ExceptionType is null ? outcome.Detail : $"{outcome.ExceptionType}: {outcome.Detail}";
+            return new TaskResult(task.Id, outcome.Label, 0, null, Cap(detail ?? outcome.Label), seed, outcome.FuelConsumed, ms);
+        }
+
+        var score = _domain.Evaluate(task, outcome.Answer ?? string.Empty);
+        return new TaskResult(task.Id, score.Valid ? "completed" : "invalid-answer", score.Valid ? score.Score : 0, score.Raw, score.Feedback, seed, outcome.FuelConsumed, ms);
+    }
+
+    private static string Cap(string text) => text.Length <= 1000 ? text : text[..1000] + "…";
+}
+
+/// <summary>Deterministic seed derivation (SplitMix64 over FNV-1a of the label).</summary>
+public static class Seeds
+{
+    /// <summary>Mixes a seed with a label into a new seed.</summary>
+    /// <param name="seed">The base seed.</param>
+    /// <param name="label">What the new seed is for, e.g. a task id or <c>attempt:7</c>.</param>
+    public static ulong Mix(ulong seed, string label)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in label)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return Mix(seed, hash);
+    }
+
+    /// <summary>Mixes two seeds.</summary>
+    /// <param name="a">One seed.</param>
+    /// <param name="b">Another seed.</param>
+    public static ulong Mix(ulong a, ulong b)
+    {
+        var z = a + 0x9E3779B97F4A7C15UL * (b + 1);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}

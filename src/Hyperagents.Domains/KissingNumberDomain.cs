@@ -162,7 +162,7 @@ public sealed class KissingNumberDomain : IDomain
 
         // |a_k − b_k| < 2^(maxBits+1), so ‖a − b‖² < d · 2^(2·maxBits+2); Int128 holds it when that is below 2^126.
         var fitsInt128 = 2 * maxBits + 2 + (long)Math.Ceiling(Math.Log2(instance.Size)) <= 126;
-        var violation = fitsInt128 ? Int128Check(vectors) : BigCheck(vectors);
+        var violation = fitsInt128 ? Int128Check(vectors, fitsDouble: maxBits <= 52) : BigCheck(vectors);
         if (violation is { } v)
         {
             var text = string.Create(CultureInfo.InvariantCulture,
@@ -179,7 +179,7 @@ public sealed class KissingNumberDomain : IDomain
 
     private readonly record struct Violation(int A, int B, string Distance, string MaxNorm, int Longest, long Count);
 
-    private static Violation? Int128Check(BigInteger[][] vectors)
+    private static Violation? Int128Check(BigInteger[][] vectors, bool fitsDouble)
     {
         var n = vectors.Length;
         var d = vectors[0].Length;
@@ -210,13 +210,43 @@ public sealed class KissingNumberDomain : IDomain
             }
         }
 
+        // Fast path: with |coordinates| < 2^52 every difference is an exact double and the double sum of squares is
+        // within a relative d·2^-52 of the truth, so a pair clearing the bound by a relative 1e-9 needs no exact check.
+        var coordinates = new double[n * d];
+        var filter = fitsDouble;
+        if (filter)
+        {
+            for (var i = 0; i < flat.Length; i++)
+            {
+                coordinates[i] = (double)flat[i];
+            }
+        }
+
+        var safeBound = (double)maxNorm * (1 + 1e-9);
         long count = 0;
         (int A, int B, Int128 Distance) closest = (0, 0, Int128.MaxValue);
         for (var i = 0; i < n; i++)
         {
             var a = flat.AsSpan(i * d, d);
+            var ad = coordinates.AsSpan(filter ? i * d : 0, filter ? d : 0);
             for (var j = i + 1; j < n; j++)
             {
+                if (filter)
+                {
+                    var bd = coordinates.AsSpan(j * d, d);
+                    var approximate = 0.0;
+                    for (var k = 0; k < d; k++)
+                    {
+                        var diff = ad[k] - bd[k];
+                        approximate += diff * diff;
+                    }
+
+                    if (approximate >= safeBound)
+                    {
+                        continue;
+                    }
+                }
+
                 var b = flat.AsSpan(j * d, d);
                 Int128 distance = 0;
                 for (var k = 0; k < d; k++)

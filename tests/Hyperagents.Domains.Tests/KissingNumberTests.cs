@@ -152,4 +152,17 @@ public sealed class KissingNumberTests
         Assert.False(result.Valid);
         Assert.Contains("digits", result.Feedback, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("1125899906830276, 1950115842881358, 10405192, 2292, 55, 9, 3, 0, 0, 0, 0", false)] // ||a-b||^2 = N^2 - 1
+    [InlineData("1125899906830276, 1950115842881358, 10405192, 2292, 55, 9, 3, 1, 0, 0, 0", true)] // ||a-b||^2 = N^2
+    public void A_miss_by_one_in_a_hundred_bits_is_decided_exactly(string b, bool valid)
+    {
+        // a = (N, 0, ..., 0) with N = 2^51 - 6 has the largest norm N^2 (about 2^102); near-ties defeat any double shortcut.
+        var answer = "{\"vectors\": [[2251799813685242, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [" + b + "]]}";
+
+        var result = _domain.Evaluate(Some.Task(_domain, "d11"), answer);
+
+        Assert.Equal(valid, result.Valid);
+    }
 }

@@ -375,7 +375,7 @@ public sealed class DatasetDomain : IDomain
 
     private static string MatchProse(DatasetMatch match, double tolerance) => match switch
     {
-        DatasetMatch.Numeric => $"your answer must be a number (e.g. 42 or -3.5) within a relative tolerance of {tolerance:G3} of the expected value.",
+        DatasetMatch.Numeric => $"your answer must be a number (e.g. 42 or -3.5) within a relative tolerance of {tolerance:0.###e0} of the expected value (|answer - expected| <= tolerance * max(1, |expected|)).",
         DatasetMatch.CaseInsensitive => "equal after trimming, collapsing whitespace and ignoring case.",
         _ => "equal after trimming surrounding whitespace; case and inner spacing matter.",
     };

@@ -138,4 +138,33 @@ public sealed class ScoreCommandTests : IDisposable
         Assert.Contains("d11 (593)", output, StringComparison.Ordinal);
         Assert.Contains("n600 (1.50529)", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Dataset_match_and_tolerance_options_change_the_verdict()
+    {
+        var dataset = Write("d.jsonl", "{\"input\": \"pi?\", \"expected\": \"3.14159\", \"split\": \"train\"}\n");
+        var answer = Write("a.txt", "3.1416");
+
+        var exact = await Run("score", "--domain", "dataset", "--dataset", dataset, "--task", "line-1", answer);
+        var loose = await Run("score", "--domain", "dataset", "--dataset", dataset, "--task", "line-1", "--match", "numeric", "--tolerance", "1e-4", answer);
+        var badMatch = await Run("score", "--domain", "dataset", "--dataset", dataset, "--task", "line-1", "--match", "fuzzy", answer);
+        var badTolerance = await Run("score", "--domain", "dataset", "--dataset", dataset, "--task", "line-1", "--tolerance", "-1", answer);
+
+        Assert.Contains("score      0.000000", exact.Output, StringComparison.Ordinal);
+        Assert.Contains("score      1.000000", loose.Output, StringComparison.Ordinal);
+        Assert.Equal(2, badMatch.Exit);
+        Assert.Contains("unknown --match 'fuzzy'", badMatch.Output, StringComparison.Ordinal);
+        Assert.Equal(2, badTolerance.Exit);
+    }
+
+    [Fact]
+    public async Task Domains_with_a_dataset_lists_its_splits()
+    {
+        var (exit, output) = await Run("domains", "--dataset", Some.DataPath("arithmetic.jsonl"));
+
+        Assert.Equal(0, exit);
+        Assert.Contains("dataset", output, StringComparison.Ordinal);
+        Assert.Contains("line-25", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Without --dataset", output, StringComparison.Ordinal);
+    }
 }

@@ -21,7 +21,7 @@ internal static class DomainsCommand
             var dataset = parseResult.GetValue(datasetOption);
             if (dataset is not null)
             {
-                if (!DomainArguments.TryCreate(context.Console, DomainCatalog.DatasetName, dataset, null, out var domain))
+                if (!DomainArguments.TryCreate(context.Console, DomainCatalog.DatasetName, dataset, null, null, out var domain))
                 {
                     return ScoreCommand.Usage;
                 }
@@ -46,7 +46,11 @@ internal static class DomainsCommand
             }
 
             context.Console.Write(table);
-            context.Console.MarkupLine(Markup.Escape($"Without --dataset, the '{DomainCatalog.DatasetName}' domain is not listed; score answers with: hyperagents score --domain <name> [--task <id>] <answer.json>"));
+            if (dataset is null)
+            {
+                context.Console.MarkupLine(Markup.Escape($"Without --dataset, the '{DomainCatalog.DatasetName}' domain is not listed; score answers with: hyperagents score --domain <name> [--task <id>] <answer.json>"));
+            }
+
             return 0;
         });
         return command;

@@ -31,6 +31,10 @@ internal static class ScoreCommand
         {
             Description = "Dataset answer matching: exact (default), case-insensitive or numeric. A line's own \"match\" field wins.",
         };
+        var toleranceOption = new Option<double?>("--tolerance")
+        {
+            Description = $"Dataset numeric matching: relative tolerance (default {DatasetDomain.DefaultTolerance.ToString("0e0", CultureInfo.InvariantCulture)}).",
+        };
         var answerArgument = new Argument<FileInfo>("answer")
         {
             Description = "The answer file: JSON for the math domains, plain text for the dataset domain.",
@@ -39,7 +43,7 @@ internal static class ScoreCommand
 
         var command = new Command("score", "Score an answer with a domain's evaluator: validity, raw figure, normalised score, reference, feedback.")
         {
-            domainOption, taskOption, datasetOption, matchOption, answerArgument,
+            domainOption, taskOption, datasetOption, matchOption, toleranceOption, answerArgument,
         };
         command.SetAction(async (parseResult, cancellationToken) => await RunAsync(
             context,
@@ -47,15 +51,16 @@ internal static class ScoreCommand
             parseResult.GetValue(taskOption),
             parseResult.GetValue(datasetOption),
             parseResult.GetValue(matchOption),
+            parseResult.GetValue(toleranceOption),
             parseResult.GetValue(answerArgument),
             cancellationToken).ConfigureAwait(false));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string? domainName, string? taskId, FileInfo? dataset, string? matchName, FileInfo? answerFile, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string? domainName, string? taskId, FileInfo? dataset, string? matchName, double? tolerance, FileInfo? answerFile, CancellationToken cancellationToken)
     {
         var console = context.Console;
-        if (!DomainArguments.TryCreate(console, domainName, dataset, matchName, out var domain))
+        if (!DomainArguments.TryCreate(console, domainName, dataset, matchName, tolerance, out var domain))
         {
             return Usage;
         }
@@ -128,7 +133,7 @@ internal static class ScoreCommand
 /// <summary>Turns the shared --domain/--dataset/--match options into a domain, printing usage errors.</summary>
 internal static class DomainArguments
 {
-    public static bool TryCreate(IAnsiConsole console, string? domainName, FileInfo? dataset, string? matchName, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IDomain? domain)
+    public static bool TryCreate(IAnsiConsole console, string? domainName, FileInfo? dataset, string? matchName, double? tolerance, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IDomain? domain)
     {
         domain = null;
         if (string.IsNullOrWhiteSpace(domainName))
@@ -144,9 +149,15 @@ internal static class DomainArguments
             return false;
         }
 
+        if (tolerance is { } t && (!double.IsFinite(t) || t < 0))
+        {
+            console.MarkupLine($"[red]error:[/] --tolerance must be a finite number >= 0, not {t.ToString(CultureInfo.InvariantCulture)}.");
+            return false;
+        }
+
         try
         {
-            domain = DomainCatalog.Create(domainName, dataset?.FullName, match);
+            domain = DomainCatalog.Create(domainName, dataset?.FullName, match, tolerance ?? DatasetDomain.DefaultTolerance);
             return true;
         }
         catch (Exception e) when (e is ArgumentException or DatasetFormatException)

@@ -7,6 +7,8 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create(CliContext context)
     {
+        yield return ScoreCommand.Create(context);
+        yield return DomainsCommand.Create(context);
         yield break;
     }
 }

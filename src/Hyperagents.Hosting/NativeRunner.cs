@@ -324,6 +324,11 @@ public sealed class NativeRunner : IAgentRunner
         }
         else
         {
+            if (!worker.HasExited && worker.Kill())
+            {
+                CountKill();
+            }
+
             Track(ReapAsync(worker));
         }
     }
@@ -388,26 +393,37 @@ internal sealed class NativeCall(NativeRunner runner, NativeRunnerOptions option
         var loop = LoopAsync(callCancellation.Token);
         var deadline = Task.Delay(limits.WallClock, deadlineCancellation.Token);
         var first = await Task.WhenAny(loop, deadline).ConfigureAwait(false);
-        if (first != loop && TryEnd(EndedByHost))
+        if (first != loop && await EndByHostAsync(cancellationToken.IsCancellationRequested).ConfigureAwait(false) is { } ended)
         {
-            var elapsed = _clock.Elapsed;
-            if (worker.Kill())
-            {
-                runner.CountKill();
-            }
-
             callCancellation.Cancel();
-            await worker.WaitForExitAsync(options.KillGrace).ConfigureAwait(false);
             _ = loop.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            var hostCalls = Volatile.Read(ref _hostCalls);
-            var outcome = cancellationToken.IsCancellationRequested
-                ? Cancelled(elapsed, hostCalls, started: true)
-                : Outcome(OutcomeKind.Deadline, $"The wall-clock deadline of {Seconds(limits.WallClock)} s passed; the worker process tree was killed.", elapsed);
-            return (outcome, WorkerFate.Dead);
+            return ended;
         }
 
         deadlineCancellation.Cancel();
         return await loop.ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the call from the host side (deadline or cancellation): claims the call, kills the worker tree and
+    /// waits for it. Null when the call had already ended from the worker side.</summary>
+    private async Task<(AgentOutcome, WorkerFate)?> EndByHostAsync(bool cancelled)
+    {
+        if (!TryEnd(EndedByHost))
+        {
+            return null;
+        }
+
+        var elapsed = _clock.Elapsed;
+        if (worker.Kill())
+        {
+            runner.CountKill();
+        }
+
+        await worker.WaitForExitAsync(options.KillGrace).ConfigureAwait(false);
+        var outcome = cancelled
+            ? Cancelled(elapsed, Volatile.Read(ref _hostCalls), started: true)
+            : Outcome(OutcomeKind.Deadline, $"The wall-clock deadline of {Seconds(limits.WallClock)} s passed; the worker process tree was killed.", elapsed);
+        return (outcome, WorkerFate.Dead);
     }
 
     private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
@@ -450,7 +466,8 @@ internal sealed class NativeCall(NativeRunner runner, NativeRunnerOptions option
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return Lost;
+            // The caller cancelled (the deadline path cancels only after it has claimed the call).
+            return await EndByHostAsync(cancelled: true).ConfigureAwait(false) ?? Lost;
         }
         catch (EndOfStreamException)
         {

@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Hyperagents.Hosting.Native;
 using Hyperagents.Transport;
 
@@ -22,7 +21,7 @@ public static class WorkerHost
     /// <summary>Runs the worker loop on this process's standard input and output until the host closes the pipe.</summary>
     /// <param name="args">Command-line arguments after <c>worker</c>; none are defined yet.</param>
     /// <param name="cancellationToken">Stops the loop between jobs.</param>
-    /// <returns>The process exit code: 0 when the host closed the pipe, 2 on a protocol error.</returns>
+    /// <returns>The process exit code: 0 when the host closed the pipe (or sent something unreadable).</returns>
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -44,33 +43,40 @@ internal sealed class WorkerLoop(Stream input, Stream output)
     private const int MaxInboundFrame = 1024 * 1024 * 1024;
     private const int MaxExceptionMessageChars = 16 * 1024;
     private readonly Lock _writeLock = new();
-    private readonly Channel<(WorkerJob Job, byte[] Image)> _jobs = Channel.CreateUnbounded<(WorkerJob, byte[])>();
+    private readonly BlockingCollection<(WorkerJob Job, byte[] Image)> _jobs = new();
     private readonly ConcurrentDictionary<int, TaskCompletionSource<(bool Ok, byte[] Payload)>> _pending = new();
     private volatile bool _busy;
     private int _nextRequestId;
 
-    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    /// <summary>Runs the job loop on a dedicated thread. Jobs run there and the thread blocks until each finishes, so that
+    /// when the unload check starts, no frame of agent code is left on this thread's stack (an agent's last continuation
+    /// may still be unwinding on a pool thread; the check retries with back-off for that).</summary>
+    public Task<int> RunAsync(CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() => Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private int Run(CancellationToken cancellationToken)
     {
         Write(FrameType.Hello, JsonSerializer.SerializeToUtf8Bytes(new WorkerHello(Frames.ProtocolVersion, Environment.ProcessId), WorkerJson.Default.WorkerHello));
         var reader = new Thread(ReadLoop) { IsBackground = true, Name = "worker-pipe-reader" };
         reader.Start();
         try
         {
-            await foreach (var (job, image) in _jobs.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            foreach (var (job, image) in _jobs.GetConsumingEnumerable(cancellationToken))
             {
                 _busy = true;
-                await RunJobAsync(job, image).ConfigureAwait(false);
+                RunJob(job, image);
                 _busy = false;
             }
 
             return 0;
         }
-        catch (ProtocolException)
-        {
-            return 2;
-        }
         catch (OperationCanceledException)
         {
+            return 0;
+        }
+        catch (IOException)
+        {
+            // The host closed the pipe while the result was being written.
             return 0;
         }
     }
@@ -127,7 +133,7 @@ internal sealed class WorkerLoop(Stream input, Stream output)
                         var metaLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(body);
                         var job = JsonSerializer.Deserialize(body.AsSpan(4, metaLength), WorkerJson.Default.WorkerJob)
                                   ?? throw new ProtocolException("empty job");
-                        _jobs.Writer.TryWrite((job, body[(4 + metaLength)..]));
+                        _jobs.Add((job, body[(4 + metaLength)..]));
                         break;
                     case FrameType.Reply:
                         var id = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(body);
@@ -152,7 +158,7 @@ internal sealed class WorkerLoop(Stream input, Stream output)
         }
 
         // The host closed the pipe. An idle worker ends its loop; a busy one cannot wait for agent code to return.
-        _jobs.Writer.TryComplete();
+        _jobs.CompleteAdding();
         if (_busy)
         {
             Environment.Exit(3);
@@ -173,7 +179,7 @@ internal sealed class WorkerLoop(Stream input, Stream output)
         return new WorkerProbeReply(Environment.ProcessId, values);
     }
 
-    private async Task RunJobAsync(WorkerJob job, byte[] image)
+    private void RunJob(WorkerJob job, byte[] image)
     {
         var capture = new CappedWriter(job.MaxOutputChars);
         Console.SetOut(capture);
@@ -183,7 +189,7 @@ internal sealed class WorkerLoop(Stream input, Stream output)
         WeakReference context;
         try
         {
-            (result, context) = await RunInContextAsync(job, image, channel).ConfigureAwait(false);
+            (result, context) = RunInContextAsync(job, image, channel).GetAwaiter().GetResult();
         }
         finally
         {
@@ -253,11 +259,17 @@ internal sealed class WorkerLoop(Stream input, Stream output)
 
     private static (bool Unloaded, int Rounds) VerifyUnload(WeakReference context)
     {
-        for (var round = 0; round < 10; round++)
+        const int Rounds = 12;
+        for (var round = 0; round < Rounds; round++)
         {
             if (!context.IsAlive)
             {
                 return (true, round);
+            }
+
+            if (round > 2)
+            {
+                Thread.Sleep(10 * (round - 2));
             }
 
             GC.Collect();
@@ -265,7 +277,7 @@ internal sealed class WorkerLoop(Stream input, Stream output)
             GC.Collect();
         }
 
-        return (!context.IsAlive, 10);
+        return (!context.IsAlive, Rounds);
     }
 
     private sealed class ProtocolException(string message) : Exception(message);

@@ -260,7 +260,8 @@ public sealed class NativeRunnerTests
         await using var runner = Some.Runner();
         for (var i = 0; i < 3; i++)
         {
-            var outcome = await runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
+            // One synchronous agent, and one that really awaits host replies (its last frames end on a pool thread).
+            var outcome = await runner.SolveTaskAsync(TestCompiler.Agent(i == 1 ? "Echo" : "Capabilities"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
             Assert.Equal(OutcomeKind.Completed, outcome.Kind);
         }
 

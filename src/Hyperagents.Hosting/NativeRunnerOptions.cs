@@ -57,6 +57,19 @@ public sealed partial record NativeRunnerOptions
         WorkerArguments = [Path.GetFullPath(cliAssemblyPath), "worker"],
     };
 
+    /// <summary>Options that start workers from the program running now, which must be the <c>hyperagents</c> CLI:
+    /// its apphost with <c>worker</c>, or, when it runs under <c>dotnet</c>, <c>dotnet &lt;entry assembly&gt; worker</c>.</summary>
+    /// <exception cref="InvalidOperationException">The path of the running program is unknown.</exception>
+    public static NativeRunnerOptions ForCurrentProcess()
+    {
+        var self = Environment.ProcessPath
+                   ?? throw new InvalidOperationException("The path of the running program is unknown; use ForCliAssembly with the path of hyperagents.dll.");
+        var entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
+        return Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(entry)
+            ? ForCliAssembly(entry, self)
+            : new NativeRunnerOptions { WorkerFileName = self, WorkerArguments = ["worker"] };
+    }
+
     /// <summary>Checks every option and reports all problems at once.</summary>
     /// <exception cref="ArgumentException">One or more options are invalid; the message lists each with its fix.</exception>
     public NativeRunnerOptions Validate()

@@ -295,6 +295,34 @@ public sealed class NativeRunnerTests
     }
 
     [Fact]
+    public async Task Workers_above_the_working_set_threshold_are_recycled_after_the_call()
+    {
+        // An idle worker already holds about 40 MB; the smallest allowed threshold retires it after every call.
+        await using var runner = Some.Runner(o => o with { MaxWorkerWorkingSetBytes = 32L * 1024 * 1024 });
+        var first = await runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
+        var second = await runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
+
+        Assert.NotEqual(first.Answer!.Split('|')[2], second.Answer!.Split('|')[2]);
+        Assert.Equal(2, runner.Statistics.WorkersRecycled);
+        Assert.Equal(0, runner.Statistics.WorkersKilled);
+    }
+
+    [Fact]
+    public async Task Warm_workers_are_started_ahead_and_reused()
+    {
+        await using var runner = new NativeRunner(Some.Options(poolSize: 2));
+        await runner.WarmUpAsync(new RunLimits().MemoryBytes, CancellationToken.None);
+        Assert.Equal(2, runner.Statistics.WorkersStarted);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+            runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task("t" + i, n: i), new RecordingHandler(), Some.Limits(), CancellationToken.None)));
+
+        Assert.Equal(["t0|0", "t1|2", "t2|4", "t3|6"], outcomes.Select(o => string.Join('|', o.Answer!.Split('|')[..2])));
+        Assert.Equal(2, runner.Statistics.WorkersStarted);
+        Assert.Equal(4, runner.Statistics.UnloadsVerified);
+    }
+
+    [Fact]
     public async Task No_api_key_of_the_host_reaches_the_worker_environment()
     {
         Environment.SetEnvironmentVariable("OPENAI_API_KEY", "sk-test-must-not-leak");

@@ -48,10 +48,17 @@ namespace Hyperagents.Hosting;
 /// (<see cref="NativeRunnerStatistics.UnloadsVerified"/>). If it was not, the worker is retired rather than reused.
 /// Workers are also retired after <see cref="NativeRunnerOptions.MaxCallsPerWorker"/> calls.</description></item>
 /// </list>
+/// <para>Transport: length-prefixed frames on the worker's standard input and output (stderr is kept for crash
+/// reports). Anonymous pipes passed by handle were not used because on Unix an inheritable pipe end is inherited by
+/// every process started while it is open, sibling workers included: a dead worker's pipe would stay open and one worker
+/// could reach another's channel. Redirected standard streams are duplicated into their own child only. Inside the
+/// worker, <see cref="Console"/> is redirected to the capture before any agent code runs; an agent that writes to the
+/// raw standard output anyway only breaks its own call (<see cref="OutcomeKind.Crashed"/>).</para>
 /// <para>What it does not guarantee: confidentiality of anything the worker's user can read (files, network, other
 /// processes); containment of a process that escapes the process tree (double fork, <c>setsid</c>) before the kill;
 /// CPU, disk or handle limits (no cgroup or job object is used); static state of the default load context shared between
-/// calls in one worker (only the agent's own assembly is fresh per call); isolation from timing side channels.</para>
+/// calls in one worker (only the agent's own assembly is fresh per call); isolation from timing side channels; the console
+/// output of a call that times out or crashes (it dies with the worker).</para>
 /// </remarks>
 public sealed class NativeRunner : IAgentRunner
 {

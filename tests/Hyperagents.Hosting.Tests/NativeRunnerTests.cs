@@ -171,10 +171,12 @@ public sealed class NativeRunnerTests
     public async Task A_memory_bomb_stays_in_the_worker()
     {
         await using var runner = Some.Runner();
+        var bomb = TestCompiler.Agent("MemoryBomb");
         using var self = Process.GetCurrentProcess();
+        self.Refresh();
         var before = self.WorkingSet64;
         var limits = Some.Limits() with { MemoryBytes = 128L * 1024 * 1024 };
-        var outcome = await runner.SolveTaskAsync(TestCompiler.Agent("MemoryBomb"), Some.Task(), new RecordingHandler(), limits, CancellationToken.None);
+        var outcome = await runner.SolveTaskAsync(bomb, Some.Task(), new RecordingHandler(), limits, CancellationToken.None);
         self.Refresh();
 
         Assert.Equal(OutcomeKind.OutOfMemory, outcome.Kind);

@@ -159,7 +159,7 @@ internal sealed class WorkerLoop(Stream input, Stream output)
 
         // The host closed the pipe. An idle worker ends its loop; a busy one cannot wait for agent code to return.
         _jobs.CompleteAdding();
-        if (_busy)
+        if (_busy || _jobs.Count > 0)
         {
             Environment.Exit(3);
         }

@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return ScoreCommand.Create(context);
         yield return DomainsCommand.Create(context);
+        yield return WorkerCommand.Create();
         yield break;
     }
 }

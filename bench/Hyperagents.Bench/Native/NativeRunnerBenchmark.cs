@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Basic.Reference.Assemblies;
+using Hyperagents.Hosting;
+using Hyperagents.Transport;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Hyperagents.Bench.Native;
+
+/// <summary><c>native</c>: calls per second and latency of a trivial <c>SolveTask</c> through a warm native worker
+/// (fresh collectible load context, load, run, unload check per call), and the start-up time of a worker.</summary>
+public sealed class NativeRunnerBenchmark : IBenchmark
+{
+    private const string TrivialAgent = """
+        using System.Threading.Tasks;
+        using Hyperagents;
+
+        public static class Agent
+        {
+            public static async Task<string> SolveTask(TaskContext context)
+            {
+                await context.Log.InfoAsync("solving " + context.Task.Id);
+                return (context.Task.GetInt("n") * 2).ToString();
+            }
+        }
+        """;
+
+    /// <inheritdoc/>
+    public string Name => "native";
+
+    /// <inheritdoc/>
+    public string Description => "Native runner: calls/s and latency of a trivial SolveTask on a warm worker; worker start time.";
+
+    /// <inheritdoc/>
+    public async Task<int> RunAsync(string[] args)
+    {
+        var calls = Option(args, "--calls", 500);
+        var starts = Option(args, "--starts", 5);
+        var worker = Path.Combine(AppContext.BaseDirectory, "hyperagents.dll");
+        var agent = Compile();
+        var invocation = new TaskInvocation(new TaskSpec("bench", "t1", "trivial", new Dictionary<string, string> { ["n"] = "21" }, null), 1);
+        var limits = new RunLimits { WallClock = TimeSpan.FromSeconds(30) };
+        var memory = limits.MemoryBytes;
+        var host = new AckHandler();
+        var options = NativeRunnerOptions.ForCliAssembly(worker) with { PoolSize = 1, MaxCallsPerWorker = int.MaxValue };
+
+        var startTimes = new List<double>();
+        for (var i = 0; i < starts; i++)
+        {
+            await using var cold = new NativeRunner(options);
+            var clock = Stopwatch.StartNew();
+            await cold.WarmUpAsync(memory, CancellationToken.None);
+            startTimes.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        await using var runner = new NativeRunner(options);
+        await runner.WarmUpAsync(memory, CancellationToken.None);
+        for (var i = 0; i < 20; i++)
+        {
+            await Check(runner.SolveTaskAsync(agent, invocation, host, limits, CancellationToken.None));
+        }
+
+        var latencies = new List<double>(calls);
+        var total = Stopwatch.StartNew();
+        for (var i = 0; i < calls; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await Check(runner.SolveTaskAsync(agent, invocation, host, limits, CancellationToken.None));
+            latencies.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        total.Stop();
+        var perSecond = calls / total.Elapsed.TotalSeconds;
+        var stats = runner.Statistics;
+        Console.WriteLine($"native runner, trivial SolveTask with one log call, {calls} sequential calls on one warm worker");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  calls/s: {perSecond:0.0}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  latency: median {Stats.Median(latencies):0.###} ms, p90 {Stats.Quantile(latencies, 0.9):0.###} ms, max {latencies.Max():0.###} ms"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  worker start (process start to ready, {starts} runs): median {Stats.Median(startTimes):0.#} ms, max {startTimes.Max():0.#} ms"));
+        Console.WriteLine($"  unloads verified {stats.UnloadsVerified}, failed {stats.UnloadsFailed}, workers started {stats.WorkersStarted}, recycled {stats.WorkersRecycled}");
+        var met = Stats.Target("median call latency", Stats.Median(latencies), 10, "ms");
+        met &= Stats.Target("calls per second", perSecond, 100, "calls/s", lowerIsBetter: false);
+        met &= Stats.Target("median worker start", Stats.Median(startTimes), 1000, "ms");
+        met &= Stats.Target("failed unloads", stats.UnloadsFailed, 0, "");
+        return met ? 0 : 1;
+    }
+
+    private static async Task Check(Task<AgentOutcome> call)
+    {
+        var outcome = await call;
+        if (outcome.Kind != OutcomeKind.Completed || outcome.Answer != "42")
+        {
+            throw new InvalidOperationException($"The benchmark agent did not complete: {outcome.Label}: {outcome.Detail}");
+        }
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static CompiledAgent Compile()
+    {
+        var compilation = CSharpCompilation.Create(
+            "agent.bench",
+            [CSharpSyntaxTree.ParseText(TrivialAgent)],
+            Net100.References.All.Append(MetadataReference.CreateFromFile(typeof(TaskContext).Assembly.Location)),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, deterministic: true));
+        using var image = new MemoryStream();
+        var emit = compilation.Emit(image);
+        if (!emit.Success)
+        {
+            throw new InvalidOperationException(string.Join(Environment.NewLine, emit.Diagnostics));
+        }
+
+        var bytes = image.ToArray();
+        return new CompiledAgent(Convert.ToHexStringLower(SHA256.HashData(bytes)), "agent.bench", bytes);
+    }
+
+    private sealed class AckHandler : ICapabilityHandler
+    {
+        private static readonly byte[] Ack = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Ack(), SdkJson.Default.Ack);
+
+        public ValueTask<HostReply> HandleAsync(string capability, ReadOnlyMemory<byte> request, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(capability == Capabilities.Log ? HostReply.Ok(Ack) : HostReply.Fail("unknown-capability", capability));
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text.RegularExpressions;
+
+namespace Hyperagents.Hosting;
+
+/// <summary>How <see cref="NativeRunner"/> starts and manages its worker processes. Validated once by <see cref="Validate"/>.</summary>
+public sealed partial record NativeRunnerOptions
+{
+    /// <summary>The program that runs a worker: <c>dotnet</c> (with the CLI assembly as first argument) or the
+    /// <c>hyperagents</c> apphost.</summary>
+    public required string WorkerFileName { get; init; }
+
+    /// <summary>The leading arguments, ending with the hidden <c>worker</c> command, e.g.
+    /// <c>["/opt/hyperagents/hyperagents.dll", "worker"]</c>.</summary>
+    /// <value>Default empty.</value>
+    public IReadOnlyList<string> WorkerArguments { get; init; } = [];
+
+    /// <summary>How many workers may run calls at the same time (and stay warm between calls).</summary>
+    /// <value>Default 2; between 1 and 64.</value>
+    public int PoolSize { get; init; } = 2;
+
+    /// <summary>A worker is retired after this many calls, however healthy it looks.</summary>
+    /// <value>Default 200; at least 1.</value>
+    public int MaxCallsPerWorker { get; init; } = 200;
+
+    /// <summary>A worker whose resident set exceeds this after a call is retired.</summary>
+    /// <value>Default 1 GiB; at least 32 MiB.</value>
+    public long MaxWorkerWorkingSetBytes { get; init; } = 1024L * 1024 * 1024;
+
+    /// <summary>How long a killed or retired worker may take to exit before the runner stops waiting.</summary>
+    /// <value>Default 5 s; between 100 ms and 1 min.</value>
+    public TimeSpan KillGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a new worker may take to report ready.</summary>
+    /// <value>Default 30 s; between 1 s and 5 min.</value>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the worker may take, after a call's result, to unload the call's load context and report it.</summary>
+    /// <value>Default 10 s; between 100 ms and 5 min.</value>
+    public TimeSpan UnloadTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Environment variables copied from the host into a worker's otherwise empty environment. Names that
+    /// look like credentials are refused by <see cref="Validate"/>.</summary>
+    /// <value>Default <c>PATH</c>, <c>DOTNET_ROOT</c>, <c>TMPDIR</c>, <c>TMP</c>, <c>TEMP</c>, <c>SYSTEMROOT</c>.</value>
+    public IReadOnlyList<string> InheritedEnvironment { get; init; } = ["PATH", "DOTNET_ROOT", "TMPDIR", "TMP", "TEMP", "SYSTEMROOT"];
+
+    /// <summary>The workers' working directory.</summary>
+    /// <value>Default the system temporary folder.</value>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Options that run the worker as <c>dotnet &lt;assembly&gt; worker</c>.</summary>
+    /// <param name="cliAssemblyPath">The path of <c>hyperagents.dll</c>.</param>
+    /// <param name="dotnetHost">The <c>dotnet</c> executable; found from <c>DOTNET_HOST_PATH</c>, this process, or
+    /// <c>PATH</c> when <see langword="null"/>.</param>
+    public static NativeRunnerOptions ForCliAssembly(string cliAssemblyPath, string? dotnetHost = null) => new()
+    {
+        WorkerFileName = dotnetHost ?? FindDotnetHost(),
+        WorkerArguments = [Path.GetFullPath(cliAssemblyPath), "worker"],
+    };
+
+    /// <summary>Options that start workers from the program running now, which must be the <c>hyperagents</c> CLI:
+    /// its apphost with <c>worker</c>, or, when it runs under <c>dotnet</c>, <c>dotnet &lt;entry assembly&gt; worker</c>.</summary>
+    /// <exception cref="InvalidOperationException">The path of the running program is unknown.</exception>
+    public static NativeRunnerOptions ForCurrentProcess()
+    {
+        var self = Environment.ProcessPath
+                   ?? throw new InvalidOperationException("The path of the running program is unknown; use ForCliAssembly with the path of hyperagents.dll.");
+        var entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
+        return Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(entry)
+            ? ForCliAssembly(entry, self)
+            : new NativeRunnerOptions { WorkerFileName = self, WorkerArguments = ["worker"] };
+    }
+
+    /// <summary>Checks every option and reports all problems at once.</summary>
+    /// <exception cref="ArgumentException">One or more options are invalid; the message lists each with its fix.</exception>
+    public NativeRunnerOptions Validate()
+    {
+        var errors = new List<string>();
+        Check(!string.IsNullOrWhiteSpace(WorkerFileName), $"{nameof(WorkerFileName)} must name the worker program (dotnet or the hyperagents apphost).");
+        Check(WorkerArguments is not null && WorkerArguments.All(a => a is not null), $"{nameof(WorkerArguments)} must not contain null.");
+        Check(PoolSize is >= 1 and <= 64, $"{nameof(PoolSize)} must be between 1 and 64 (was {PoolSize}).");
+        Check(MaxCallsPerWorker >= 1, $"{nameof(MaxCallsPerWorker)} must be at least 1 (was {MaxCallsPerWorker}).");
+        Check(MaxWorkerWorkingSetBytes >= 32L * 1024 * 1024, $"{nameof(MaxWorkerWorkingSetBytes)} must be at least 32 MiB (was {MaxWorkerWorkingSetBytes}).");
+        Check(KillGrace >= TimeSpan.FromMilliseconds(100) && KillGrace <= TimeSpan.FromMinutes(1), $"{nameof(KillGrace)} must be between 100 ms and 1 min (was {KillGrace}).");
+        Check(StartTimeout >= TimeSpan.FromSeconds(1) && StartTimeout <= TimeSpan.FromMinutes(5), $"{nameof(StartTimeout)} must be between 1 s and 5 min (was {StartTimeout}).");
+        Check(UnloadTimeout >= TimeSpan.FromMilliseconds(100) && UnloadTimeout <= TimeSpan.FromMinutes(5), $"{nameof(UnloadTimeout)} must be between 100 ms and 5 min (was {UnloadTimeout}).");
+        foreach (var name in InheritedEnvironment ?? [])
+        {
+            Check(!string.IsNullOrWhiteSpace(name) && !SecretLike().IsMatch(name), $"{nameof(InheritedEnvironment)} must not pass '{name}' to workers: names that look like credentials (KEY, TOKEN, SECRET, PASSWORD) never reach agent code.");
+        }
+
+        return errors.Count == 0 ? this : throw new ArgumentException("Invalid native runner options:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
+
+        void Check(bool ok, string message)
+        {
+            if (!ok)
+            {
+                errors.Add("  - " + message);
+            }
+        }
+    }
+
+    private static string FindDotnetHost()
+    {
+        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
+        {
+            return fromSdk;
+        }
+
+        var self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            return self;
+        }
+
+        return OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+    }
+
+    [GeneratedRegex("KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SecretLike();
+}
+
+/// <summary>Counters of a <see cref="NativeRunner"/>'s workers, for tests, logs and benchmarks.</summary>
+/// <param name="Calls">Entry-point calls that reached a worker.</param>
+/// <param name="WorkersStarted">Worker processes started.</param>
+/// <param name="WorkersKilled">Workers killed (deadline, cancellation, crash clean-up, protocol violation, limits).</param>
+/// <param name="WorkersRecycled">Healthy workers retired by policy: call count, memory, failed unload, out of memory.</param>
+/// <param name="UnloadsVerified">Calls after which the worker saw the load context collected.</param>
+/// <param name="UnloadsFailed">Calls after which the load context stayed alive (the worker was then retired).</param>
+public sealed record NativeRunnerStatistics(long Calls, long WorkersStarted, long WorkersKilled, long WorkersRecycled, long UnloadsVerified, long UnloadsFailed);

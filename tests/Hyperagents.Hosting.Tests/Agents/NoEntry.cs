@@ -1,0 +1,4 @@
+public static class NotAnAgent
+{
+    public static int Answer() => 42;
+}

@@ -9,7 +9,7 @@ namespace Hyperagents.Models;
 /// anything malformed is refused with <c>bad-request</c>.</summary>
 internal static class ChatMapping
 {
-    private static readonly JsonSerializerOptions ArgumentJson = AIJsonUtilities.DefaultOptions;
+    private static readonly JsonSerializerOptions ArgumentJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     public static List<Ai.ChatMessage> ToAiMessages(IReadOnlyList<ChatMessage>? messages)
     {

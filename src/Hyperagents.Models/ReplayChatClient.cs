@@ -15,6 +15,7 @@ using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
 public sealed class ReplayChatClient : IChatClient
 {
     private const int ExcerptLength = 60;
+    private static readonly System.Text.Json.JsonSerializerOptions CompactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
     private readonly List<Entry> _entries = [];
     private readonly ChatClientMetadata _metadata = new("replay");
     private readonly object _gate = new();
@@ -208,7 +209,7 @@ public sealed class ReplayChatClient : IChatClient
             builder.Append(content switch
             {
                 TextContent text => text.Text,
-                FunctionCallContent call => $"[call {call.Name} {System.Text.Json.JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions)}]",
+                FunctionCallContent call => $"[call {call.Name} {System.Text.Json.JsonSerializer.Serialize(call.Arguments, CompactJson)}]",
                 FunctionResultContent result => $"[result {result.CallId}: {result.Result}]",
                 _ => $"[{content.GetType().Name}]",
             });

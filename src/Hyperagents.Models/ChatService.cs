@@ -57,6 +57,9 @@ public sealed class ChatService : IChatService
     public async Task<ChatReply> CompleteAsync(ChatRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+
+        // The transcript keeps its own copy: callers (in-process agents, tests) may keep appending to their lists.
+        request = request with { Messages = request.Messages is null ? [] : [.. request.Messages], Tools = request.Tools is null ? null : [.. request.Tools] };
         var sequence = Interlocked.Increment(ref _sequence);
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();

@@ -112,6 +112,12 @@ public sealed class ReplayChatClient : IChatClient
         List<Entry> candidates;
         lock (_gate)
         {
+            var same = _entries.Where(e => e.Fingerprint == fingerprint).ToList();
+            if (same.Count > 0)
+            {
+                return $"Replay miss: this request (fingerprint {fingerprint[..12]}) matches call #{same[0].Exchange.Sequence} of session {same[0].Exchange.Session}, which was recorded {same.Count} time(s) and has been served as often.";
+            }
+
             candidates = _entries.Where(e => !e.Served).ToList();
             if (candidates.Count == 0)
             {
@@ -159,7 +165,7 @@ public sealed class ReplayChatClient : IChatClient
             return $"{head} All {actualRendered.Count} messages match, but the tools or options differ: expected \"{expected}\", got \"{got}\"; {where}.";
         }
 
-        return $"{head} It matches call #{best.Entry.Exchange.Sequence} of session {best.Entry.Exchange.Session}, which was recorded {_entries.Count(e => e.Fingerprint == fingerprint)} time(s) and has been served as often.";
+        return $"{head} It differs from every recording only in what the fingerprint covers beyond messages, tools and options.";
     }
 
     private static int CommonPrefix(List<string> a, List<string> b)

@@ -98,12 +98,18 @@ public sealed class ChatService : IChatService
         ChatResponse? response = null;
         ExchangeUsage? usage = null;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.CallTimeout);
         try
         {
             await _services.EnterAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                // Calls that waited for a slot may find the budget spent by the calls they waited for.
+                if (_services.Ledger.ExhaustedReason is { } spentMeanwhile)
+                {
+                    throw Refuse(draft, clock, new ChatUnavailableException("budget-exhausted", spentMeanwhile));
+                }
+
+                deadline.CancelAfter(options.CallTimeout);
                 CallTrace.Begin(trace);
                 response = options.Stream
                     ? await route.Client.GetStreamingResponseAsync(messages, chatOptions, deadline.Token).ToChatResponseAsync(deadline.Token).ConfigureAwait(false)

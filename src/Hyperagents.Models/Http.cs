@@ -111,7 +111,7 @@ internal sealed class AttemptHandler(ILogger logger, SecretScrubber scrubber) : 
             failure = $"HTTP {status} {response.ReasonPhrase}{(body.Length == 0 ? string.Empty : ": " + body)}";
         }
 
-        var retryAfter = RetryAfter(response.Headers.RetryAfter);
+        var retryAfter = ModelHttp.ServerDelay(response);
         var attempt = trace?.Add(n => new ExchangeAttempt(n, status, elapsed, failure, retryAfter?.TotalMilliseconds)) ?? 0;
         if (failure is null)
         {
@@ -139,13 +139,6 @@ internal sealed class AttemptHandler(ILogger logger, SecretScrubber scrubber) : 
         }
     }
 
-    private static TimeSpan? RetryAfter(RetryConditionHeaderValue? header) => header switch
-    {
-        { Delta: { } delta } => delta,
-        { Date: { } date } => date - DateTimeOffset.UtcNow is { Ticks: > 0 } wait ? wait : TimeSpan.Zero,
-        _ => null,
-    };
-
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 }
 
@@ -165,7 +158,10 @@ internal static class ModelHttp
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
                 MaxDelay = options.MaxRetryDelay,
-                ShouldRetryAfterHeader = true,
+                // The server's wait is honoured, but never beyond MaxRetryDelay: an hour-long retry-after would
+                // otherwise hold a slot of the run until the call deadline.
+                ShouldRetryAfterHeader = false,
+                DelayGenerator = args => new ValueTask<TimeSpan?>(args.Outcome.Result is { } r ? ServerDelay(r) is { } d ? d > options.MaxRetryDelay ? options.MaxRetryDelay : d : null : null),
                 OnRetry = args =>
                 {
                     logger.LogInformation("Retrying the model call (retry {Retry} of {Max}) in {Delay} ms after {Outcome}", args.AttemptNumber + 1, options.MaxRetries, (long)args.RetryDelay.TotalMilliseconds, Describe(args.Outcome, scrubber));
@@ -188,6 +184,23 @@ internal static class ModelHttp
         var resilience = new ResilienceHandler(builder.Build()) { InnerHandler = attempts };
 #pragma warning restore CA2000
         return new HttpClient(resilience, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    /// <summary>The wait a response asks for: <c>retry-after-ms</c> (OpenAI, Azure) or <c>retry-after</c>.</summary>
+    internal static TimeSpan? ServerDelay(HttpResponseMessage response)
+    {
+        if (response.Headers.TryGetValues("retry-after-ms", out var values)
+            && double.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms >= 0)
+        {
+            return TimeSpan.FromMilliseconds(ms);
+        }
+
+        return response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow is { Ticks: > 0 } wait ? wait : TimeSpan.Zero,
+            _ => null,
+        };
     }
 
     private static string Describe(Outcome<HttpResponseMessage> outcome, SecretScrubber scrubber) =>

@@ -124,11 +124,13 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
         Assert.Contains("class A {}", tool["content"]!.ToJsonString());
     }
 
-    [Fact]
-    public async Task Rate_limit_is_retried_after_the_retry_after_header_then_succeeds()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Rate_limit_is_retried_after_the_retry_after_header_then_succeeds(bool stream)
     {
         _server.Enqueue(ScriptedReply.RateLimited(retryAfterSeconds: 1), ScriptedReply.Reply("ok"));
-        using var models = ModelServices.Create(Some.Options(_server));
+        using var models = ModelServices.Create(Some.Options(_server) with { Stream = stream });
         var chat = models.OpenSession("s");
 
         var reply = await chat.CompleteAsync(Some.Ask("hi"), CancellationToken.None);
@@ -142,6 +144,30 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
         Assert.Equal([429, 200], attempts.Select(a => a.Status));
         Assert.Equal(1000, attempts[0].RetryAfterMs);
         Assert.Contains("429", attempts[0].Error);
+    }
+
+    [Fact]
+    public async Task Retry_after_ms_is_honoured()
+    {
+        _server.Enqueue(ScriptedReply.RateLimited(0) with { RetryAfterMilliseconds = 800 }, ScriptedReply.Reply("ok"));
+        using var models = ModelServices.Create(Some.Options(_server));
+
+        await models.OpenSession("s").CompleteAsync(Some.Ask("hi"), CancellationToken.None);
+
+        var requests = _server.Requests;
+        Assert.True(requests[1].At - requests[0].At >= TimeSpan.FromMilliseconds(700), $"retried after {(requests[1].At - requests[0].At).TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task A_long_retry_after_is_capped_by_the_max_retry_delay()
+    {
+        _server.Enqueue(ScriptedReply.RateLimited(retryAfterSeconds: 3600), ScriptedReply.Reply("ok"));
+        using var models = ModelServices.Create(Some.Options(_server) with { MaxRetryDelay = TimeSpan.FromMilliseconds(50) });
+        var chat = models.OpenSession("s");
+
+        // Uncapped, the retry would wait an hour and the call would end at its 60 s deadline as model-failed.
+        Assert.Equal("ok", (await chat.CompleteAsync(Some.Ask("hi"), CancellationToken.None)).Text);
+        Assert.Equal(3_600_000, chat.Transcript[0].Attempts[0].RetryAfterMs);
     }
 
     [Fact]

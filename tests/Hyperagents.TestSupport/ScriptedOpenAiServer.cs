@@ -190,6 +190,11 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
             case ScriptedKind.RateLimited:
                 response.StatusCode = 429;
                 response.Headers.RetryAfter = reply.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (reply.RetryAfterMilliseconds is { } ms)
+                {
+                    response.Headers["retry-after-ms"] = ms.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
                 await WriteJsonAsync(response, ErrorBody("rate_limit_exceeded", reply.ErrorMessage ?? "Rate limit reached (scripted)."), aborted).ConfigureAwait(false);
                 return;
             case ScriptedKind.Error:

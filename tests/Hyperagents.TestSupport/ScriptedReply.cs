@@ -54,6 +54,9 @@ public sealed record ScriptedReply
     /// <summary>The <c>retry-after</c> header value, in seconds, of a <see cref="ScriptedKind.RateLimited"/>.</summary>
     public int RetryAfterSeconds { get; init; }
 
+    /// <summary>A <c>retry-after-ms</c> header value of a <see cref="ScriptedKind.RateLimited"/>, or <see langword="null"/>.</summary>
+    public int? RetryAfterMilliseconds { get; init; }
+
     /// <summary>Extra text for the error body (e.g. to check that the client scrubs it).</summary>
     public string? ErrorMessage { get; init; }
 

@@ -267,7 +267,7 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
     public async Task An_attempt_that_times_out_is_retried_then_fails_as_model_failed()
     {
         _server.Responder = _ => ScriptedReply.Hang();
-        var options = Some.Options(_server) with { AttemptTimeout = TimeSpan.FromMilliseconds(300), MaxRetries = 1 };
+        var options = Some.Options(_server) with { AttemptTimeout = TimeSpan.FromSeconds(1), MaxRetries = 1 };
         using var models = ModelServices.Create(options);
         var chat = models.OpenSession("s");
 

@@ -62,3 +62,39 @@ public sealed class SecretTests : IAsyncLifetime
         Assert.DoesNotContain(Some.FakeKey, options.ToString());
     }
 }
+
+public sealed class AnthropicOverLoopbackTests : IAsyncLifetime
+{
+    private ScriptedOpenAiServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await ScriptedOpenAiServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task The_anthropic_client_shares_the_resilient_http_client_and_never_records_its_key()
+    {
+        var logs = new CollectingLoggerFactory();
+        var options = new ModelOptions
+        {
+            Model = "anthropic:claude-sonnet-4-5",
+            AnthropicEndpoint = _server.BaseUrl.GetLeftPart(UriPartial.Authority),
+            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+            Environment = Some.Env(new Dictionary<string, string> { [ModelOptions.AnthropicKeyVariable] = Some.FakeKey }),
+        };
+        _server.Enqueue(ScriptedReply.Error(529, "overloaded"), ScriptedReply.Calls(new ScriptedToolCall("toolu_1", "read_file", """{"path":"a.cs"}""")));
+        using var models = ModelServices.Create(options, logs);
+        var chat = models.OpenSession("s");
+
+        var reply = await chat.CompleteAsync(Some.Ask("Read a.cs", tools: [Some.Tool()]), CancellationToken.None);
+
+        Assert.Equal(("toolu_1", "read_file", """{"path":"a.cs"}"""), (reply.ToolCalls[0].Id, reply.ToolCalls[0].Name, reply.ToolCalls[0].ArgumentsJson));
+        Assert.Equal([529, 200], chat.Transcript[0].Attempts.Select(a => a.Status));
+        Assert.All(_server.Requests, r => Assert.Equal("/v1/messages", r.Path));
+        // This SDK version sends ApiKey as a bearer token (its documented behaviour).
+        Assert.Equal($"Bearer {Some.FakeKey}", _server.Requests[0].Headers["Authorization"]);
+        Assert.Equal("claude-sonnet-4-5", _server.Requests[0].Model);
+        Assert.DoesNotContain(Some.FakeKey, chat.TranscriptJson());
+        Assert.DoesNotContain(Some.FakeKey, logs.All);
+    }
+}

@@ -35,7 +35,9 @@ public sealed record ReceivedRequest(int Number, string Path, IReadOnlyDictionar
 /// <summary>A scripted stand-in for a language model: an OpenAI-compatible chat-completions server (Kestrel on
 /// 127.0.0.1, an ephemeral port) that answers <c>POST /v1/chat/completions</c> and <c>POST /chat/completions</c>
 /// from a queue of scripted replies — streamed (SSE <c>data:</c> chunks and <c>[DONE]</c>) when the request asks for
-/// it, else one JSON body. It is not a model: it returns exactly what the test scripted.</summary>
+/// it, else one JSON body. It is not a model: it returns exactly what the test scripted. <c>POST /v1/messages</c>
+/// answers completions in the Anthropic messages shape (not streamed), so the Anthropic client can be exercised too;
+/// error kinds are answered the same way on every path.</summary>
 public sealed class ScriptedOpenAiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -100,6 +102,7 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
         var server = new ScriptedOpenAiServer(app);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
         app.MapPost("/chat/completions", server.HandleAsync);
+        app.MapPost("/v1/messages", server.HandleAsync);
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseUrl = new Uri(address.TrimEnd('/') + "/v1");
@@ -185,6 +188,12 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
     {
         var response = context.Response;
         var model = request.Model ?? "scripted";
+        if (request.Path.EndsWith("/messages", StringComparison.Ordinal) && reply.Kind == ScriptedKind.Completion && !request.Stream)
+        {
+            await WriteJsonAsync(response, AnthropicMessage(model, reply), aborted).ConfigureAwait(false);
+            return;
+        }
+
         switch (reply.Kind)
         {
             case ScriptedKind.RateLimited:
@@ -287,6 +296,32 @@ public sealed class ScriptedOpenAiServer : IAsyncDisposable
         }
 
         return completion;
+    }
+
+    private static JsonObject AnthropicMessage(string model, ScriptedReply reply)
+    {
+        var content = new JsonArray();
+        if (!string.IsNullOrEmpty(reply.Text))
+        {
+            content.Add(new JsonObject { ["type"] = "text", ["text"] = reply.Text });
+        }
+
+        foreach (var call in reply.ToolCalls)
+        {
+            content.Add(new JsonObject { ["type"] = "tool_use", ["id"] = call.Id, ["name"] = call.Name, ["input"] = JsonNode.Parse(call.ArgumentsJson) });
+        }
+
+        return new JsonObject
+        {
+            ["id"] = "msg_scripted",
+            ["type"] = "message",
+            ["role"] = "assistant",
+            ["model"] = model,
+            ["content"] = content,
+            ["stop_reason"] = reply.ToolCalls.Count > 0 ? "tool_use" : "end_turn",
+            ["stop_sequence"] = null,
+            ["usage"] = new JsonObject { ["input_tokens"] = reply.PromptTokens ?? 0, ["output_tokens"] = reply.CompletionTokens },
+        };
     }
 
     private static JsonObject Choice(ScriptedReply reply)

@@ -140,6 +140,56 @@ public sealed record ModelOptions
         };
     }
 
+    /// <summary>The command-line flags <see cref="WithFlag"/> understands, each mapped to one property.</summary>
+    public static IReadOnlyList<string> FlagNames { get; } =
+    [
+        "--model", "--endpoint", "--meta-model", "--task-model", "--ensemble", "--ensemble-seed", "--anthropic-endpoint",
+        "--api-key-env", "--anthropic-api-key-env", "--temperature", "--max-output-tokens", "--stream", "--model-concurrency",
+        "--model-retries", "--model-attempt-timeout", "--model-timeout", "--token-budget", "--money-budget", "--prices",
+    ];
+
+    /// <summary>Applies one command-line flag, so the CLI and these options share one list of names.</summary>
+    /// <param name="flag">A name from <see cref="FlagNames"/>; <c>--ensemble</c> adds an entry each time.</param>
+    /// <param name="value">The flag's value as typed; durations in seconds; <c>--stream</c> takes true/false.</param>
+    /// <returns>The options with the flag applied. Specs are checked by <see cref="Validate"/>, not here.</returns>
+    /// <exception cref="ModelConfigurationException">Unknown flag, or a value of the wrong type.</exception>
+    public ModelOptions WithFlag(string flag, string value)
+    {
+        ArgumentNullException.ThrowIfNull(flag);
+        value = value?.Trim() ?? string.Empty;
+        return flag switch
+        {
+            "--model" => this with { Model = value },
+            "--endpoint" => this with { Endpoint = value },
+            "--meta-model" => this with { MetaModel = value },
+            "--task-model" => this with { TaskModel = value },
+            "--ensemble" => this with { Ensemble = [.. Ensemble, value] },
+            "--ensemble-seed" => this with { EnsembleSeed = (int)Number(flag, value, int.MinValue, int.MaxValue) },
+            "--anthropic-endpoint" => this with { AnthropicEndpoint = value },
+            "--api-key-env" => this with { ApiKeyEnv = value },
+            "--anthropic-api-key-env" => this with { AnthropicApiKeyEnv = value },
+            "--temperature" => this with { Temperature = (double)Number(flag, value, 0, 2) },
+            "--max-output-tokens" => this with { MaxOutputTokens = (int)Number(flag, value, 1, 1_000_000) },
+            "--stream" => this with { Stream = bool.TryParse(value, out var stream) ? stream : throw Bad(flag, value, "true or false") },
+            "--model-concurrency" => this with { MaxConcurrency = (int)Number(flag, value, 1, 256) },
+            "--model-retries" => this with { MaxRetries = (int)Number(flag, value, 0, 20) },
+            "--model-attempt-timeout" => this with { AttemptTimeout = TimeSpan.FromSeconds((double)Number(flag, value, 0.001m, 86_400)) },
+            "--model-timeout" => this with { CallTimeout = TimeSpan.FromSeconds((double)Number(flag, value, 0.001m, 86_400)) },
+            "--token-budget" => this with { TokenBudget = (long)Number(flag, value, 1, long.MaxValue) },
+            "--money-budget" => this with { MoneyBudgetUsd = Number(flag, value, 0.000001m, 1_000_000_000m) },
+            "--prices" => this with { Prices = value },
+            _ => throw new ModelConfigurationException([$"'{flag}' is not a model flag; the model flags are {string.Join(", ", FlagNames)}."]),
+        };
+    }
+
+    private static decimal Number(string flag, string value, decimal min, decimal max) =>
+        decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
+            ? number
+            : throw Bad(flag, value, $"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
+
+    private static ModelConfigurationException Bad(string flag, string value, string expected) =>
+        new([$"{flag} '{value}' is not valid; write {expected}."]);
+
     /// <summary>Checks every option at once.</summary>
     /// <returns>Every problem with its fix, one sentence each; empty when valid.</returns>
     public IReadOnlyList<string> GetErrors()

@@ -222,3 +222,50 @@ public sealed class OptionsTests : IDisposable
         Assert.Contains("--anthropic-endpoint", error);
     }
 }
+
+public sealed class FlagTests
+{
+    [Fact]
+    public void Every_documented_flag_applies_to_its_property()
+    {
+        var options = new ModelOptions();
+        var values = new Dictionary<string, string>
+        {
+            ["--model"] = "openai:gpt-4.1", ["--endpoint"] = "http://127.0.0.1:11434/v1", ["--meta-model"] = "anthropic:claude-sonnet-4-5",
+            ["--task-model"] = "openai:gpt-4.1-mini", ["--ensemble"] = "openai:a:1", ["--ensemble-seed"] = "9",
+            ["--anthropic-endpoint"] = "http://127.0.0.1:9000", ["--api-key-env"] = "MY_KEY", ["--anthropic-api-key-env"] = "MY_A_KEY",
+            ["--temperature"] = "0.3", ["--max-output-tokens"] = "1000", ["--stream"] = "true", ["--model-concurrency"] = "8",
+            ["--model-retries"] = "2", ["--model-attempt-timeout"] = "30", ["--model-timeout"] = "90", ["--token-budget"] = "50000",
+            ["--money-budget"] = "2.5", ["--prices"] = "p.json",
+        };
+        Assert.Equal(ModelOptions.FlagNames.Order(), values.Keys.Order());
+
+        foreach (var (flag, value) in values)
+        {
+            options = options.WithFlag(flag, value);
+        }
+
+        options = options.WithFlag("--ensemble", "openai:b:2");
+        var expected = new ModelOptions
+        {
+            Model = "openai:gpt-4.1", Endpoint = "http://127.0.0.1:11434/v1", MetaModel = "anthropic:claude-sonnet-4-5", TaskModel = "openai:gpt-4.1-mini",
+            EnsembleSeed = 9, AnthropicEndpoint = "http://127.0.0.1:9000", ApiKeyEnv = "MY_KEY", AnthropicApiKeyEnv = "MY_A_KEY",
+            Temperature = 0.3, MaxOutputTokens = 1000, Stream = true, MaxConcurrency = 8, MaxRetries = 2,
+            AttemptTimeout = TimeSpan.FromSeconds(30), CallTimeout = TimeSpan.FromSeconds(90), TokenBudget = 50000, MoneyBudgetUsd = 2.5m, Prices = "p.json",
+            Ensemble = options.Ensemble, Environment = options.Environment,
+        };
+        Assert.Equal(expected, options);
+        Assert.Equal(["openai:a:1", "openai:b:2"], options.Ensemble);
+    }
+
+    [Theory]
+    [InlineData("--model-concurrency", "lots", "--model-concurrency 'lots' is not valid; write a number from 1 to 256.")]
+    [InlineData("--stream", "yes", "--stream 'yes' is not valid; write true or false.")]
+    [InlineData("--modle", "x", "'--modle' is not a model flag")]
+    public void Bad_flag_values_say_what_to_write(string flag, string value, string expected)
+    {
+        var error = Assert.Throws<ModelConfigurationException>(() => new ModelOptions().WithFlag(flag, value));
+
+        Assert.StartsWith(expected, error.Message);
+    }
+}

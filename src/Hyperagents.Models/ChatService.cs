@@ -149,10 +149,17 @@ public sealed class ChatService : IChatService
             ModelReplyException => new ChatUnavailableException("model-failed", $"{route.Model}: {ex.Message}"),
             OperationCanceledException or Polly.Timeout.TimeoutRejectedException => new ChatUnavailableException("model-failed",
                 $"{route.Model} did not answer within {Seconds(elapsed)} s ({attempts} attempt(s); attempt timeout {Seconds(_services.Options.AttemptTimeout)} s, call timeout {Seconds(_services.Options.CallTimeout)} s)."),
-            _ when trace.Last is { Error: { } last } => new ChatUnavailableException("model-failed", scrub.Scrub($"{route.Model} failed after {attempts} attempt(s): {last}")),
+            _ when trace.Last is { Error: { } last } => new ChatUnavailableException("model-failed", scrub.Scrub($"{route.Model} failed after {attempts} attempt(s): {last}{Hint(trace.Last.Status, route)}")),
             _ => new ChatUnavailableException("model-failed", scrub.Scrub($"{route.Model} sent a reply that could not be read ({attempts} attempt(s)): {ex.GetType().Name}: {FirstLine(ex.Message)}")),
         };
     }
+
+    private static string Hint(int? status, ModelRoute route) => status switch
+    {
+        401 or 403 => " (check the key in the variable named by --api-key-env, OPENAI_API_KEY or ANTHROPIC_API_KEY)",
+        404 => $" (check the model id and the endpoint {route.Endpoint}; OpenAI-compatible servers usually serve under /v1)",
+        _ => string.Empty,
+    };
 
     private ExchangeUsage Charge(ModelRoute route, ChatResponse response, List<Microsoft.Extensions.AI.ChatMessage> messages)
     {

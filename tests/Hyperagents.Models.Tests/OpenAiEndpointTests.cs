@@ -215,6 +215,35 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
         Assert.Single(_server.Requests);
     }
 
+    [Fact]
+    public async Task A_server_that_is_not_there_is_retried_then_model_failed()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var models = ModelServices.Create(Some.Options(_server) with { Endpoint = $"http://127.0.0.1:{port}/v1", MaxRetries = 1 });
+        var chat = models.OpenSession("s");
+
+        var error = await Assert.ThrowsAsync<ChatUnavailableException>(() => chat.CompleteAsync(Some.Ask("hi"), CancellationToken.None));
+
+        Assert.Equal("model-failed", error.Code);
+        Assert.Contains("2 attempt(s): no response", error.Message);
+        Assert.All(chat.Transcript[0].Attempts, a => Assert.Null(a.Status));
+    }
+
+    [Fact]
+    public async Task A_404_hints_at_the_endpoint_path_and_model_id()
+    {
+        _server.Enqueue(ScriptedReply.Error(404, "model not found"));
+        using var models = ModelServices.Create(Some.Options(_server));
+
+        var error = await Assert.ThrowsAsync<ChatUnavailableException>(() => models.OpenSession("s").CompleteAsync(Some.Ask("hi"), CancellationToken.None));
+
+        Assert.Contains("check the model id and the endpoint", error.Message);
+        Assert.Contains("model not found", error.Message);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -269,3 +269,21 @@ public sealed class FlagTests
         Assert.StartsWith(expected, error.Message);
     }
 }
+
+public sealed class OfflineTests
+{
+    [Fact]
+    public async Task Without_any_model_the_services_build_and_every_call_is_no_model()
+    {
+        using var models = ModelServices.Create(new ModelOptions { Environment = Some.Env() });
+        var chat = models.OpenSession("v");
+
+        var error = await Assert.ThrowsAsync<Hyperagents.Hosting.Sessions.ChatUnavailableException>(() => chat.CompleteAsync(Some.Ask("q"), CancellationToken.None));
+
+        Assert.False(models.HasModel(ChatRole.Meta));
+        Assert.False(models.HasModel(ChatRole.Task));
+        Assert.Equal("no-model", error.Code);
+        Assert.Equal("no-model", Assert.Single(chat.Transcript).Error!.Code);
+        Assert.Null(models.Ledger.TokensLeft);
+    }
+}

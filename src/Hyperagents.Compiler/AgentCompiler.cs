@@ -140,9 +140,12 @@ public sealed class AgentCompiler
             }
         }
 
+        var sourceViolations = 0;
         if (!_options.SkipSymbolGate)
         {
+            var before = sink.Items.Count;
             new SymbolGate(compilation, Policy, sink).Run(cancellationToken);
+            sourceViolations = sink.Items.Count - before;
         }
 
         AgentEntryPoints? entryPoints = null;
@@ -151,7 +154,10 @@ public sealed class AgentCompiler
         {
             var image = peStream.ToArray();
             var locator = new SourceLocator(compilation);
-            IlScanner.Scan(image, Policy, sink, locator.Locate);
+            // The IL scan is the backstop for what the source walk cannot see; when the walk already rejected the agent,
+            // its findings would only repeat the same symbols, so they are checked but not reported.
+            var ilSink = sourceViolations == 0 ? sink : new DiagnosticCollector();
+            IlScanner.Scan(image, Policy, ilSink, locator.Locate);
             entryPoints = EntryPointReader.Read(image, sink, locator.Locate);
             agent = new CompiledAgent(Convert.ToHexStringLower(SHA256.HashData(image)), compilation.AssemblyName!, image);
         }

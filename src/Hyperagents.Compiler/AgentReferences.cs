@@ -41,6 +41,8 @@ public static class AgentReferences
             Net100.References.SystemLinqQueryable,
             Net100.References.SystemLinqExpressions,
             Net100.References.SystemDiagnosticsProcess,
+            Net100.References.SystemComponentModelPrimitives,
+            Net100.References.SystemComponentModel,
             Net100.References.SystemDiagnosticsStackTrace,
             Net100.References.SystemNetHttp,
             Net100.References.SystemNetSockets,

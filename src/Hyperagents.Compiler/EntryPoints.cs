@@ -127,7 +127,7 @@ internal static class EntryPointReader
         foreach (var (type, problem) in problems)
         {
             var (file, line) = locate(type, spec.Name);
-            sink.Add(spec.Id, file, line, 1, spec.Name + "/" + type,
+            sink.Add(spec.Id, file, line, 1, spec.Name + "/" + type + "/" + problem,
                 $"'{type}.{spec.Name}' is not a valid entry point: {problem}. Expected '{spec.Expected}' in a public class.");
         }
 

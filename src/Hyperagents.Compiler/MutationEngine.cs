@@ -150,9 +150,9 @@ public static class MutationEngine
             return null;
         }
 
-        foreach (var trivia in first.LeadingTrivia)
+        foreach (var trivia in MarkerTrivia(first))
         {
-            if (!trivia.IsKind(SyntaxKind.MultiLineCommentTrivia) || AltPattern.Match(trivia.ToString()) is not { Success: true } match)
+            if (AltPattern.Match(trivia) is not { Success: true } match)
             {
                 continue;
             }
@@ -176,8 +176,15 @@ public static class MutationEngine
     }
 
     private static bool MatchesAlternative(ExpressionSyntax expression, SyntaxToken first) =>
-        first.LeadingTrivia.Any(t => t.IsKind(SyntaxKind.MultiLineCommentTrivia) && AltPattern.Match(t.ToString()) is { Success: true } m
+        MarkerTrivia(first).Any(t => AltPattern.Match(t) is { Success: true } m
                                      && SplitAlternatives(m.Groups[1].Value).Any(a => Normalize(a) == Normalize(expression.ToString())));
+
+    /// <summary>The block comments in front of a token: its leading trivia and, since Roslyn attaches a comment on the
+    /// same line to the previous token, that token's trailing trivia.</summary>
+    private static IEnumerable<string> MarkerTrivia(SyntaxToken token) =>
+        token.GetPreviousToken().TrailingTrivia.Concat(token.LeadingTrivia)
+            .Where(t => t.IsKind(SyntaxKind.MultiLineCommentTrivia))
+            .Select(t => t.ToString());
 
     private static List<string> SplitAlternatives(string text)
     {
@@ -219,7 +226,7 @@ public static class MutationEngine
 
         var negated = literal.Parent is PrefixUnaryExpressionSyntax unary && unary.IsKind(SyntaxKind.UnaryMinusExpression);
         SyntaxNode siteNode = negated ? literal.Parent! : literal;
-        var trivia = siteNode.GetLeadingTrivia().Concat(token.LeadingTrivia).Where(t => t.IsKind(SyntaxKind.MultiLineCommentTrivia)).Select(t => t.ToString()).ToList();
+        var trivia = MarkerTrivia(siteNode.GetFirstToken()).Concat(negated ? MarkerTrivia(token) : []).ToList();
         if (trivia.Any(t => t.Contains("@fixed", StringComparison.Ordinal)))
         {
             return null;

@@ -214,6 +214,10 @@ internal sealed class SymbolGate
                 case IRangeOperation range:
                     CheckSymbol(range.Method, node);
                     break;
+                case IInterpolatedStringOperation interpolated when interpolated.Parent is not IInterpolatedStringHandlerCreationOperation:
+                    // The handler lowering of $"..." to string is not in the operation tree; check what it will call.
+                    CheckInterpolationHandler(node);
+                    break;
                 case IFunctionPointerInvocationOperation:
                     Report(GateDiagnosticIds.NativeInterop, node.GetLocation(), "function pointer call", "function pointers are native interop and are never allowed");
                     break;
@@ -221,6 +225,19 @@ internal sealed class SymbolGate
                     ReportDynamic(node.GetLocation());
                     break;
             }
+        }
+    }
+
+    private void CheckInterpolationHandler(SyntaxNode node)
+    {
+        if (_compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.DefaultInterpolatedStringHandler") is not { } handler)
+        {
+            return;
+        }
+
+        foreach (var name in (string[])[".ctor", "AppendLiteral", "AppendFormatted", "ToStringAndClear"])
+        {
+            CheckSymbol(handler.GetMembers(name).FirstOrDefault(), node);
         }
     }
 

@@ -1,4 +1,4 @@
-// compiler-errors: CS7010, CS7011, CS1024
+// compiler-errors: CS7011, CS8097
 #r "System.IO.FileSystem.dll" // expect HA0007 #r
 #load "other.csx" // expect HA0007 #load
 namespace Malicious;

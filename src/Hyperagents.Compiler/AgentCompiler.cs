@@ -128,6 +128,12 @@ public sealed class AgentCompiler
         trees.Add(GlobalUsings);
         var compilation = CSharpCompilation.Create(AssemblyNameOf(source), trees, AgentReferences.All, _compilationOptions);
 
+        // The source half of the gate binds every body through semantic models while Emit binds them again for code
+        // generation; the two are independent, so they run side by side.
+        var gateSink = new DiagnosticCollector();
+        var gate = _options.SkipSymbolGate
+            ? Task.CompletedTask
+            : Task.Run(() => new SymbolGate(compilation, Policy, gateSink).Run(cancellationToken), cancellationToken);
         using var peStream = new MemoryStream();
         var emit = compilation.Emit(peStream, options: EmitOptions, cancellationToken: cancellationToken);
         foreach (var diagnostic in emit.Diagnostics)
@@ -140,13 +146,9 @@ public sealed class AgentCompiler
             }
         }
 
-        var sourceViolations = 0;
-        if (!_options.SkipSymbolGate)
-        {
-            var before = sink.Items.Count;
-            new SymbolGate(compilation, Policy, sink).Run(cancellationToken);
-            sourceViolations = sink.Items.Count - before;
-        }
+        gate.GetAwaiter().GetResult();
+        var sourceViolations = gateSink.Items.Count;
+        sink.AddRange(gateSink);
 
         AgentEntryPoints? entryPoints = null;
         CompiledAgent? agent = null;

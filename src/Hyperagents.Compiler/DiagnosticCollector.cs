@@ -26,6 +26,14 @@ internal sealed class DiagnosticCollector
         }
     }
 
+    public void AddRange(DiagnosticCollector other)
+    {
+        foreach (var item in other.Items)
+        {
+            Add(item.Id, item.File, item.Line, item.Column, item.Message, item.Message);
+        }
+    }
+
     public void Add(Diagnostic diagnostic)
     {
         var (file, line, column) = Position(diagnostic.Location);

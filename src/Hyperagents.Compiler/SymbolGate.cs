@@ -23,6 +23,7 @@ internal sealed class SymbolGate
     private readonly DiagnosticCollector _sink;
     private readonly Dictionary<ISymbol, PolicyDecision> _decisions = new(SymbolEqualityComparer.Default);
     private SemanticModel? _model;
+    private ISymbol[]? _handlerMembers;
 
     public SymbolGate(CSharpCompilation compilation, GatePolicy policy, DiagnosticCollector sink)
     {
@@ -230,14 +231,12 @@ internal sealed class SymbolGate
 
     private void CheckInterpolationHandler(SyntaxNode node)
     {
-        if (_compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.DefaultInterpolatedStringHandler") is not { } handler)
+        _handlerMembers ??= _compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.DefaultInterpolatedStringHandler") is { } handler
+            ? ((string[])[".ctor", "AppendLiteral", "AppendFormatted", "ToStringAndClear"]).Select(n => handler.GetMembers(n).FirstOrDefault()).OfType<ISymbol>().ToArray()
+            : [];
+        foreach (var member in _handlerMembers)
         {
-            return;
-        }
-
-        foreach (var name in (string[])[".ctor", "AppendLiteral", "AppendFormatted", "ToStringAndClear"])
-        {
-            CheckSymbol(handler.GetMembers(name).FirstOrDefault(), node);
+            CheckSymbol(member, node);
         }
     }
 

@@ -220,10 +220,9 @@ public sealed class AgentSource
         }
     }
 
+    /// <summary>Build output (<c>bin/</c>, <c>obj/</c>) and version-control folders (<c>.git/</c>) at any depth.</summary>
     private static bool IsIgnored(string relative) =>
-        relative is "bin" or "obj" || relative.StartsWith("bin/", StringComparison.Ordinal) || relative.StartsWith("obj/", StringComparison.Ordinal)
-        || relative.Contains("/bin/", StringComparison.Ordinal) || relative.Contains("/obj/", StringComparison.Ordinal)
-        || relative.EndsWith("/bin", StringComparison.Ordinal) || relative.EndsWith("/obj", StringComparison.Ordinal);
+        relative.Split('/').Any(segment => segment is "bin" or "obj" or ".git");
 
     internal static string NormalizePath(string path)
     {

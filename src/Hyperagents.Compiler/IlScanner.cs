@@ -51,7 +51,10 @@ internal static class IlScanner
                 var methodName = md.GetString(method.Name);
                 var display = typeName + "." + methodName;
                 var (file, line) = locate(typeName, methodName);
-                if ((method.Attributes & MethodAttributes.PinvokeImpl) != 0 || (method.ImplAttributes & MethodImplAttributes.InternalCall) != 0)
+                var codeType = method.ImplAttributes & MethodImplAttributes.CodeTypeMask;
+                var runtimeDelegate = codeType == MethodImplAttributes.Runtime && IsDelegate(md, type);
+                if ((method.Attributes & MethodAttributes.PinvokeImpl) != 0 || (method.ImplAttributes & MethodImplAttributes.InternalCall) != 0
+                    || (codeType != MethodImplAttributes.IL && !runtimeDelegate) || (method.ImplAttributes & MethodImplAttributes.Unmanaged) != 0)
                 {
                     sink.Add(GateDiagnosticIds.NativeInterop, file, line, 1, display, $"'{display}' is not allowed: extern and P/Invoke methods call native code.");
                 }
@@ -276,6 +279,18 @@ internal static class IlScanner
 
         var ns = md.GetString(type.Namespace);
         return ns.Length == 0 ? name : ns + "." + name;
+    }
+
+    private static bool IsDelegate(MetadataReader md, TypeDefinition type)
+    {
+        var baseType = type.BaseType;
+        if (baseType.Kind != HandleKind.TypeReference)
+        {
+            return false;
+        }
+
+        var reference = md.GetTypeReference((TypeReferenceHandle)baseType);
+        return md.GetString(reference.Namespace) == "System" && md.GetString(reference.Name) == "MulticastDelegate";
     }
 
     private static bool HasInstanceFields(MetadataReader md, TypeDefinition type) =>

@@ -11,6 +11,8 @@ public sealed class AgentSourceTests
         Directory.CreateDirectory(Path.Combine(dir, "task"));
         Directory.CreateDirectory(Path.Combine(dir, "bin"));
         Directory.CreateDirectory(Path.Combine(dir, "task", "obj"));
+        Directory.CreateDirectory(Path.Combine(dir, ".git"));
+        File.WriteAllBytes(Path.Combine(dir, ".git", "index"), [0xFF, 0x00]);
         File.WriteAllText(Path.Combine(dir, "task", "A.cs"), "class A {}");
         File.WriteAllText(Path.Combine(dir, "notes.md"), "hi");
         File.WriteAllBytes(Path.Combine(dir, "bin", "x.dll"), [0xFF, 0xFE, 0x00]);

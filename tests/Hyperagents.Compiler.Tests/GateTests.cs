@@ -307,6 +307,26 @@ public sealed class GateTests
     }
 
     [Fact]
+    public void Il_scan_alone_finds_runtime_internal_calls_and_the_source_walk_names_them_too()
+    {
+        const string code = """
+            using System.Runtime.CompilerServices;
+
+            namespace Probe;
+
+            public static class Use
+            {
+                [MethodImpl(MethodImplOptions.InternalCall)]
+                public static extern int Sneaky();
+            }
+            """;
+        var ilOnly = new AgentCompiler(new AgentCompilerOptions { SkipSymbolGate = true }).Compile(Some.WithEntryPoints(code));
+        At(ilOnly, GateDiagnosticIds.NativeInterop, "Probe.Use.Sneaky", 9);
+        var full = Some.Compiler.Compile(Some.WithEntryPoints(code));
+        At(full, GateDiagnosticIds.NativeInterop, "Probe.Use.Sneaky()", 9);
+    }
+
+    [Fact]
     public void Il_scan_honours_lowering_rules_that_source_may_not_use()
     {
         // Collection expressions lower to CollectionsMarshal calls; iterators read Environment.CurrentManagedThreadId.

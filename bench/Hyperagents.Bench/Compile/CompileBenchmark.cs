@@ -17,6 +17,7 @@ namespace Hyperagents.Bench.Compile;
 /// symbols), the same parse and compilation options, and run in the same warmed-up process. The bare side parses
 /// every time (no tree cache) and runs no gate; the full cycle uses the compiler's syntax-tree cache, as the host does
 /// for a child that shares files with its parent. Both are measured after a warm-up, interleaved cycle by cycle.
+/// RSS is read after a full blocking collection at cycle 100 and at the end, so its growth measures what is retained.
 /// </remarks>
 public sealed class CompileBenchmark : IBenchmark
 {
@@ -90,12 +91,12 @@ public sealed class CompileBenchmark : IBenchmark
             full.Add(stopwatch.Elapsed.TotalMilliseconds);
             if (i == 99)
             {
-                rssAt100 = Stats.RssMiB();
+                rssAt100 = RssAfterGc();
             }
         }
 
-        var rssEnd = Stats.RssMiB();
         await Task.Yield();
+        var rssEnd = RssAfterGc();
         for (var i = 0; i < 10 && weak.Any(w => w.IsAlive); i++)
         {
             GC.Collect();
@@ -116,11 +117,23 @@ public sealed class CompileBenchmark : IBenchmark
         Console.WriteLine($"  SolveTask completed in {completed}/{cycles} cycles; syntax-tree cache hits {compiler.SyntaxTreeCacheHits}, misses {compiler.SyntaxTreeCacheMisses}");
         Console.WriteLine($"  RSS after 100 cycles {rssAt100:0.0} MiB, after {cycles} cycles {rssEnd:0.0} MiB");
         Console.WriteLine($"  collectible contexts still alive after GC: {alive}/{weak.Count}");
-        var ok = Stats.Target("full cycle / bare compile", fullMedian / bareMedian, 1.3, "x");
+        Console.WriteLine($"  gate+load+unload overhead over a bare compile: {fullMedian - bareMedian:0.00} ms = {(fullMedian - bareMedian) / bareMedian:0.00}x bare");
+        // The brief's target "gate+load+unload overhead <= 1.3x bare compile" has two readings; both are printed.
+        var ok = Stats.Target("overhead (full - bare) / bare compile", (fullMedian - bareMedian) / bareMedian, 1.3, "x");
+        ok &= Stats.Target("full cycle / bare compile (strict reading)", fullMedian / bareMedian, 1.3, "x");
         ok &= Stats.Target("RSS growth after the first 100 cycles", rssEnd - rssAt100, 50, "MiB");
         ok &= Stats.Target("contexts alive after GC", alive, 0, "contexts");
         ok &= Stats.Target("SolveTask completions", completed, cycles, "calls", lowerIsBetter: false);
         return ok ? 0 : 1;
+    }
+
+    /// <summary>RSS after a full blocking collection, so that the growth figure measures what is retained, not garbage.</summary>
+    private static double RssAfterGc()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return Stats.RssMiB();
     }
 
     private static int BareCompile(AgentSource source)

@@ -321,9 +321,9 @@ public sealed class GateTests
             }
             """;
         var ilOnly = new AgentCompiler(new AgentCompilerOptions { SkipSymbolGate = true }).Compile(Some.WithEntryPoints(code));
-        At(ilOnly, GateDiagnosticIds.NativeInterop, "Probe.Use.Sneaky", 9);
+        At(ilOnly, GateDiagnosticIds.NativeInterop, "Probe.Use.Sneaky", 8);
         var full = Some.Compiler.Compile(Some.WithEntryPoints(code));
-        At(full, GateDiagnosticIds.NativeInterop, "Probe.Use.Sneaky()", 9);
+        At(full, GateDiagnosticIds.NativeInterop, "Probe.Use.Sneaky()", 8);
     }
 
     [Fact]

@@ -10,6 +10,7 @@ internal static class CommandCatalog
         yield return ScoreCommand.Create(context);
         yield return DomainsCommand.Create(context);
         yield return WorkerCommand.Create();
+        yield return CheckCommand.Create(context);
         yield break;
     }
 }

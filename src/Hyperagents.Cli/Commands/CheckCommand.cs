@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Hyperagents.Compiler;
+using Spectre.Console;
+
+namespace Hyperagents.Cli.Commands;
+
+/// <summary><c>hyperagents check &lt;agent-folder&gt;</c>: compiles a hyperagent, runs the capability gate and validates
+/// its entry points, exactly as the host will before running it.</summary>
+internal static class CheckCommand
+{
+    /// <summary>Exit code when the agent compiled and passed.</summary>
+    public const int Passed = 0;
+
+    /// <summary>Exit code when the agent was rejected (compile error, gate violation, entry point).</summary>
+    public const int Rejected = 1;
+
+    /// <summary>Exit code when the folder or the policy could not be used at all.</summary>
+    public const int Unusable = 2;
+
+    public static Command Create(CliContext context)
+    {
+        var folder = new Argument<DirectoryInfo>("agent-folder")
+        {
+            Description = "The hyperagent's folder: .cs files (task/, meta/, ...) plus optional prompts and data.",
+        };
+        var policy = new Option<FileInfo?>("--policy")
+        {
+            Description = "A gate policy file to use instead of the one shipped with the tool.",
+        };
+        var command = new Command("check", "Compile a hyperagent, run the capability gate and validate its entry points.");
+        command.Arguments.Add(folder);
+        command.Options.Add(policy);
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var directory = parseResult.GetValue(folder)!;
+            var policyFile = parseResult.GetValue(policy);
+            return Task.FromResult(Run(context.Console, directory, policyFile, cancellationToken));
+        });
+        return command;
+    }
+
+    private static int Run(IAnsiConsole console, DirectoryInfo directory, FileInfo? policyFile, CancellationToken cancellationToken)
+    {
+        AgentSource source;
+        AgentCompiler compiler;
+        try
+        {
+            source = AgentSource.FromDirectory(directory.FullName);
+            compiler = new AgentCompiler(new AgentCompilerOptions { PolicyPath = policyFile?.FullName });
+        }
+        catch (Exception ex) when (ex is AgentSourceException or GatePolicyException)
+        {
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+            return Unusable;
+        }
+
+        var result = compiler.Compile(source, cancellationToken);
+        var name = Markup.Escape(directory.FullName);
+        if (result is { Success: true, EntryPoints: { } entryPoints, Agent: { } agent })
+        {
+            console.MarkupLine($"[green]passed:[/] {name} compiled and passed the capability gate.");
+            console.MarkupLine($"  SolveTask   {Markup.Escape(entryPoints.SolveTask.TypeName)}: {Markup.Escape(entryPoints.SolveTask.Signature)}");
+            console.MarkupLine($"  ModifySelf  {Markup.Escape(entryPoints.ModifySelf.TypeName)}: {Markup.Escape(entryPoints.ModifySelf.Signature)}");
+            console.MarkupLine($"  image       {Markup.Escape(agent.Id)} ({agent.Image.Length:N0} bytes, {source.CSharpFiles.Count()} .cs files)");
+            console.MarkupLine($"  policy      {Markup.Escape(compiler.GatePolicyHash)}");
+            return Passed;
+        }
+
+        foreach (var diagnostic in result.Report.Diagnostics)
+        {
+            var where = diagnostic.File.Length == 0 ? "(agent)" : $"{diagnostic.File}({diagnostic.Line},{diagnostic.Column})";
+            console.MarkupLine($"{Markup.Escape(where)}: [red]{Markup.Escape(diagnostic.Id)}[/]: {Markup.Escape(diagnostic.Message)}");
+        }
+
+        var count = result.Report.Diagnostics.Count;
+        console.MarkupLine($"[red]rejected:[/] {name}: {count} problem{(count == 1 ? "" : "s")}. Fix them and run 'hyperagents check' again.");
+        return Rejected;
+    }
+}

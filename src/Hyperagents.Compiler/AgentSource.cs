@@ -1,0 +1,301 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Hyperagents.Compiler;
+
+/// <summary>The files of one hyperagent: relative paths with forward slashes mapped to their text. Immutable.</summary>
+/// <remarks>
+/// Files under <c>task/</c> are task files, under <c>meta/</c> meta files, anything else other
+/// (<see cref="FileKind"/>). Only <c>.cs</c> files are compiled; the others (prompts, json, md) travel with the agent.
+/// Loading refuses what it cannot represent safely instead of guessing: see <see cref="AgentSourceLimits"/>.
+/// </remarks>
+public sealed class AgentSource
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private string? _hash;
+
+    private AgentSource(ImmutableSortedDictionary<string, string> files) => Files = files;
+
+    /// <summary>Relative path (forward slashes) to content, in ordinal path order.</summary>
+    public ImmutableSortedDictionary<string, string> Files { get; }
+
+    /// <summary>The C# files, in ordinal path order.</summary>
+    public IEnumerable<KeyValuePair<string, string>> CSharpFiles =>
+        Files.Where(f => f.Key.EndsWith(".cs", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Lower-case hex SHA-256 over every path and content, in path order. Equal sources have equal hashes.</summary>
+    public string ContentHash => _hash ??= ComputeHash();
+
+    /// <summary>Which part of the hyperagent a relative path belongs to.</summary>
+    /// <param name="path">A relative path with forward slashes.</param>
+    public static FileKind KindOf(string path) =>
+        path.StartsWith("task/", StringComparison.Ordinal) ? FileKind.Task
+        : path.StartsWith("meta/", StringComparison.Ordinal) ? FileKind.Meta
+        : FileKind.Other;
+
+    /// <summary>Builds a source from in-memory files.</summary>
+    /// <param name="files">Relative path to content.</param>
+    /// <param name="limits">Size and count caps; <see cref="AgentSourceLimits.Default"/> when <see langword="null"/>.</param>
+    /// <exception cref="AgentSourceException">A path is invalid, a cap is exceeded, or there is no <c>.cs</c> file.</exception>
+    public static AgentSource FromFiles(IReadOnlyDictionary<string, string> files, AgentSourceLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        limits ??= AgentSourceLimits.Default;
+        var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        long total = 0;
+        foreach (var (rawPath, content) in files)
+        {
+            var path = NormalizePath(rawPath);
+            if (IsIgnored(path))
+            {
+                continue;
+            }
+
+            var size = Encoding.UTF8.GetByteCount(content);
+            CheckFileSize(path, size, limits);
+            total += size;
+            if (!builder.TryAdd(path, content))
+            {
+                throw new AgentSourceException($"The path '{path}' occurs twice (paths are compared after normalising slashes). Give each file a distinct path.");
+            }
+        }
+
+        return Finish(builder, total, limits, "the given files");
+    }
+
+    /// <summary>Loads every file of a folder, recursively, without following symbolic links.</summary>
+    /// <param name="path">The hyperagent's folder.</param>
+    /// <param name="limits">Size and count caps; <see cref="AgentSourceLimits.Default"/> when <see langword="null"/>.</param>
+    /// <exception cref="AgentSourceException">The folder is missing or empty, holds a symbolic link, a non-UTF-8 file, or exceeds a cap.</exception>
+    public static AgentSource FromDirectory(string path, AgentSourceLimits? limits = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        limits ??= AgentSourceLimits.Default;
+        var root = new DirectoryInfo(Path.GetFullPath(path));
+        if (!root.Exists)
+        {
+            throw new AgentSourceException($"The agent folder '{root.FullName}' does not exist. Pass the path of a folder that holds the agent's .cs files.");
+        }
+
+        if (root.LinkTarget is not null)
+        {
+            throw new AgentSourceException($"The agent folder '{root.FullName}' is a symbolic link. Pass the real folder.");
+        }
+
+        var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        long total = 0;
+        var pending = new Stack<DirectoryInfo>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var dir = pending.Pop();
+            foreach (var entry in dir.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false, ReturnSpecialDirectories = false }))
+            {
+                var relative = Path.GetRelativePath(root.FullName, entry.FullName).Replace('\\', '/');
+                if (relative.StartsWith("../", StringComparison.Ordinal) || relative == ".." || Path.IsPathRooted(relative))
+                {
+                    throw new AgentSourceException($"'{entry.FullName}' lies outside the agent folder. Keep every file inside '{root.FullName}'.");
+                }
+
+                if (entry.LinkTarget is not null || entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
+                {
+                    throw new AgentSourceException($"'{relative}' is a symbolic link; agent folders may not contain links. Replace it with a regular file.");
+                }
+
+                if (IsIgnored(relative))
+                {
+                    continue;
+                }
+
+                if (entry is DirectoryInfo sub)
+                {
+                    pending.Push(sub);
+                    continue;
+                }
+
+                var file = (FileInfo)entry;
+                CheckFileSize(relative, file.Length, limits);
+                total += file.Length;
+                if (total > limits.MaxTotalBytes)
+                {
+                    throw new AgentSourceException($"The agent folder holds more than {limits.MaxTotalBytes:N0} bytes. Remove large files (data, logs) from '{root.FullName}'.");
+                }
+
+                if (builder.Count >= limits.MaxFiles)
+                {
+                    throw new AgentSourceException($"The agent folder holds more than {limits.MaxFiles} files. Remove files that are not part of the agent.");
+                }
+
+                builder[relative] = ReadNoFollow(file.FullName, relative);
+            }
+        }
+
+        return Finish(builder, total, limits, $"the folder '{root.FullName}'");
+    }
+
+    /// <summary>A new source with one file added or replaced.</summary>
+    /// <param name="path">The relative path.</param>
+    /// <param name="content">The new content.</param>
+    public AgentSource With(string path, string content) =>
+        FromFiles(Files.SetItem(NormalizePath(path), content));
+
+    private static AgentSource Finish(ImmutableSortedDictionary<string, string>.Builder builder, long total, AgentSourceLimits limits, string origin)
+    {
+        if (builder.Count > limits.MaxFiles)
+        {
+            throw new AgentSourceException($"{origin} holds {builder.Count} files, more than the cap of {limits.MaxFiles}. Remove files that are not part of the agent.");
+        }
+
+        if (total > limits.MaxTotalBytes)
+        {
+            throw new AgentSourceException($"{origin} holds {total:N0} bytes, more than the cap of {limits.MaxTotalBytes:N0}. Remove large files.");
+        }
+
+        if (!builder.Keys.Any(k => k.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new AgentSourceException($"{char.ToUpperInvariant(origin[0])}{origin[1..]} holds no .cs file. An agent needs at least one C# file declaring SolveTask and ModifySelf.");
+        }
+
+        return new AgentSource(builder.ToImmutable());
+    }
+
+    private static string ReadNoFollow(string fullPath, string relative)
+    {
+        byte[] bytes;
+        try
+        {
+            // The link check above races with a swap; opening with no-follow semantics closes the window on Unix.
+            using var handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.None);
+            var info = new FileInfo(fullPath);
+            if (info.LinkTarget is not null)
+            {
+                throw new AgentSourceException($"'{relative}' is a symbolic link; agent folders may not contain links. Replace it with a regular file.");
+            }
+
+            var length = RandomAccess.GetLength(handle);
+            bytes = new byte[length];
+            var read = 0;
+            while (read < bytes.Length)
+            {
+                var n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+            }
+
+            if (read != bytes.Length)
+            {
+                Array.Resize(ref bytes, read);
+            }
+        }
+        catch (IOException ex)
+        {
+            throw new AgentSourceException($"'{relative}' could not be read ({ex.Message}). Check that the file exists and is readable.");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new AgentSourceException($"'{relative}' is not readable. Fix its permissions.");
+        }
+
+        try
+        {
+            var start = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+            return StrictUtf8.GetString(bytes, start, bytes.Length - start);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new AgentSourceException($"'{relative}' is not valid UTF-8. Save it as UTF-8 text, or remove it if it is a binary file.");
+        }
+    }
+
+    private static void CheckFileSize(string path, long size, AgentSourceLimits limits)
+    {
+        if (size > limits.MaxFileBytes)
+        {
+            throw new AgentSourceException($"'{path}' is {size:N0} bytes, more than the per-file cap of {limits.MaxFileBytes:N0}. Split it or remove it.");
+        }
+    }
+
+    /// <summary>Build output (<c>bin/</c>, <c>obj/</c>) and version-control folders (<c>.git/</c>) at any depth.</summary>
+    private static bool IsIgnored(string relative) =>
+        relative.Split('/').Any(segment => segment is "bin" or "obj" or ".git");
+
+    internal static string NormalizePath(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new AgentSourceException("A file has an empty path. Give every file a relative path such as 'task/Solver.cs'.");
+        }
+
+        var normalized = path.Replace('\\', '/');
+        if (normalized.StartsWith('/') || Path.IsPathRooted(path) || normalized.Contains(':', StringComparison.Ordinal))
+        {
+            throw new AgentSourceException($"The path '{path}' is absolute. Use a path relative to the agent folder, such as 'task/Solver.cs'.");
+        }
+
+        var segments = normalized.Split('/');
+        if (segments.Any(s => s is "" or "." or ".."))
+        {
+            throw new AgentSourceException($"The path '{path}' has an empty, '.' or '..' segment and could leave the agent folder. Use a plain relative path such as 'task/Solver.cs'.");
+        }
+
+        if (normalized.Any(c => char.IsControl(c)))
+        {
+            throw new AgentSourceException($"The path '{path}' contains control characters. Rename the file.");
+        }
+
+        return normalized;
+    }
+
+    private string ComputeHash()
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[8];
+        foreach (var (path, content) in Files)
+        {
+            foreach (var part in new[] { path, content })
+            {
+                var bytes = Encoding.UTF8.GetBytes(part);
+                BitConverter.TryWriteBytes(length, (long)bytes.Length);
+                sha.AppendData(length);
+                sha.AppendData(bytes);
+            }
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+}
+
+/// <summary>Caps applied when loading an <see cref="AgentSource"/>.</summary>
+public sealed record AgentSourceLimits
+{
+    /// <summary>The default caps.</summary>
+    public static AgentSourceLimits Default { get; } = new();
+
+    /// <summary>Largest single file.</summary>
+    /// <value>Default 256 KiB.</value>
+    public long MaxFileBytes { get; init; } = 256 * 1024;
+
+    /// <summary>Largest total of all files.</summary>
+    /// <value>Default 2 MiB.</value>
+    public long MaxTotalBytes { get; init; } = 2 * 1024 * 1024;
+
+    /// <summary>Most files.</summary>
+    /// <value>Default 200.</value>
+    public int MaxFiles { get; init; } = 200;
+}
+
+/// <summary>An agent folder or file set cannot be loaded; the message names the problem and the fix.</summary>
+public sealed class AgentSourceException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What is wrong and how to fix it.</param>
+    public AgentSourceException(string message)
+        : base(message)
+    {
+    }
+}

@@ -1,0 +1,13 @@
+namespace Malicious;
+
+public static class Agent
+{
+    public static Task<string> SolveTask(TaskContext context) => Task.FromResult(Run());
+
+    public static Task ModifySelf(MetaContext context) => Task.CompletedTask;
+
+    private static string Run()
+    {
+        return $"user={Environment.UserName}"; // expect HA0001 System.Environment.UserName
+    }
+}

@@ -1,0 +1,13 @@
+namespace Malicious;
+
+public static class Agent
+{
+    public static Task<string> SolveTask(TaskContext context) => Task.FromResult(Run());
+
+    public static Task ModifySelf(MetaContext context) => Task.CompletedTask;
+
+    private static string Run()
+    {
+        return System.IO.File.Exists("/etc/passwd").ToString(); // expect HA0001 System.IO.File.Exists(string)
+    }
+}

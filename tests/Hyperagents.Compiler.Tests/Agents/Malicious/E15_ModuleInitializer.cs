@@ -1,0 +1,18 @@
+namespace Malicious;
+
+public static class Agent
+{
+    public static Task<string> SolveTask(TaskContext context) => Task.FromResult(Run());
+
+    public static Task ModifySelf(MetaContext context) => Task.CompletedTask;
+
+    private static string Run()
+    {
+        return "";
+    }
+
+    [System.Runtime.CompilerServices.ModuleInitializer] // expect HA0002 System.Runtime.CompilerServices.ModuleInitializerAttribute
+    internal static void OnLoad()
+    {
+    }
+}

@@ -1,0 +1,61 @@
+using Hyperagents.Compiler;
+
+namespace Hyperagents.Compiler.Tests;
+
+/// <summary>Test data and shared instances.</summary>
+internal static class Some
+{
+    private static readonly Lazy<AgentCompiler> LazyCompiler = new(() => new AgentCompiler());
+
+    /// <summary>One compiler for the whole run (it is thread-safe), with the default policy next to the assembly.</summary>
+    public static AgentCompiler Compiler => LazyCompiler.Value;
+
+    public static string AgentsDir => Path.Combine(AppContext.BaseDirectory, "Agents");
+
+    public static string BenignDir => Path.Combine(AgentsDir, "Benign");
+
+    public static string MaliciousDir => Path.Combine(AgentsDir, "Malicious");
+
+    public static string RepoPolicyPath
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "sandbox", "policy.txt");
+                if (File.Exists(Path.Combine(dir.FullName, "Hyperagents.sln")) && File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            throw new InvalidOperationException("repository root not found");
+        }
+    }
+
+    public static AgentSource Single(string code, string path = "task/Agent.cs") =>
+        AgentSource.FromFiles(new Dictionary<string, string> { [path] = code });
+
+    public const string EntryPoints = """
+        public static class Entry
+        {
+            public static Task<string> SolveTask(TaskContext context) => Task.FromResult("ok");
+
+            public static Task ModifySelf(MetaContext context) => Task.CompletedTask;
+        }
+        """;
+
+    public static AgentSource WithEntryPoints(string code) =>
+        AgentSource.FromFiles(new Dictionary<string, string> { ["task/Agent.cs"] = code, ["meta/Entry.cs"] = "namespace Probe;\n\n" + EntryPoints });
+
+    /// <summary>A compiler whose policy is the default one plus extra lines (for probing compiler-synthesised calls).</summary>
+    public static AgentCompiler WithExtraPolicy(string extra)
+    {
+        var dir = Directory.CreateTempSubdirectory("ha-policy-");
+        var path = Path.Combine(dir.FullName, "policy.txt");
+        File.WriteAllText(path, File.ReadAllText(RepoPolicyPath) + "\n" + extra + "\n");
+        return new AgentCompiler(new AgentCompilerOptions { PolicyPath = path });
+    }
+
+    public static string TempDir() => Directory.CreateTempSubdirectory("ha-agent-").FullName;
+}

@@ -7,6 +7,11 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create(CliContext context)
     {
+        yield return RunsCommand.Create(context);
+        yield return LineageCommand.Create(context);
+        yield return ShowCommand.Create(context);
+        yield return DiffCommand.Create(context);
+        yield return VerifyCommand.Create(context);
         yield break;
     }
 }

@@ -3,10 +3,11 @@ namespace Hyperagents.Archive;
 /// <summary>How a run is written.</summary>
 public sealed class ArchiveOptions
 {
-    /// <summary>fsync objects, refs, notes and the journal before a write returns.</summary>
-    /// <value>Default <see langword="true"/>. Off forfeits durability across power loss (threat C4), never consistency.</value>
-    /// <remarks>libgit2's fsync switch is process-wide: the last run opened decides for the whole process.</remarks>
-    public bool Fsync { get; init; } = true;
+    /// <summary>How a write is made durable before it returns.</summary>
+    /// <value>
+    /// Default <see cref="Archive.Durability.SyncFileSystem"/> on Linux, <see cref="Archive.Durability.FsyncEachFile"/> elsewhere.
+    /// </value>
+    public Durability Durability { get; init; } = OperatingSystem.IsLinux() ? Durability.SyncFileSystem : Durability.FsyncEachFile;
 
     /// <summary>The clock for commit and note timestamps.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>; a fixed clock makes variant ids reproducible.</value>
@@ -26,4 +27,22 @@ public sealed class ArchiveOptions
 
     /// <summary>The default options.</summary>
     public static ArchiveOptions Default { get; } = new();
+}
+
+/// <summary>How the archive makes a write durable (survive power loss, threat C4) before acknowledging it.</summary>
+public enum Durability
+{
+    /// <summary>
+    /// Linux: write the objects and the journal record, then one <c>syncfs</c> of the run's file system. One flush a
+    /// write instead of one per object; it also flushes other processes' dirty data on that file system. Only the last
+    /// write can be cut by a power loss, and reopening checks it object by object.
+    /// </summary>
+    SyncFileSystem,
+
+    /// <summary>libgit2 fsyncs every object and ref it writes (and their folders) and the journal is fsync'd.</summary>
+    /// <remarks>libgit2's fsync switch is process-wide: the last run opened decides for the whole process.</remarks>
+    FsyncEachFile,
+
+    /// <summary>No flush: consistent after a process crash (SIGKILL), not after a power loss. For tests and benchmarks.</summary>
+    None,
 }

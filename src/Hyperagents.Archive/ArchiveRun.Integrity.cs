@@ -319,6 +319,16 @@ public sealed partial class ArchiveRun
     /// <summary>The git id of a tree with these entries, computed without writing it.</summary>
     private static string HashTree(IEnumerable<TreeEntryData> entries)
     {
+        var body = TreeBytes(entries);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        sha.AppendData(Encoding.ASCII.GetBytes($"tree {body.Length}\0"));
+        sha.AppendData(body);
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>The body of a git tree object with these entries, in git's order.</summary>
+    private static byte[] TreeBytes(IEnumerable<TreeEntryData> entries)
+    {
         using var body = new MemoryStream();
         foreach (var entry in entries.OrderBy(e => e.SortKey, StringComparer.Ordinal))
         {
@@ -335,10 +345,7 @@ public sealed partial class ArchiveRun
             body.Write(entry.Id.RawId);
         }
 
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-        sha.AppendData(Encoding.ASCII.GetBytes($"tree {body.Length}\0"));
-        sha.AppendData(body.GetBuffer(), 0, (int)body.Length);
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        return body.ToArray();
     }
 
     /// <summary>One entry of a git tree; git sorts a folder as if its name ended in '/'.</summary>
@@ -372,8 +379,112 @@ public sealed partial class ArchiveRun
                 return;
             }
 
+            if (!LastWriteComplete())
+            {
+                // A power loss cut the write before its flush finished: it was never acknowledged, so it goes.
+                _journal.DropLastRecord();
+                ResetIndex();
+                Refresh();
+            }
+
             RepairLastWrite();
         }
+    }
+
+    private void ResetIndex()
+    {
+        _byId.Clear();
+        _order.Clear();
+        _notesTips.Clear();
+        _best = null;
+        _manifestId = null;
+        _last = null;
+    }
+
+    /// <summary>Whether every object the last journal record depends on is present and readable.</summary>
+    /// <remarks>Unreadable loose objects of that write (empty files after a power loss) are deleted so fsck stays clean.</remarks>
+    private bool LastWriteComplete()
+    {
+        var id = _last switch
+        {
+            { Type: "V" } v => v.Id,
+            { Type: "E" or "M", NotesCommit: { } c } => c,
+            _ => null,
+        };
+        if (id is null)
+        {
+            return true;
+        }
+
+        var complete = true;
+        void Check(ObjectId oid, Action<GitObject> then)
+        {
+            try
+            {
+                var obj = _repo.Lookup(oid);
+                if (obj is null)
+                {
+                    complete = false;
+                    return;
+                }
+
+                then(obj);
+            }
+            catch (LibGit2SharpException)
+            {
+                complete = false;
+                var hex = oid.Sha;
+                File.Delete(System.IO.Path.Combine(_repo.Info.Path, "objects", hex[..2], hex[2..]));
+            }
+        }
+
+        void CheckTree(GitObject obj)
+        {
+            foreach (var entry in (Tree)obj)
+            {
+                if (entry.TargetType == TreeEntryTargetType.Tree)
+                {
+                    Check(entry.Target.Id, CheckTree);
+                }
+                else if (entry.TargetType == TreeEntryTargetType.Blob)
+                {
+                    Check(entry.Target.Id, b => _ = ((Blob)b).Size);
+                }
+            }
+        }
+
+        Check(new ObjectId(id), c =>
+        {
+            var commit = (Commit)c;
+            if (_last!.Type == "V")
+            {
+                Check(commit.Tree.Id, CheckTree);
+            }
+            else
+            {
+                // A notes commit: only the path to this variant's note is new; the rest was flushed before.
+                var fanout = commit.Tree[_last.Id[..2]];
+                if (fanout is null)
+                {
+                    complete = false;
+                    return;
+                }
+
+                Check(fanout.Target.Id, sub =>
+                {
+                    var note = ((Tree)sub)[_last.Id[2..]];
+                    if (note is null)
+                    {
+                        complete = false;
+                    }
+                    else
+                    {
+                        Check(note.Target.Id, b => _ = ((Blob)b).GetContentText());
+                    }
+                });
+            }
+        });
+        return complete;
     }
 
     private void RemoveStaleFiles()
@@ -524,11 +635,8 @@ public sealed partial class ArchiveRun
             records.Add(new JournalRecord { Type = "B", Id = best });
         }
 
-        _journal.Rewrite(records, _options.Fsync);
-        _byId.Clear();
-        _order.Clear();
-        _notesTips.Clear();
-        _best = null;
+        _journal.Rewrite(records, _options.Durability != Durability.None);
+        ResetIndex();
         foreach (var record in records)
         {
             Apply(record);

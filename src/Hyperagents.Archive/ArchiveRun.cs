@@ -46,18 +46,23 @@ public sealed partial class ArchiveRun : IDisposable
     private string? _manifestId;
     private string? _best;
     private JournalRecord? _last;
+    private readonly int _syncFd = -1;
     private bool _disposed;
 
     private ArchiveRun(string path, ArchiveOptions options)
     {
         _options = options;
-        GitNative.SetFsync(options.Fsync);
+        GitNative.SetFsync(options.Durability == Durability.FsyncEachFile);
         _repo = new Repository(path);
         Path = System.IO.Path.GetFullPath(path);
         var own = System.IO.Path.Combine(_repo.Info.Path, "hyperagents");
         Directory.CreateDirectory(own);
         _journal = new Journal(System.IO.Path.Combine(own, "journal"));
         _lockPath = System.IO.Path.Combine(own, "write.lock");
+        if (options.Durability == Durability.SyncFileSystem)
+        {
+            _syncFd = Durable.OpenForSync(own);
+        }
     }
 
     /// <summary>The run's folder (a bare git repository).</summary>
@@ -109,7 +114,8 @@ public sealed partial class ArchiveRun : IDisposable
             throw new ArchiveException($"'{path}' is a file; choose another run name.");
         }
 
-        GitNative.SetFsync(options.Fsync);
+        var fsync = options.Durability != Durability.None;
+        GitNative.SetFsync(fsync);
         var parent = System.IO.Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(parent);
 
@@ -131,7 +137,7 @@ public sealed partial class ArchiveRun : IDisposable
             manifestId = commit.Sha;
             var own = System.IO.Path.Combine(repo.Info.Path, "hyperagents");
             Directory.CreateDirectory(own);
-            new Journal(System.IO.Path.Combine(own, "journal")).Append([new JournalRecord { Type = "R", Id = manifestId }], options.Fsync);
+            new Journal(System.IO.Path.Combine(own, "journal")).Append([new JournalRecord { Type = "R", Id = manifestId }], fsync);
             repo.Refs.Add(ManifestRef, commit.Id);
             repo.Refs.Add(BestRef, commit.Id);
             repo.Refs.UpdateTarget("HEAD", BestRef);
@@ -143,7 +149,7 @@ public sealed partial class ArchiveRun : IDisposable
         }
 
         Directory.Move(temp, path);
-        if (options.Fsync)
+        if (fsync)
         {
             Durable.FsyncDirectory(parent);
         }
@@ -338,7 +344,7 @@ public sealed partial class ArchiveRun : IDisposable
                 State = variant.Status.State,
                 Reason = variant.Status.Reason,
             };
-            _journal.Append([record], _options.Fsync);
+            Persist(record);
             Apply(record);
             EnsureVariantRef(commit.Sha);
             return commit.Sha;
@@ -371,7 +377,7 @@ public sealed partial class ArchiveRun : IDisposable
                 return ArchiveJson.Serialize(note);
             }, $"evaluation of {entry.Id[..12]}: {FormatScores(ScoresOf(evaluation))}\n");
             var record = new JournalRecord { Type = "E", Id = entry.Id, NotesCommit = commit.Sha, Scores = ScoresOf(evaluation) };
-            _journal.Append([record], _options.Fsync);
+            Persist(record);
             Apply(record);
             UpdateRef(EvaluationNotesRef, commit.Id);
         }
@@ -398,7 +404,7 @@ public sealed partial class ArchiveRun : IDisposable
                 return ArchiveJson.Serialize(note);
             }, $"invalid parent {entry.Id[..12]}: {reason}\n");
             var record = new JournalRecord { Type = "M", Id = entry.Id, NotesCommit = commit.Sha, Reason = reason };
-            _journal.Append([record], _options.Fsync);
+            Persist(record);
             Apply(record);
             UpdateRef(MarkNotesRef, commit.Id);
         }
@@ -421,7 +427,7 @@ public sealed partial class ArchiveRun : IDisposable
             }
 
             var record = new JournalRecord { Type = "B", Id = entry.Id, Value = score };
-            _journal.Append([record], _options.Fsync);
+            Persist(record);
             Apply(record);
             UpdateRef(BestRef, new ObjectId(entry.Id));
         }
@@ -636,6 +642,7 @@ public sealed partial class ArchiveRun : IDisposable
             {
                 _disposed = true;
                 _repo.Dispose();
+                Durable.CloseSync(_syncFd);
             }
         }
     }
@@ -656,6 +663,24 @@ public sealed partial class ArchiveRun : IDisposable
         Refresh();
         var entry = Require(variantId);
         return _repo.Lookup<Commit>(entry.Id) ?? throw new ArchiveException($"Variant {entry.Id} is recorded but its commit is missing; run 'hyperagents verify'.");
+    }
+
+    /// <summary>The durable point of a write: after it, the write is acknowledged and survives a crash.</summary>
+    private void Persist(JournalRecord record)
+    {
+        switch (_options.Durability)
+        {
+            case Durability.FsyncEachFile:
+                _journal.Append([record], fsync: true);
+                break;
+            case Durability.SyncFileSystem:
+                _journal.Append([record], fsync: false);
+                Durable.SyncFileSystem(_syncFd);
+                break;
+            default:
+                _journal.Append([record], fsync: false);
+                break;
+        }
     }
 
     private Signature Now() => new(_options.AuthorName, _options.AuthorEmail, _options.Clock.GetUtcNow());
@@ -719,31 +744,29 @@ public sealed partial class ArchiveRun : IDisposable
     private Commit WriteNote(string notesRef, string variantId, Func<string?, byte[]> update, string message)
     {
         var tip = _repo.Refs[notesRef]?.ResolveToDirectReference()?.Target as Commit;
-        var path = NotePath(variantId);
-        string? existing = null;
-        var flat = false;
-        if (tip is not null)
-        {
-            existing = ReadText(tip.Tree, path);
-            if (existing is null && ReadText(tip.Tree, variantId) is { } flatText)
-            {
-                existing = flatText;
-                flat = true;
-            }
-        }
+        var fanout = variantId[..2];
+        var rest = variantId[2..];
+        var root = tip is null ? [] : EntriesOf(tip.Tree);
+        var sub = tip?.Tree[fanout] is { TargetType: TreeEntryTargetType.Tree } fanoutEntry ? EntriesOf((Tree)fanoutEntry.Target) : [];
+        var existing = sub.FirstOrDefault(e => e.Name == rest) is { Name: not null } hit ? _repo.Lookup<Blob>(hit.Id).GetContentText(Encoding.UTF8)
+            : root.FirstOrDefault(e => e.Name == variantId) is { Name: not null } flat ? _repo.Lookup<Blob>(flat.Id).GetContentText(Encoding.UTF8)
+            : null;
 
+        // Trees are written as raw objects: LibGit2Sharp's TreeDefinition checks every entry of the 256-wide fanout
+        // tree against the object database, which costs milliseconds a note at scale.
         var blob = _repo.ObjectDatabase.Write<Blob>(update(existing));
-        var td = tip is null ? new TreeDefinition() : TreeDefinition.From(tip.Tree);
-        if (flat)
-        {
-            td.Remove(variantId);
-        }
-
-        td.Add(path, blob, Mode.NonExecutableFile);
-        var tree = _repo.ObjectDatabase.CreateTree(td);
+        sub.RemoveAll(e => e.Name == rest);
+        sub.Add(new TreeEntryData(rest, Mode.NonExecutableFile, blob));
+        var subtree = _repo.ObjectDatabase.Write<Tree>(TreeBytes(sub));
+        root.RemoveAll(e => e.Name == fanout || e.Name == variantId);
+        root.Add(new TreeEntryData(fanout, Mode.Directory, subtree));
+        var tree = _repo.Lookup<Tree>(_repo.ObjectDatabase.Write<Tree>(TreeBytes(root)));
         var sig = Now();
         return _repo.ObjectDatabase.CreateCommit(sig, sig, message, tree, tip is null ? [] : [tip], prettifyMessage: false);
     }
+
+    private static List<TreeEntryData> EntriesOf(Tree tree) =>
+        tree.Select(e => new TreeEntryData(e.Name, e.Mode, e.Target.Id)).ToList();
 
     private string? ReadNote(string notesRef, string variantId)
     {

@@ -50,6 +50,8 @@ internal sealed class Journal
     private readonly string _path;
     private long _validLength;
     private byte[] _chain = Genesis;
+    private long _lastStart = -1;
+    private byte[] _chainBeforeLast = Genesis;
 
     public Journal(string path) => _path = path;
 
@@ -139,6 +141,8 @@ internal sealed class Journal
             }
 
             records.Add(record);
+            _lastStart = _validLength;
+            _chainBeforeLast = _chain;
             _chain = next;
             offset += 4 + size + 32;
             _validLength += 4 + size + 32;
@@ -221,12 +225,45 @@ internal sealed class Journal
             throw;
         }
 
+        if (records.Count == 1)
+        {
+            _lastStart = _validLength;
+            _chainBeforeLast = _chain;
+        }
+
         _validLength += bytes.Length;
         _chain = chain;
         if (fresh && fsync)
         {
             Durable.FsyncDirectory(Path.GetDirectoryName(_path)!);
         }
+    }
+
+    /// <summary>Cuts the last record off (a write whose objects did not survive), then rewinds to read from the start.</summary>
+    public void DropLastRecord()
+    {
+        if (_lastStart < Magic.Length)
+        {
+            return;
+        }
+
+        using (var stream = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+        {
+            stream.SetLength(_lastStart);
+            stream.Flush(flushToDisk: true);
+        }
+
+        Rewind();
+    }
+
+    /// <summary>Forgets what was read so the next <see cref="ReadNew"/> starts from the first record.</summary>
+    public void Rewind()
+    {
+        _validLength = 0;
+        _chain = Genesis;
+        _lastStart = -1;
+        _chainBeforeLast = Genesis;
+        TornTail = false;
     }
 
     /// <summary>Writes a whole new journal atomically (temp file, fsync, rename).</summary>
@@ -259,6 +296,32 @@ internal sealed class Journal
 /// <summary>fsync helpers the BCL lacks.</summary>
 internal static class Durable
 {
+    /// <summary>Opens a folder for <see cref="SyncFileSystem"/>; -1 where unsupported.</summary>
+    public static int OpenForSync(string directory) =>
+        OperatingSystem.IsLinux() ? Open(directory, 0x10000 /* O_DIRECTORY */) : -1;
+
+    /// <summary>Flushes the whole file system holding <paramref name="fd"/> to stable storage.</summary>
+    /// <exception cref="IOException">The flush failed.</exception>
+    public static void SyncFileSystem(int fd)
+    {
+        if (fd < 0 || SyncFs(fd) != 0)
+        {
+            throw new IOException($"syncfs failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}); the last write may not be durable.");
+        }
+    }
+
+    /// <summary>Closes a descriptor from <see cref="OpenForSync"/>.</summary>
+    public static void CloseSync(int fd)
+    {
+        if (fd >= 0)
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static extern int SyncFs(int fd);
+
     /// <summary>fsyncs a directory so a rename or create in it survives a crash (no-op where unsupported).</summary>
     public static void FsyncDirectory(string directory)
     {

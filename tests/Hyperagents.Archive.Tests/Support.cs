@@ -88,7 +88,7 @@ public static class Git
 /// <summary>Test data.</summary>
 public static class Some
 {
-    public static ArchiveOptions FastOptions => new() { Fsync = false, Clock = new FixedClock() };
+    public static ArchiveOptions FastOptions => new() { Durability = Durability.None, Clock = new FixedClock() };
 
     public static RunManifest Manifest(string name = "demo") =>
         new(name, "arithmetic", "basic", System.Text.Json.JsonDocument.Parse("""{"generations":3}""").RootElement);

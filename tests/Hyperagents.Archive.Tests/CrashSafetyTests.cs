@@ -103,6 +103,30 @@ public sealed class CrashSafetyTests : IDisposable
     }
 
     [Fact]
+    public void A_write_cut_by_power_loss_before_its_flush_is_dropped_on_reopen()
+    {
+        var (run, seed, _) = RunWithTwoVariants();
+        var lost = run.AddVariant(Some.Variant(Some.With(Some.SeedFiles(), "task/Lost.cs", "lost"), seed));
+        run.Dispose();
+
+        // The flush never finished: the ref was not written yet and the commit's object file came back empty.
+        Git.Out(RunPath, "update-ref", "-d", "refs/heads/variants/" + lost[..12]);
+        var objectFile = Path.Combine(RunPath, "objects", lost[..2], lost[2..]);
+        File.Delete(objectFile);
+        File.WriteAllBytes(objectFile, []);
+
+        using var reopened = ArchiveRun.Open(RunPath, Some.FastOptions);
+        Assert.DoesNotContain(lost, reopened.ListVariants().Select(v => v.Id));
+        Assert.Equal(2, reopened.ListVariants().Count);
+        Assert.False(File.Exists(objectFile));
+        Git.AssertFsckClean(RunPath);
+        var report = reopened.Verify();
+        Assert.True(report.Ok, string.Join('\n', report.Problems));
+        reopened.AddVariant(Some.Variant(Some.With(Some.SeedFiles(), "task/Again.cs", "again"), seed));
+        Assert.Equal(3, reopened.ListVariants().Count);
+    }
+
+    [Fact]
     public void A_cloned_run_without_journal_is_rebuilt_from_git_alone()
     {
         var (run, seed, child) = RunWithTwoVariants();

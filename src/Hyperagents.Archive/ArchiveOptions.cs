@@ -25,6 +25,10 @@ public sealed class ArchiveOptions
     /// <value>Default <c>hyperagents@localhost</c>.</value>
     public string AuthorEmail { get; init; } = "hyperagents@localhost";
 
+    /// <summary>Signs every commit with this key; a run created with a signer records its public key and verifies it.</summary>
+    /// <value>Default <see langword="null"/>: unsigned. The archive does not dispose it.</value>
+    public CommitSigner? Signer { get; init; }
+
     /// <summary>The default options.</summary>
     public static ArchiveOptions Default { get; } = new();
 }

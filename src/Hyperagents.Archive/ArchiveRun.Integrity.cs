@@ -11,8 +11,12 @@ public sealed partial class ArchiveRun
     /// Checks every variant against git alone: provenance against tree and parent (agent-tree hash, generation, changed
     /// files and their kinds, transcript blob), refs against the journal, notes against their variants and the journal.
     /// </summary>
+    /// <param name="trustedSigningKey">
+    /// A public key (OpenSSH form) kept outside the run; when given, the run must be signed with exactly this key, so a
+    /// forger cannot re-sign a rewritten run with a key of their own.
+    /// </param>
     /// <returns>The report; <see cref="VerifyReport.Ok"/> when nothing is wrong. Each problem names its variant.</returns>
-    public VerifyReport Verify()
+    public VerifyReport Verify(string? trustedSigningKey = null)
     {
         lock (_gate)
         {
@@ -52,7 +56,57 @@ public sealed partial class ArchiveRun
             }
 
             var notes = VerifyNotes(EvaluationNotesRef, "E", problems) + VerifyNotes(MarkNotesRef, "M", problems);
+            if (trustedSigningKey is not null && trustedSigningKey.Trim() != SigningKey)
+            {
+                problems.Add(new(null, $"the run is signed with {SigningKey ?? "no key"}, not the trusted key"));
+            }
+
+            VerifySignatures(problems);
             return new VerifyReport(_order.Count, notes, _journal.Head, problems);
+        }
+    }
+
+    private void VerifySignatures(List<VerifyProblem> problems)
+    {
+        if (SigningKey is not { } key)
+        {
+            return;
+        }
+
+        bool Signed(string id)
+        {
+            try
+            {
+                var info = Commit.ExtractSignature(_repo, new ObjectId(id));
+                return CommitSigner.Verify(info.Signature, info.SignedData, key);
+            }
+            catch (LibGit2SharpException)
+            {
+                return false;
+            }
+        }
+
+        if (_manifestId is not null && !Signed(_manifestId))
+        {
+            problems.Add(new(null, "the manifest commit is not signed with the run's key"));
+        }
+
+        foreach (var entry in _order.Where(e => _repo.ObjectDatabase.Contains(new ObjectId(e.Id)) && !Signed(e.Id)))
+        {
+            problems.Add(new(entry.Id, "its commit is not signed with the run's key"));
+        }
+
+        foreach (var reference in _repo.Refs.FromGlob(VariantRefPrefix + "*").Where(r => !_byId.ContainsKey(r.TargetIdentifier) && !Signed(r.TargetIdentifier)))
+        {
+            problems.Add(new(reference.TargetIdentifier, $"ref {reference.CanonicalName} points to a commit not signed with the run's key"));
+        }
+
+        foreach (var notesRef in new[] { EvaluationNotesRef, MarkNotesRef })
+        {
+            if (_repo.Refs[notesRef]?.TargetIdentifier is { } tip && !Signed(tip))
+            {
+                problems.Add(new(null, $"{notesRef} points to a commit not signed with the run's key"));
+            }
         }
     }
 

@@ -115,6 +115,11 @@ public sealed partial class ArchiveRun : IDisposable
         }
 
         var fsync = options.Durability != Durability.None;
+        if (options.Signer is { } signer)
+        {
+            manifest = manifest with { SigningKey = signer.PublicKey };
+        }
+
         GitNative.SetFsync(fsync);
         var parent = System.IO.Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(parent);
@@ -133,7 +138,7 @@ public sealed partial class ArchiveRun : IDisposable
             var tree = repo.ObjectDatabase.CreateTree(td);
             var sig = new Signature(options.AuthorName, options.AuthorEmail, options.Clock.GetUtcNow());
             var message = $"run {manifest.Name}: manifest (domain {manifest.Domain}, seed {manifest.Seed})\n";
-            var commit = repo.ObjectDatabase.CreateCommit(sig, sig, message, tree, [], prettifyMessage: false);
+            var commit = WriteCommit(repo, options.Signer, sig, message, tree, []);
             manifestId = commit.Sha;
             var own = System.IO.Path.Combine(repo.Info.Path, "hyperagents");
             Directory.CreateDirectory(own);
@@ -217,6 +222,7 @@ public sealed partial class ArchiveRun : IDisposable
         lock (_gate)
         {
             Refresh();
+            RequireSignerIfSigned();
             Commit parentCommit;
             int generation;
             if (variant.Parent is null)
@@ -332,7 +338,7 @@ public sealed partial class ArchiveRun : IDisposable
 
             var tree = _repo.ObjectDatabase.CreateTree(full);
             var sig = Now();
-            var commit = _repo.ObjectDatabase.CreateCommit(sig, sig, CommitMessage(provenance), tree, [parentCommit], prettifyMessage: false);
+            var commit = WriteCommit(_repo, _options.Signer, sig, CommitMessage(provenance), tree, [parentCommit]);
 
             var record = new JournalRecord
             {
@@ -367,6 +373,7 @@ public sealed partial class ArchiveRun : IDisposable
         lock (_gate)
         {
             Refresh();
+            RequireSignerIfSigned();
             var entry = Require(variantId);
             var commit = WriteNote(EvaluationNotesRef, entry.Id, existing =>
             {
@@ -393,6 +400,7 @@ public sealed partial class ArchiveRun : IDisposable
         lock (_gate)
         {
             Refresh();
+            RequireSignerIfSigned();
             var entry = Require(variantId);
             var mark = new VariantMark(VariantMark.InvalidParent, reason, _options.Clock.GetUtcNow());
             var commit = WriteNote(MarkNotesRef, entry.Id, existing =>
@@ -762,8 +770,51 @@ public sealed partial class ArchiveRun : IDisposable
         root.Add(new TreeEntryData(fanout, Mode.Directory, subtree));
         var tree = _repo.Lookup<Tree>(_repo.ObjectDatabase.Write<Tree>(TreeBytes(root)));
         var sig = Now();
-        return _repo.ObjectDatabase.CreateCommit(sig, sig, message, tree, tip is null ? [] : [tip], prettifyMessage: false);
+        return WriteCommit(_repo, _options.Signer, sig, message, tree, tip is null ? [] : [tip]);
     }
+
+    /// <summary>Writes a commit, signed (an SSH signature in its <c>gpgsig</c> header) when there is a signer.</summary>
+    private static Commit WriteCommit(Repository repo, CommitSigner? signer, Signature sig, string message, Tree tree, Commit[] parents)
+    {
+        if (signer is null)
+        {
+            return repo.ObjectDatabase.CreateCommit(sig, sig, message, tree, parents, prettifyMessage: false);
+        }
+
+        var offset = sig.When.Offset;
+        var zone = $"{(offset < TimeSpan.Zero ? '-' : '+')}{Math.Abs(offset.Hours):00}{Math.Abs(offset.Minutes):00}";
+        var person = $"{sig.Name} <{sig.Email}> {sig.When.ToUnixTimeSeconds()} {zone}";
+        var content = new StringBuilder().Append("tree ").Append(tree.Sha).Append('\n');
+        foreach (var parent in parents)
+        {
+            content.Append("parent ").Append(parent.Sha).Append('\n');
+        }
+
+        content.Append("author ").Append(person).Append('\n').Append("committer ").Append(person).Append("\n\n").Append(message);
+        var text = content.ToString();
+        return repo.Lookup<Commit>(repo.ObjectDatabase.CreateCommitWithSignature(text, signer.Sign(text)));
+    }
+
+    private void RequireSignerIfSigned()
+    {
+        var key = SigningKey;
+        if (key is not null && _options.Signer?.PublicKey != key)
+        {
+            throw new ArchiveException("This run signs its commits; open it with its signing key (ArchiveOptions.Signer) to write to it.");
+        }
+    }
+
+    /// <summary>The public key every commit of this run must be signed with, or <see langword="null"/> for an unsigned run.</summary>
+    public string? SigningKey
+    {
+        get
+        {
+            _signingKey ??= ReadManifest().SigningKey ?? "";
+            return _signingKey.Length == 0 ? null : _signingKey;
+        }
+    }
+
+    private string? _signingKey;
 
     private static List<TreeEntryData> EntriesOf(Tree tree) =>
         tree.Select(e => new TreeEntryData(e.Name, e.Mode, e.Target.Id)).ToList();

@@ -12,6 +12,9 @@ public sealed record RunManifest(string Name, string Domain, string Seed, JsonEl
 {
     /// <summary>The schema of the stored manifest.</summary>
     public string Schema { get; init; } = "hyperagents.manifest/1";
+
+    /// <summary>The public key (OpenSSH form) every commit of the run is signed with; set by <see cref="ArchiveRun.Create"/>.</summary>
+    public string? SigningKey { get; init; }
 }
 
 /// <summary>Whether an attempt became a usable variant.</summary>

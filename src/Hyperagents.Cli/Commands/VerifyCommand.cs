@@ -10,13 +10,23 @@ internal static class VerifyCommand
     {
         var archive = ArchiveCommandSupport.ArchiveOption();
         var runArgument = ArchiveCommandSupport.RunArgument();
-        var command = new Command("verify", "Check a run: every variant's provenance against its tree and parent, refs and notes against the journal.")
+        var trusted = new Option<string?>("--trusted-key")
         {
-            runArgument, archive,
+            Description = "Require the run to be signed with this public key (OpenSSH form, or a .pub file) kept outside the run.",
+        };
+        var command = new Command("verify", "Check a run: every variant's provenance against its tree and parent, refs and notes against the journal, signatures.")
+        {
+            runArgument, archive, trusted,
         };
         command.SetAction((parse, _) => Task.FromResult(ArchiveCommandSupport.WithRun(context, parse, archive, runArgument, run =>
         {
-            var report = run.Verify();
+            var key = parse.GetValue(trusted);
+            if (key is not null && File.Exists(key))
+            {
+                key = string.Join(' ', File.ReadAllText(key).Trim().Split(' ').Take(2));
+            }
+
+            var report = run.Verify(key);
             foreach (var problem in report.Problems)
             {
                 var who = problem.Variant is { } v ? $"variant {v[..Math.Min(12, v.Length)]}" : "run";

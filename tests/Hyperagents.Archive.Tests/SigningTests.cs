@@ -68,6 +68,19 @@ public sealed class SigningTests : IDisposable
     }
 
     [Fact]
+    public void A_run_resigned_with_another_key_fails_against_the_trusted_key()
+    {
+        using var run = ArchiveRun.Create(RunPath, Some.Manifest(), Options);
+        run.AddVariant(Some.Variant(Some.SeedFiles()));
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var otherSigner = CommitSigner.FromPem(other.ExportECPrivateKeyPem());
+
+        Assert.True(run.Verify(_signer.PublicKey).Ok);
+        var report = run.Verify(otherSigner.PublicKey);
+        Assert.Contains(report.Problems, p => p.Variant is null && p.Message.Contains("not the trusted key", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_signed_run_refuses_writes_without_its_key()
     {
         ArchiveRun.Create(RunPath, Some.Manifest(), Options).Dispose();

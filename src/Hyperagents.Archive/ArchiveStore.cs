@@ -69,7 +69,7 @@ public static class ArchiveStore
                     Path.GetFileName(folder), folder, manifest.Domain, manifest.Seed, variants.Count,
                     variants.Count(v => v.Status.State == VariantState.Accepted), variants.FirstOrDefault(v => v.IsBest)));
             }
-            catch (ArchiveException)
+            catch (Exception e) when (e is ArchiveException or LibGit2Sharp.LibGit2SharpException)
             {
                 // A git repository that is not a run is skipped.
             }

@@ -31,6 +31,10 @@ internal static class ArchiveCommandSupport
         {
             return Error(context, $"git could not read the run: {e.Message}. Check it with 'git fsck --full' in the run's folder.");
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Error(context, $"cannot open the run: {e.Message}. Opening a run reconciles it, so it needs write access to the run's folder.");
+        }
     }
 
     public static int Error(CliContext context, string message)

@@ -6,7 +6,31 @@ public sealed class ArchiveRunTests : IDisposable
 {
     private readonly TempFolder _temp = new();
 
-    public void Dispose() => _temp.Dispose();
+    /// <summary>After every test: git fsck is clean, plain git log shows each variant's parent, and verify passes.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            if (File.Exists(Path.Combine(RunPath, "HEAD")))
+            {
+                Git.AssertFsckClean(RunPath);
+                using var run = ArchiveRun.Open(RunPath, Some.FastOptions);
+                var parents = Git.Out(RunPath, "log", "--branches", "--format=%H %P").Split('\n')
+                    .Select(l => l.Split(' ')).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+                foreach (var v in run.ListVariants())
+                {
+                    Assert.Equal(v.Parent ?? run.ManifestId, parents[v.Id]);
+                }
+
+                var report = run.Verify();
+                Assert.True(report.Ok, string.Join('\n', report.Problems));
+            }
+        }
+        finally
+        {
+            _temp.Dispose();
+        }
+    }
 
     private string RunPath => _temp.Combine("archive", "demo");
 

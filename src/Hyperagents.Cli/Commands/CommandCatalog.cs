@@ -11,6 +11,11 @@ internal static class CommandCatalog
         yield return DomainsCommand.Create(context);
         yield return WorkerCommand.Create();
         yield return CheckCommand.Create(context);
+        yield return RunsCommand.Create(context);
+        yield return LineageCommand.Create(context);
+        yield return ShowCommand.Create(context);
+        yield return DiffCommand.Create(context);
+        yield return VerifyCommand.Create(context);
         yield break;
     }
 }

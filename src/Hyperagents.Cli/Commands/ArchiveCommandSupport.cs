@@ -1,0 +1,92 @@
+using System.CommandLine;
+using Hyperagents.Archive;
+using Spectre.Console;
+
+namespace Hyperagents.Cli.Commands;
+
+/// <summary>What the archive commands share: the <c>--archive</c> option, opening a run, printing scores and errors.</summary>
+internal static class ArchiveCommandSupport
+{
+    public static Option<string?> ArchiveOption() => new("--archive")
+    {
+        Description = $"Folder holding the runs (default: ${ArchiveStore.EnvironmentVariable}, else ./archive).",
+    };
+
+    public static Argument<string> RunArgument() => new("run") { Description = "The run's name (its folder under the archive) or a path to it." };
+
+    /// <summary>Opens the run and calls <paramref name="body"/>; user-fixable errors print and exit 2.</summary>
+    public static int WithRun(CliContext context, ParseResult parse, Option<string?> archive, Argument<string> runArgument, Func<ArchiveRun, int> body)
+    {
+        try
+        {
+            var folder = ArchiveStore.RunFolder(ArchiveStore.ResolveFolder(parse.GetValue(archive)), parse.GetValue(runArgument)!);
+            using var run = ArchiveRun.Open(folder);
+            return body(run);
+        }
+        catch (ArchiveException e)
+        {
+            return Error(context, e.Message);
+        }
+        catch (LibGit2Sharp.LibGit2SharpException e)
+        {
+            return Error(context, $"git could not read the run: {e.Message}. Check it with 'git fsck --full' in the run's folder.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Error(context, $"cannot open the run: {e.Message}. Opening a run reconciles it, so it needs write access to the run's folder.");
+        }
+    }
+
+    public static int Error(CliContext context, string message)
+    {
+        context.Console.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+        return 2;
+    }
+
+    public static string Scores(VariantSummary v) => ArchiveRunFormatting.Scores(v.Scores);
+
+    public static string StatusMarkup(VariantStatus status) => status.State switch
+    {
+        VariantState.Accepted => "[green]accepted[/]",
+        VariantState.Rejected => "[yellow]rejected[/]",
+        _ => "[red]failed[/]",
+    };
+
+    /// <summary>One line describing a variant in lineage output.</summary>
+    public static string Label(VariantSummary v)
+    {
+        var text = $"[bold]{v.ShortId}[/] g{v.Generation} {StatusMarkup(v.Status)} {Markup.Escape(Scores(v))}";
+        if (v.IsBest)
+        {
+            text += " [bold green]best[/]";
+        }
+
+        if (v.InvalidParent)
+        {
+            text += " [red]invalid-parent[/]";
+        }
+
+        if (v.Status.Reason is { } reason)
+        {
+            text += $" [grey]({Markup.Escape(Shorten(reason, 60))})[/]";
+        }
+
+        return text;
+    }
+
+    public static string Shorten(string text, int max)
+    {
+        var line = text.ReplaceLineEndings(" ");
+        return line.Length <= max ? line : line[..(max - 1)] + "…";
+    }
+}
+
+/// <summary>Formatting shared with tests.</summary>
+internal static class ArchiveRunFormatting
+{
+    public static string Scores(IReadOnlyDictionary<string, double> scores) =>
+        scores.Count == 0
+            ? "unscored"
+            : string.Join(" ", scores.OrderBy(s => s.Key, StringComparer.Ordinal)
+                .Select(s => $"{s.Key}={s.Value.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}"));
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Hyperagents.Archive;
+using Spectre.Console;
+
+namespace Hyperagents.Cli.Commands;
+
+/// <summary><c>hyperagents runs</c>: the runs in the archive folder.</summary>
+internal static class RunsCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var archive = ArchiveCommandSupport.ArchiveOption();
+        var command = new Command("runs", "List the runs in the archive folder with their variant counts and best variant.") { archive };
+        command.SetAction((parse, _) =>
+        {
+            var folder = ArchiveStore.ResolveFolder(parse.GetValue(archive));
+            IReadOnlyList<RunInfo> runs;
+            try
+            {
+                runs = ArchiveStore.ListRuns(folder);
+            }
+            catch (Exception e) when (e is ArchiveException or IOException or UnauthorizedAccessException)
+            {
+                return Task.FromResult(ArchiveCommandSupport.Error(context, e.Message));
+            }
+
+            if (runs.Count == 0)
+            {
+                context.Console.MarkupLine($"No runs in {Markup.Escape(folder)}. Start one, or point --archive at the folder that holds them.");
+                return Task.FromResult(0);
+            }
+
+            var table = new Table().AddColumns("run", "domain", "seed", "variants", "accepted", "best");
+            foreach (var run in runs)
+            {
+                table.AddRow(
+                    Markup.Escape(run.Name),
+                    Markup.Escape(run.Domain),
+                    Markup.Escape(run.Seed),
+                    run.Variants.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    run.Accepted.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    run.Best is { } best ? Markup.Escape($"{best.ShortId} {ArchiveCommandSupport.Scores(best)}") : "-");
+            }
+
+            context.Console.Write(table);
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}

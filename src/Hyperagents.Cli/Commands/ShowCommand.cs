@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Hyperagents.Archive;
+using Spectre.Console;
+
+namespace Hyperagents.Cli.Commands;
+
+/// <summary><c>hyperagents show &lt;run&gt; &lt;variant&gt;</c>: provenance, scores and a transcript summary.</summary>
+internal static class ShowCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var archive = ArchiveCommandSupport.ArchiveOption();
+        var runArgument = ArchiveCommandSupport.RunArgument();
+        var variantArgument = new Argument<string>("variant") { Description = "The variant (id prefix, best, seed or latest)." };
+        var command = new Command("show", "Show a variant's provenance, evaluations, marks and transcript summary.") { runArgument, variantArgument, archive };
+        command.SetAction((parse, _) => Task.FromResult(ArchiveCommandSupport.WithRun(context, parse, archive, runArgument, run =>
+        {
+            var id = run.Resolve(parse.GetValue(variantArgument)!);
+            var summary = run.GetVariant(id);
+            var p = run.ReadProvenance(id);
+            var console = context.Console;
+            var grid = new Grid().AddColumn().AddColumn();
+            void Row(string key, string value) => grid.AddRow($"[grey]{key}[/]", value);
+            Row("variant", Markup.Escape(id));
+            Row("parent", Markup.Escape(p.Parent ?? "none (seed)"));
+            Row("generation", p.Generation.ToString(CultureInfo.InvariantCulture));
+            Row("sequence", p.Sequence.ToString(CultureInfo.InvariantCulture));
+            Row("status", ArchiveCommandSupport.StatusMarkup(p.Status) + (p.Status.Reason is { } r ? " " + Markup.Escape(r) : ""));
+            Row("children", summary.Children.ToString(CultureInfo.InvariantCulture));
+            if (summary.IsBest)
+            {
+                Row("best", "[green]yes[/]");
+            }
+
+            Row("changes", Markup.Escape(string.Join(", ", Enum.GetValues<FileKind>()
+                .Select(k => $"{p.Changes.Count(c => c.Kind == k)} {k.ToString().ToLowerInvariant()}"))));
+            if (p.Model is { } m)
+            {
+                Row("model", Markup.Escape($"{m.Provider}/{m.Model}: {m.InputTokens} in, {m.OutputTokens} out, {m.Requests} requests"
+                    + (m.CostUsd is { } cost ? $", ${cost.ToString("0.####", CultureInfo.InvariantCulture)}" : "")));
+            }
+
+            if (p.Tools is { } t)
+            {
+                Row("tools", Markup.Escape($"hyperagents {t.Hyperagents ?? "?"}, dotnet {t.Dotnet ?? "?"}, roslyn {t.Roslyn ?? "?"}, wasmtime {t.Wasmtime ?? "?"}, runtime pack {t.RuntimePack ?? "?"}"));
+            }
+
+            Row("gate policy", Markup.Escape(p.GatePolicyHash ?? "-"));
+            Row("evaluator", Markup.Escape(p.EvaluatorHash ?? "-"));
+            if (p.Seeds is { Count: > 0 } seeds)
+            {
+                Row("seeds", Markup.Escape(string.Join(", ", seeds.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"))));
+            }
+
+            Row("agent tree", Markup.Escape(p.AgentTree));
+            console.Write(grid);
+
+            if (p.Changes.Count > 0)
+            {
+                console.MarkupLine("[bold]changed files[/]");
+                foreach (var c in p.Changes)
+                {
+                    console.MarkupLine(Markup.Escape($"  [{c.Kind.ToString().ToLowerInvariant()}] {c.Change} {c.Path}"));
+                }
+            }
+
+            var evaluations = run.GetEvaluations(id);
+            console.MarkupLine($"[bold]evaluations[/] ({evaluations.Count})");
+            for (var i = 0; i < evaluations.Count; i++)
+            {
+                var e = evaluations[i];
+                foreach (var (split, result) in e.Splits.OrderBy(s => s.Key, StringComparer.Ordinal))
+                {
+                    var outcomes = string.Join(", ", result.Tasks.GroupBy(t => t.Outcome).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"));
+                    console.MarkupLine(Markup.Escape($"  #{i + 1} {split}: {result.Score.ToString("0.###", CultureInfo.InvariantCulture)} over {result.Tasks.Count} tasks ({outcomes}); evaluator {e.EvaluatorHash}"));
+                }
+            }
+
+            foreach (var mark in run.GetMarks(id))
+            {
+                console.MarkupLine(Markup.Escape($"mark: {mark.Kind}: {mark.Reason}"));
+            }
+
+            var transcript = run.ReadTranscript(id);
+            console.MarkupLine("[bold]transcript[/]");
+            console.MarkupLine(Markup.Escape("  " + SummariseTranscript(transcript)));
+            return 0;
+        })));
+        return command;
+    }
+
+    /// <summary>How many entries of each type (the <c>type</c> or <c>kind</c> field of each JSON line).</summary>
+    internal static string SummariseTranscript(string? transcript)
+    {
+        if (transcript is null)
+        {
+            return "none";
+        }
+
+        var kinds = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var lines = 0;
+        foreach (var line in transcript.Split('\n'))
+        {
+            if (line.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            lines++;
+            var kind = "unparsed";
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    kind = doc.RootElement.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString()!
+                        : doc.RootElement.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString()!
+                        : "entry";
+                }
+            }
+            catch (JsonException)
+            {
+            }
+
+            kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
+        }
+
+        return $"{lines} entries: " + string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}"));
+    }
+}

@@ -24,5 +24,5 @@ internal static class Some
     public static TaskInvocation Task(string id = "t1", int n = 21) =>
         new(new TaskSpec("test", id, "A test task.", new Dictionary<string, string> { ["n"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture) }, null), 42);
 
-    public static MetaInvocation Meta() => new("modify any part of the codebase", 7, ModelAvailable: false);
+    public static MetaInvocation Meta() => new("modify any part of the codebase", 7, ModelAvailable: false, Domains: ["test"]);
 }

@@ -64,12 +64,6 @@ public sealed record RunSettings
     /// <summary>Wall-clock budget of the run, or <see langword="null"/> for none.</summary>
     public TimeSpan? WallClockBudget { get; init; }
 
-    /// <summary>Equivalent-token budget (T_out + 0.25·T_in) of the run, or <see langword="null"/> for none.</summary>
-    public long? TokenBudget { get; init; }
-
-    /// <summary>Money budget of the run in USD, or <see langword="null"/> for none.</summary>
-    public decimal? MoneyBudget { get; init; }
-
     /// <summary>Limits of one <c>SolveTask</c> call.</summary>
     public RunLimits TaskLimits { get; init; } = new() { WallClock = TimeSpan.FromSeconds(60) };
 
@@ -112,17 +106,7 @@ public sealed record RunSettings
 
         if (WallClockBudget is { } wall && wall <= TimeSpan.Zero)
         {
-            errors.Add($"--budget-time must be positive (was {wall}).");
-        }
-
-        if (TokenBudget is <= 0)
-        {
-            errors.Add($"--budget-tokens must be positive (was {TokenBudget}).");
-        }
-
-        if (MoneyBudget is <= 0)
-        {
-            errors.Add($"--budget-usd must be positive (was {MoneyBudget}).");
+            errors.Add($"--time-budget must be positive (was {wall}).");
         }
 
         if (MaxTryEvaluations < 0)

@@ -7,15 +7,18 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create(CliContext context)
     {
-        yield return ScoreCommand.Create(context);
-        yield return DomainsCommand.Create(context);
-        yield return WorkerCommand.Create();
-        yield return CheckCommand.Create(context);
+        yield return RunCommand.CreateRun(context);
+        yield return RunCommand.CreateResume(context);
+        yield return StatusCommand.Create(context);
         yield return RunsCommand.Create(context);
         yield return LineageCommand.Create(context);
         yield return ShowCommand.Create(context);
         yield return DiffCommand.Create(context);
+        yield return EvalCommand.Create(context);
         yield return VerifyCommand.Create(context);
-        yield break;
+        yield return CheckCommand.Create(context);
+        yield return ScoreCommand.Create(context);
+        yield return DomainsCommand.Create(context);
+        yield return WorkerCommand.Create();
     }
 }

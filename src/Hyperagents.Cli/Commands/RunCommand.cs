@@ -1,0 +1,261 @@
+using System.CommandLine;
+using System.Globalization;
+using Hyperagents.Archive;
+using Hyperagents.Cli.Runs;
+using Hyperagents.Compiler;
+using Hyperagents.Domains;
+using Hyperagents.Engine;
+using Hyperagents.Models;
+using Hyperagents.Sandbox;
+using Spectre.Console;
+
+namespace Hyperagents.Cli.Commands;
+
+/// <summary><c>hyperagents run</c> and <c>hyperagents resume</c>: start a DGM-H run, or continue one after any stop.</summary>
+internal static class RunCommand
+{
+    public static Command CreateRun(CliContext context)
+    {
+        var options = new RunOptions();
+        var name = new Option<string?>("--name") { Description = "The run's name (default: <domain>-<date>-<time>)." };
+        var seedAgent = new Option<string?>("--seed-agent") { Description = "The hyperagent folder the run starts from (default: seeds/default)." };
+        var archive = ArchiveCommandSupport.ArchiveOption();
+        var verbose = new Option<bool>("--verbose") { Description = "Also log debug events to the log file." };
+        var command = new Command("run", "Start a DGM-H run on a domain: offline by default, in the Wasmtime sandbox.");
+        foreach (var option in options.All())
+        {
+            command.Options.Add(option);
+        }
+
+        command.Options.Add(name);
+        command.Options.Add(seedAgent);
+        command.Options.Add(archive);
+        command.Options.Add(verbose);
+        command.SetAction((parse, ct) =>
+        {
+            var errors = new List<string>();
+            var settings = options.Apply(parse, new RunSettings { Domain = string.Empty }, errors);
+            if (string.IsNullOrWhiteSpace(settings.Domain))
+            {
+                errors.Add($"--domain is required: one of {string.Join(", ", DomainCatalog.Names)}.");
+            }
+
+            var seedPath = parse.GetValue(seedAgent) ?? "seeds/default";
+            var seedFolder = SeedLocator.Find(seedPath);
+            if (seedFolder is null)
+            {
+                errors.Add($"The seed agent folder '{seedPath}' does not exist; pass --seed-agent <folder> (the default is seeds/default).");
+            }
+
+            if (settings.Domain == "dataset" && settings.DatasetPath is null && SeedLocator.Find("seeds/datasets/arithmetic.jsonl") is { } example)
+            {
+                settings = settings with { DatasetPath = example };
+            }
+
+            var modelFlags = options.GivenModelFlags(parse);
+            var models = RunOptions.Models(parse.GetValue(options.ModelConfig), modelFlags, errors);
+            var runName = parse.GetValue(name) ?? $"{settings.Domain}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
+            if (ArchiveStore.ResolveFolder(parse.GetValue(archive)) is var folder && errors.Count == 0)
+            {
+                settings = settings with { SeedFolder = seedFolder! };
+                return RunAsync(context, folder, runName, create: true, settings, models, modelFlags, parse.GetValue(verbose), ct);
+            }
+
+            return Task.FromResult(Fail(context, errors));
+        });
+        return command;
+    }
+
+    public static Command CreateResume(CliContext context)
+    {
+        var options = new RunOptions();
+        var run = ArchiveCommandSupport.RunArgument();
+        var archive = ArchiveCommandSupport.ArchiveOption();
+        var verbose = new Option<bool>("--verbose") { Description = "Also log debug events to the log file." };
+        var command = new Command("resume", "Continue a run after any stop (Ctrl+C, a budget, kill -9): no duplicate, no lost variant. Options given here override the stored ones.") { run };
+        foreach (var option in options.All().Where(o => o != options.Domain && o != options.Seed && o != options.Dataset))
+        {
+            command.Options.Add(option);
+        }
+
+        command.Options.Add(archive);
+        command.Options.Add(verbose);
+        command.SetAction(async (parse, ct) =>
+        {
+            var folder = ArchiveStore.ResolveFolder(parse.GetValue(archive));
+            var runName = parse.GetValue(run)!;
+            RunManifest manifest;
+            try
+            {
+                using var existing = ArchiveRun.Open(ArchiveStore.RunFolder(folder, runName));
+                manifest = existing.ReadManifest();
+            }
+            catch (ArchiveException ex)
+            {
+                return ArchiveCommandSupport.Error(context, ex.Message);
+            }
+
+            var errors = new List<string>();
+            (RunSettings stored, List<string[]> storedFlags) = (default!, default!);
+            try
+            {
+                (stored, storedFlags) = RunHost.FromConfig(manifest);
+            }
+            catch (InvalidOperationException ex)
+            {
+                return ArchiveCommandSupport.Error(context, ex.Message);
+            }
+
+            var settings = options.Apply(parse, stored, errors);
+            var flags = storedFlags.Concat(options.GivenModelFlags(parse)).ToList();
+            var models = RunOptions.Models(parse.GetValue(options.ModelConfig), flags, errors);
+            return errors.Count > 0
+                ? Fail(context, errors)
+                : await RunAsync(context, folder, manifest.Name, create: false, settings, models, flags, parse.GetValue(verbose), ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, string archiveFolder, string runName, bool create, RunSettings settings,
+        ModelOptions models, List<string[]> modelFlags, bool verbose, CancellationToken ct)
+    {
+        try
+        {
+            settings = settings.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            return ArchiveCommandSupport.Error(context, ex.Message);
+        }
+
+        IReadOnlyDictionary<string, string> seedFiles;
+        try
+        {
+            seedFiles = AgentSource.FromDirectory(settings.SeedFolder).Files;
+            _ = DomainCatalog.Create(settings.Domain, settings.DatasetPath);
+        }
+        catch (Exception ex) when (ex is AgentSourceException or UnknownDomainException or ArgumentException or DatasetFormatException or IOException)
+        {
+            return ArchiveCommandSupport.Error(context, ex.Message);
+        }
+
+        var runFolder = ArchiveStore.RunFolder(archiveFolder, runName);
+        ArchiveRun archive;
+        try
+        {
+            archive = create
+                ? ArchiveRun.Create(runFolder, new RunManifest(runName, settings.Domain, Path.GetFileName(settings.SeedFolder.TrimEnd('/')), RunHost.ToConfig(settings, modelFlags)))
+                : ArchiveRun.Open(runFolder);
+        }
+        catch (ArchiveException ex)
+        {
+            var hint = create && Directory.Exists(runFolder) ? $" Continue it with `hyperagents resume {runName}`, or pick another --name." : string.Empty;
+            return ArchiveCommandSupport.Error(context, ex.Message + hint);
+        }
+
+        using (archive)
+        {
+            var logs = Path.Combine(archiveFolder, "logs");
+            Directory.CreateDirectory(logs);
+            CliContext.ConfigureLogging(Path.Combine(logs, runName), verbose);
+            var before = archive.ListVariants().Count(v => v.Parent is not null);
+            var progress = new RunProgress(context.Console, settings.Generations, before, () => BudgetLeft(settings, models));
+            RunHost host;
+            try
+            {
+                host = RunHost.Create(archive, settings, models, progress.OnEvent);
+            }
+            catch (SandboxUnavailableException ex)
+            {
+                return ArchiveCommandSupport.Error(context, ex.Message);
+            }
+
+            await using (host.ConfigureAwait(false))
+            {
+                context.Console.MarkupLine(
+                    $"[bold]{(create ? "run" : "resume")} {Markup.Escape(runName)}[/]: domain {Markup.Escape(settings.Domain)}, {settings.Generations} generations, " +
+                    $"{settings.Isolation.ToString().ToLowerInvariant()} isolation, selection {settings.Selection}, " +
+                    (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelFlags.Select(f => f[0] + " " + f[1])))) +
+                    (before > 0 ? $", {before} attempts already archived" : string.Empty));
+                RunSummary summary;
+                try
+                {
+                    summary = await host.Loop.RunAsync(seedFiles, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    context.Console.MarkupLine($"[yellow]interrupted.[/] Continue with: hyperagents resume {Markup.Escape(runName)}");
+                    return 130;
+                }
+                catch (InvalidOperationException ex)
+                {
+                    return ArchiveCommandSupport.Error(context, ex.Message);
+                }
+
+                PrintSummary(context, archive, runName, runFolder, summary, progress, settings);
+                return 0;
+            }
+        }
+    }
+
+    private static void PrintSummary(CliContext context, ArchiveRun archive, string runName, string runFolder, RunSummary summary, RunProgress progress, RunSettings settings)
+    {
+        var variants = archive.ListVariants();
+        var children = variants.Where(v => v.Parent is not null).ToList();
+        var table = new Table().AddColumns("", "");
+        table.AddRow("stopped", Markup.Escape(summary.Reason));
+        table.AddRow("attempts", $"{children.Count} of {settings.Generations}");
+        table.AddRow("accepted", children.Count(v => v.Status.State == VariantState.Accepted).ToString(CultureInfo.InvariantCulture));
+        table.AddRow("rejected", children.Count(v => v.Status.State == VariantState.Rejected).ToString(CultureInfo.InvariantCulture));
+        table.AddRow("failed", children.Count(v => v.Status.State == VariantState.Failed).ToString(CultureInfo.InvariantCulture));
+        var seed = variants.OrderBy(v => v.Sequence).First();
+        table.AddRow("seed score", Markup.Escape(ArchiveCommandSupport.Scores(seed)));
+        if (summary.BestId is { } best)
+        {
+            table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(archive.GetVariant(best))}"));
+        }
+
+        table.AddRow("archive", Markup.Escape(runFolder));
+        context.Console.Write(table);
+        context.Console.MarkupLine("Next:");
+        foreach (var next in new[]
+        {
+            $"hyperagents status {runName}",
+            $"hyperagents lineage {runName}",
+            $"hyperagents show {runName} best",
+            $"hyperagents diff {runName} best",
+            $"hyperagents eval {runName} best --split test",
+            summary.Complete ? $"hyperagents resume {runName} --generations {settings.Generations + 10}" : $"hyperagents resume {runName}",
+            $"git -C {runFolder} log --graph --all --oneline",
+        })
+        {
+            context.Console.MarkupLine("  " + Markup.Escape(next));
+        }
+    }
+
+    private static string BudgetLeft(RunSettings settings, ModelOptions models)
+    {
+        var parts = new List<string>();
+        if (settings.WallClockBudget is { } wall)
+        {
+            parts.Add($"time budget {wall.TotalMinutes:0.#} min");
+        }
+
+        if (models.TokenBudget is { } tokens)
+        {
+            parts.Add($"token budget {tokens}");
+        }
+
+        return parts.Count == 0 ? "no budget but generations" : string.Join(", ", parts);
+    }
+
+    private static int Fail(CliContext context, List<string> errors)
+    {
+        foreach (var error in errors)
+        {
+            context.Console.MarkupLine($"[red]error:[/] {Markup.Escape(error)}");
+        }
+
+        return 2;
+    }
+}

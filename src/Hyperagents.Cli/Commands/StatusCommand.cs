@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Globalization;
+using Hyperagents.Archive;
+using Hyperagents.Cli.Runs;
+using Spectre.Console;
+
+namespace Hyperagents.Cli.Commands;
+
+/// <summary><c>hyperagents status &lt;run&gt;</c>: where a run stands.</summary>
+internal static class StatusCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var run = ArchiveCommandSupport.RunArgument();
+        var archive = ArchiveCommandSupport.ArchiveOption();
+        var command = new Command("status", "Show where a run stands: settings, attempts by status, scores, model usage, what to do next.") { run, archive };
+        command.SetAction((parse, _) => Task.FromResult(ArchiveCommandSupport.WithRun(context, parse, archive, run, r =>
+        {
+            var manifest = r.ReadManifest();
+            var variants = r.ListVariants();
+            var children = variants.Where(v => v.Parent is not null).ToList();
+            var table = new Table().AddColumns("", "");
+            table.AddRow("run", Markup.Escape(manifest.Name));
+            table.AddRow("domain", Markup.Escape(manifest.Domain));
+            int? planned = null;
+            try
+            {
+                var (settings, flags) = RunHost.FromConfig(manifest);
+                planned = settings.Generations;
+                table.AddRow("settings", Markup.Escape(
+                    $"{settings.Generations} generations, parallel {settings.Parallel}, seed {settings.Seed}, selection {settings.Selection}, " +
+                    $"baseline {settings.Baseline}, isolation {settings.Isolation}" +
+                    (settings.WallClockBudget is { } wall ? $", time budget {wall.TotalMinutes:0.#} min" : string.Empty)));
+                table.AddRow("models", flags.Count == 0 ? "none (offline mutation engine)" : Markup.Escape(string.Join(" ", flags.Select(f => f[0] + " " + f[1]))));
+            }
+            catch (InvalidOperationException ex)
+            {
+                table.AddRow("settings", Markup.Escape(ex.Message));
+            }
+
+            table.AddRow("attempts", planned is { } p ? $"{children.Count} of {p}{(children.Count >= p ? " (complete)" : " (resumable)")}" : children.Count.ToString(CultureInfo.InvariantCulture));
+            table.AddRow("accepted / rejected / failed", string.Join(" / ",
+                new[] { VariantState.Accepted, VariantState.Rejected, VariantState.Failed }.Select(s => children.Count(v => v.Status.State == s))));
+            table.AddRow("invalid parents", variants.Count(v => v.InvalidParent).ToString(CultureInfo.InvariantCulture));
+            var seed = variants.OrderBy(v => v.Sequence).FirstOrDefault();
+            if (seed is not null)
+            {
+                table.AddRow("seed", Markup.Escape($"{seed.ShortId} {ArchiveCommandSupport.Scores(seed)}"));
+            }
+
+            if (r.Best is { } best)
+            {
+                table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(r.GetVariant(best))}"));
+            }
+
+            long input = 0, output = 0;
+            decimal cost = 0;
+            foreach (var v in variants)
+            {
+                if (r.ReadProvenance(v.Id).Model is { } usage)
+                {
+                    input += usage.InputTokens;
+                    output += usage.OutputTokens;
+                    cost += usage.CostUsd ?? 0;
+                }
+            }
+
+            table.AddRow("model tokens", string.Create(CultureInfo.InvariantCulture,
+                $"in {input}, out {output}, equivalent {output + 0.25 * input:0}, cost ${cost:0.####}"));
+            context.Console.Write(table);
+            return 0;
+        })));
+        return command;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Hyperagents.Archive;
+using Hyperagents.Compiler;
+using Hyperagents.Domains;
+using Hyperagents.Engine;
+using Hyperagents.Hosting;
+using Hyperagents.Models;
+using Microsoft.Extensions.Logging;
+using Serilog.Extensions.Logging;
+
+namespace Hyperagents.Cli.Runs;
+
+/// <summary>Composes a run from its settings: archive, domain, compiler, runner, models and the loop.</summary>
+internal sealed class RunHost : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+
+    private RunHost(ArchiveRun archive, RunSettings settings, IDomain domain, IAgentRunner runner, ModelServices? models, DgmhLoop loop, ILoggerFactory loggers)
+    {
+        Archive = archive;
+        Settings = settings;
+        Domain = domain;
+        Runner = runner;
+        Models = models;
+        Loop = loop;
+        Loggers = loggers;
+    }
+
+    public ArchiveRun Archive { get; }
+
+    public RunSettings Settings { get; }
+
+    public IDomain Domain { get; }
+
+    public IAgentRunner Runner { get; }
+
+    public ModelServices? Models { get; }
+
+    public DgmhLoop Loop { get; }
+
+    private ILoggerFactory Loggers { get; }
+
+    /// <summary>Serialises settings for the run manifest.</summary>
+    public static JsonElement ToConfig(RunSettings settings, List<string[]> modelFlags) =>
+        JsonSerializer.SerializeToElement(new StoredConfig(settings, modelFlags), Json);
+
+    /// <summary>Reads settings back from a run manifest.</summary>
+    /// <exception cref="InvalidOperationException">The manifest holds no readable settings.</exception>
+    public static (RunSettings Settings, List<string[]> ModelFlags) FromConfig(RunManifest manifest)
+    {
+        if (manifest.Config is not { } config)
+        {
+            throw new InvalidOperationException($"Run '{manifest.Name}' has no stored settings; it was not created by `hyperagents run`.");
+        }
+
+        var stored = config.Deserialize<StoredConfig>(Json)
+                     ?? throw new InvalidOperationException($"Run '{manifest.Name}' has unreadable settings.");
+        return (stored.Settings, stored.ModelFlags ?? []);
+    }
+
+    /// <summary>Builds everything a run needs; nothing runs yet.</summary>
+    public static RunHost Create(ArchiveRun archive, RunSettings settings, ModelOptions modelOptions, Action<RunEvent>? listener)
+    {
+        var loggers = new SerilogLoggerFactory(Serilog.Log.Logger);
+        var domain = DomainCatalog.Create(settings.Domain, settings.DatasetPath);
+        var compiler = new AgentCompiler();
+        var runner = Runners.Create(settings.Isolation);
+        var models = modelOptions.HasAnyModel ? ModelServices.Create(modelOptions, loggers) : null;
+        var loop = new DgmhLoop(new RunServices
+        {
+            Archive = archive,
+            Settings = settings,
+            Domain = domain,
+            Compiler = compiler,
+            Runner = runner,
+            MetaChat = models?.HasModel(ChatRole.Meta) == true ? models.OpenSession("meta") : null,
+            TaskChat = models?.HasModel(ChatRole.Task) == true ? models.OpenSession("task") : null,
+            ModelBudgetExhausted = () => models?.Ledger.ExhaustedReason,
+            EvaluatorHash = EvaluatorHash.For(domain),
+            Tools = Versions.Current(),
+            Logger = loggers.CreateLogger("run"),
+            Listener = listener,
+        });
+        return new RunHost(archive, settings, domain, runner, models, loop, loggers);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Runner.DisposeAsync().ConfigureAwait(false);
+        Models?.Dispose();
+        Loggers.Dispose();
+    }
+
+    /// <summary>What the manifest stores: the settings and the model flags as given (keys never are: they come from the environment).</summary>
+    private sealed record StoredConfig(RunSettings Settings, List<string[]>? ModelFlags);
+}

@@ -1,0 +1,222 @@
+using System.CommandLine;
+using System.Globalization;
+using Hyperagents.Engine;
+using Hyperagents.Hosting;
+using Hyperagents.Models;
+
+namespace Hyperagents.Cli.Runs;
+
+/// <summary>The options of <c>run</c> and <c>resume</c>, and how they become <see cref="RunSettings"/> and <see cref="ModelOptions"/>.</summary>
+internal sealed class RunOptions
+{
+    public Option<string?> Domain { get; } = new("--domain") { Description = "The domain: circle-packing, heilbronn-triangle, kissing-number, first-autocorrelation or dataset." };
+    public Option<int?> Generations { get; } = new("--generations") { Description = "Children to attempt in total (default 10)." };
+    public Option<int?> Parallel { get; } = new("--parallel") { Description = "Children produced at once (default 1)." };
+    public Option<ulong?> Seed { get; } = new("--seed") { Description = "The run's random seed (default 1)." };
+    public Option<string?> Selection { get; } = new("--selection") { Description = "Parent selection: score_child_prop (default), score_prop, best, random, latest." };
+    public Option<string?> Baseline { get; } = new("--baseline") { Description = "Ablation: no-selfimprove (frozen seed meta agent) or no-archive (always the latest variant)." };
+    public Option<string?> Isolation { get; } = new("--isolation") { Description = "Where agent code runs: sandbox (default, Wasmtime) or native (worker processes; not a sandbox)." };
+    public Option<bool> EvalTest { get; } = new("--eval-test") { Description = "Also evaluate every fully evaluated child on the held-out test split." };
+    public Option<int?> StagedTasks { get; } = new("--staged-tasks") { Description = "Training tasks of the staged evaluation (default 1)." };
+    public Option<double?> StagedGate { get; } = new("--staged-gate") { Description = "Staged score a child must exceed to be fully evaluated (default 0)." };
+    public Option<double?> TimeBudget { get; } = new("--time-budget") { Description = "Wall-clock budget in minutes; the run stops cleanly when it is spent and can be resumed." };
+    public Option<double?> TaskTimeout { get; } = new("--task-timeout") { Description = "Seconds one SolveTask may take (default 60)." };
+    public Option<double?> MetaTimeout { get; } = new("--meta-timeout") { Description = "Seconds one ModifySelf may take (default 300)." };
+    public Option<string?> Dataset { get; } = new("--dataset") { Description = "The JSONL file of the dataset domain." };
+    public Option<string?> ModelConfig { get; } = new("--model-config") { Description = "A JSON file of model settings (never keys; keys come from the environment)." };
+    public List<(string Flag, Option Option)> ModelFlags { get; } = [];
+
+    public RunOptions()
+    {
+        foreach (var flag in ModelOptions.FlagNames)
+        {
+            Option option = flag == "--ensemble"
+                ? new Option<string[]>(flag) { Description = "A weighted model <provider>:<model-id>:<weight>; repeat for each member." }
+                : new Option<string?>(flag) { Description = ModelFlagHelp(flag) };
+            ModelFlags.Add((flag, option));
+        }
+    }
+
+    public IEnumerable<Option> All()
+    {
+        yield return Domain;
+        yield return Generations;
+        yield return Parallel;
+        yield return Seed;
+        yield return Selection;
+        yield return Baseline;
+        yield return Isolation;
+        yield return EvalTest;
+        yield return StagedTasks;
+        yield return StagedGate;
+        yield return TimeBudget;
+        yield return TaskTimeout;
+        yield return MetaTimeout;
+        yield return Dataset;
+        yield return ModelConfig;
+        foreach (var (_, option) in ModelFlags)
+        {
+            yield return option;
+        }
+    }
+
+    /// <summary>Applies what was given on the command line over <paramref name="settings"/>; unknown values are errors.</summary>
+    public RunSettings Apply(ParseResult parse, RunSettings settings, List<string> errors)
+    {
+        if (parse.GetValue(Domain) is { } domain)
+        {
+            settings = settings with { Domain = domain };
+        }
+
+        if (parse.GetValue(Generations) is { } generations)
+        {
+            settings = settings with { Generations = generations };
+        }
+
+        if (parse.GetValue(Parallel) is { } parallel)
+        {
+            settings = settings with { Parallel = parallel };
+        }
+
+        if (parse.GetValue(Seed) is { } seed)
+        {
+            settings = settings with { Seed = seed };
+        }
+
+        if (parse.GetValue(Selection) is { } selection)
+        {
+            settings = ParseEnum<SelectionMethod>(selection, "--selection", "score_child_prop, score_prop, best, random, latest", errors) is { } method
+                ? settings with { Selection = method }
+                : settings;
+        }
+
+        if (parse.GetValue(Baseline) is { } baseline)
+        {
+            settings = ParseEnum<Engine.Baseline>(baseline, "--baseline", "none, no-selfimprove, no-archive", errors) is { } value
+                ? settings with { Baseline = value }
+                : settings;
+        }
+
+        if (parse.GetValue(Isolation) is { } isolation)
+        {
+            settings = ParseEnum<Hosting.Isolation>(isolation, "--isolation", "sandbox, native", errors) is { } value
+                ? settings with { Isolation = value }
+                : settings;
+        }
+
+        if (parse.GetValue(EvalTest))
+        {
+            settings = settings with { EvalTest = true };
+        }
+
+        if (parse.GetValue(StagedTasks) is { } staged)
+        {
+            settings = settings with { StagedTasks = staged };
+        }
+
+        if (parse.GetValue(StagedGate) is { } gate)
+        {
+            settings = settings with { StagedGate = gate };
+        }
+
+        if (parse.GetValue(TimeBudget) is { } minutes)
+        {
+            settings = settings with { WallClockBudget = minutes > 0 ? TimeSpan.FromMinutes(minutes) : TimeSpan.Zero };
+        }
+
+        if (parse.GetValue(TaskTimeout) is { } taskSeconds)
+        {
+            settings = settings with { TaskLimits = settings.TaskLimits with { WallClock = Seconds(taskSeconds) } };
+        }
+
+        if (parse.GetValue(MetaTimeout) is { } metaSeconds)
+        {
+            settings = settings with { MetaLimits = settings.MetaLimits with { WallClock = Seconds(metaSeconds) } };
+        }
+
+        if (parse.GetValue(Dataset) is { } dataset)
+        {
+            settings = settings with { DatasetPath = Path.GetFullPath(dataset) };
+        }
+
+        return settings;
+    }
+
+    /// <summary>The model flags given on the command line, in order, as (flag, value) pairs.</summary>
+    public List<string[]> GivenModelFlags(ParseResult parse)
+    {
+        var given = new List<string[]>();
+        foreach (var (flag, option) in ModelFlags)
+        {
+            switch (option)
+            {
+                case Option<string[]> many:
+                    given.AddRange((parse.GetValue(many) ?? []).Select(v => new[] { flag, v }));
+                    break;
+                case Option<string?> one when parse.GetValue(one) is { } value:
+                    given.Add([flag, value]);
+                    break;
+            }
+        }
+
+        return given;
+    }
+
+    /// <summary>Builds model options from a config file and flags; errors are collected.</summary>
+    public static ModelOptions Models(string? configPath, IEnumerable<string[]> flags, List<string> errors)
+    {
+        try
+        {
+            var options = ModelOptions.Load(configPath);
+            foreach (var pair in flags)
+            {
+                options = options.WithFlag(pair[0], pair[1]);
+            }
+
+            if (options.HasAnyModel)
+            {
+                errors.AddRange(options.GetErrors());
+            }
+
+            return options;
+        }
+        catch (ModelConfigurationException ex)
+        {
+            errors.AddRange(ex.Errors);
+            return new ModelOptions();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            errors.Add($"--model-config: {ex.Message}");
+            return new ModelOptions();
+        }
+    }
+
+    private static TimeSpan Seconds(double seconds) => seconds > 0 ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
+
+    private static T? ParseEnum<T>(string text, string flag, string valid, List<string> errors)
+        where T : struct, Enum
+    {
+        var normalised = text.Replace("-", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal);
+        if (Enum.TryParse<T>(normalised, ignoreCase: true, out var value) && Enum.IsDefined(value))
+        {
+            return value;
+        }
+
+        errors.Add($"{flag} '{text}' is not one of: {valid}.");
+        return null;
+    }
+
+    private static string ModelFlagHelp(string flag) => flag switch
+    {
+        "--model" => "The model of both roles, <provider>:<model-id> with provider openai or anthropic (default: none, the offline engine).",
+        "--endpoint" => "Base URL of an OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio, OpenRouter, Azure).",
+        "--meta-model" => "The model of the meta role (ModifySelf), <provider>:<model-id>.",
+        "--task-model" => "The model of the task role (SolveTask), <provider>:<model-id>.",
+        "--token-budget" => "Equivalent-token budget of the run (T_out + 0.25·T_in); the run stops cleanly when spent.",
+        "--money-budget" => "Money budget of the run in USD, from the price table; the run stops cleanly when spent.",
+        _ => $"Model setting {flag[2..]} (see docs/models.md).",
+    };
+
+    public static string Invariant(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,28 @@
+using Hyperagents.Archive;
+using Hyperagents.Hosting;
+using Hyperagents.Sandbox;
+
+namespace Hyperagents.Cli.Runs;
+
+/// <summary>Creates the runner for an isolation mode, and reports the versions recorded in provenance.</summary>
+internal static class Runners
+{
+    /// <summary>The runner of <paramref name="isolation"/>: the Wasmtime sandbox by default, native workers on request.</summary>
+    /// <exception cref="SandboxUnavailableException">The sandbox cannot start; the message says how to fix it.</exception>
+    public static IAgentRunner Create(Isolation isolation) => isolation switch
+    {
+        Isolation.Native => new NativeRunner(NativeRunnerOptions.ForCurrentProcess()),
+        _ => SandboxRunner.Create(),
+    };
+}
+
+/// <summary>The versions of the tools a variant was built and evaluated with.</summary>
+internal static class Versions
+{
+    public static ToolVersions Current() => new(
+        Hyperagents: typeof(Versions).Assembly.GetName().Version?.ToString(),
+        Dotnet: Environment.Version.ToString(),
+        Roslyn: typeof(Microsoft.CodeAnalysis.CSharp.CSharpCompilation).Assembly.GetName().Version?.ToString(),
+        Wasmtime: SandboxEngine.WasmtimeVersion,
+        RuntimePack: SandboxEngine.RuntimePackVersion);
+}

@@ -76,9 +76,9 @@ internal static class GuestImports
         var h = new Dictionary<string, Handler>(StringComparer.Ordinal);
 
         // Process control and diagnostics.
-        h["env.abort"] = (vm, _, _, _) => Stop(vm, OutcomeKind.Crashed, "the guest runtime aborted" + LastTrace(vm));
-        h["env.exit"] = (vm, _, a, _) => Stop(vm, OutcomeKind.Crashed, $"the guest runtime exited with code {a[0].AsInt32()}" + LastTrace(vm));
-        h["env.emscripten_force_exit"] = (vm, _, a, _) => Stop(vm, OutcomeKind.Crashed, $"the guest runtime exited with code {a[0].AsInt32()}" + LastTrace(vm));
+        h["env.abort"] = (vm, _, _, _) => Exit(vm, "the guest runtime aborted");
+        h["env.exit"] = (vm, _, a, _) => Exit(vm, $"the guest runtime exited with code {a[0].AsInt32()}");
+        h["env.emscripten_force_exit"] = (vm, _, a, _) => Exit(vm, $"the guest runtime exited with code {a[0].AsInt32()}");
         h["env.mono_wasm_trace_logger"] = TraceLogger;
         h["env.mono_wasm_process_current_pid"] = (_, _, _, r) => r[0] = 1;
         h["env.mono_wasm_console_clear"] = Nothing;
@@ -271,6 +271,17 @@ internal static class GuestImports
     {
         vm.SetFatal(kind, detail);
         throw new GuestFaultException(detail);
+    }
+
+    private static void Exit(GuestVm vm, string detail)
+    {
+        // An uncatchable StackOverflowException makes Mono print its fatal message and exit.
+        if (vm.Output.SawStackOverflow)
+        {
+            Stop(vm, OutcomeKind.StackOverflow, "the guest's call stack overflowed (System.StackOverflowException)");
+        }
+
+        Stop(vm, OutcomeKind.Crashed, detail + LastTrace(vm));
     }
 
     private static string LastTrace(GuestVm vm) => vm.Trace.Count == 0 ? "" : ": " + vm.Trace[^1];

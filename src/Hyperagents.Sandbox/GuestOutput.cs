@@ -8,6 +8,8 @@ internal sealed class GuestOutput
 {
     private readonly int _cap;
     private readonly MemoryStream _kept = new();
+    private readonly byte[] _tail = new byte[4096];
+    private int _tailLength;
 
     public GuestOutput(int cap) => _cap = cap;
 
@@ -19,7 +21,22 @@ internal sealed class GuestOutput
         var take = Math.Min(room, bytes.Length);
         _kept.Write(bytes[..take]);
         Dropped += bytes.Length - take;
+        SawStackOverflow |= bytes.IndexOf("System.StackOverflowException"u8) >= 0;
+
+        // The last few KiB are kept past the cap: the runtime's own fatal message (e.g. a stack overflow) lands there.
+        var last = bytes.Length > _tail.Length ? bytes[^_tail.Length..] : bytes;
+        var keep = Math.Min(_tailLength, _tail.Length - last.Length);
+        Array.Copy(_tail, _tailLength - keep, _tail, 0, keep);
+        last.CopyTo(_tail.AsSpan(keep));
+        _tailLength = keep + last.Length;
     }
+
+    /// <summary>Whether the most recent output contains <paramref name="text"/>.</summary>
+    public bool TailContains(string text) =>
+        Encoding.UTF8.GetString(_tail, 0, _tailLength).Contains(text, StringComparison.Ordinal);
+
+    /// <summary>Whether any output chunk carried the runtime's stack-overflow message.</summary>
+    public bool SawStackOverflow { get; private set; }
 
     public string Render()
     {

@@ -77,6 +77,11 @@ internal sealed partial class GuestVm : IDisposable
 
     internal SandboxEngine Engine => _engine;
 
+    /// <summary>The store limits of every guest: the memory cap, and one instance, one table, one memory, far below
+    /// Wasmtime's defaults of 10,000.</summary>
+    internal static void ApplyLimits(Store store, long memoryBytes) =>
+        store.SetLimits(memorySize: memoryBytes, tableElements: MaxTableElements, instances: 1, tables: 1, memories: 1);
+
     /// <summary>Boots a fresh VM: instantiate, construct, register the assemblies, load the runtime, find the entries.</summary>
     public static GuestVm Boot(SandboxEngine engine, bool warm)
     {
@@ -96,7 +101,7 @@ internal sealed partial class GuestVm : IDisposable
     private void BootCore(bool warm)
     {
         _store = new Store(_engine.Engine, this);
-        _store.SetLimits(memorySize: BootMemoryBytes, tableElements: MaxTableElements, instances: 1, tables: 1, memories: 1);
+        ApplyLimits(_store, BootMemoryBytes);
         _fuelSet = BootFuel;
         _store.Fuel = BootFuel;
         _deadlineTimestamp = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 60;
@@ -181,7 +186,7 @@ internal sealed partial class GuestVm : IDisposable
         var watch = Stopwatch.StartNew();
         Output = new GuestOutput(limits.MaxOutputBytes);
         MemoryLimit = limits.MemoryBytes;
-        _store.SetLimits(memorySize: limits.MemoryBytes, tableElements: MaxTableElements, instances: 1, tables: 1, memories: 1);
+        ApplyLimits(_store, limits.MemoryBytes);
         _fuelConsumedBefore += (long)(_fuelSet - _store.Fuel);
         _fuelSet = (ulong)limits.Fuel;
         _store.Fuel = _fuelSet;
@@ -224,8 +229,8 @@ internal sealed partial class GuestVm : IDisposable
                     var result = JsonSerializer.Deserialize(json, SdkJson.Default.InvocationResult) ?? throw Protocol("an empty result");
                     return result.Status switch
                     {
-                        InvocationStatus.Completed when result.Answer is null => Finish(OutcomeKind.Crashed, detail: "SolveTask returned null"),
-                        InvocationStatus.Completed when Encoding.UTF8.GetByteCount(result.Answer ?? "") > limits.MaxMessageBytes =>
+                        InvocationStatus.Completed when kind != 2 && result.Answer is null => Finish(OutcomeKind.Crashed, detail: "SolveTask returned null"),
+                        InvocationStatus.Completed when kind != 2 && Encoding.UTF8.GetByteCount(result.Answer ?? "") > limits.MaxMessageBytes =>
                             Finish(OutcomeKind.Crashed, detail: $"the answer exceeds the {limits.MaxMessageBytes}-byte message cap"),
                         InvocationStatus.Completed => Finish(OutcomeKind.Completed, answer: result.Answer),
                         InvocationStatus.GuestException => Finish(OutcomeKind.GuestException, detail: result.ExceptionMessage, exceptionType: result.ExceptionType),

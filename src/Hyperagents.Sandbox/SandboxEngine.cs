@@ -25,7 +25,7 @@ public sealed class SandboxEngine : IDisposable
         "System.Text.RegularExpressions", "System.Runtime.Extensions", "System.Threading", "System.Threading.Tasks",
         "System.Collections.Concurrent", "System.Runtime.Numerics", "System.Numerics.Vectors", "System.ObjectModel",
         "System.Runtime.InteropServices", "System.Net.Primitives", "System.Net.Sockets", "System.Threading.Thread",
-        "System.Threading.ThreadPool", "System.Diagnostics.Process", "System.IO.FileSystem", "System.Net.Http",
+        "System.Threading.ThreadPool", "System.Diagnostics.Process", "System.IO.FileSystem", "System.Net.Http", "System.Net.NameResolution",
     ];
 
     private readonly Thread _ticker;

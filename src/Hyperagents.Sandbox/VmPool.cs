@@ -25,7 +25,8 @@ internal sealed class VmPool : IAsyncDisposable
     {
         if (_engine.Options.PoolSize == 0)
         {
-            return GuestVm.Boot(_engine, warm: true);
+            // Warming only pays off when it happens ahead of time, in the background.
+            return GuestVm.Boot(_engine, warm: false);
         }
 
         if (_ready.Reader.TryRead(out var ready))

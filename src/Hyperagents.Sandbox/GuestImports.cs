@@ -24,7 +24,6 @@ internal static class GuestImports
     private delegate void Handler(GuestVm vm, Caller caller, ReadOnlySpan<ValueBox> args, Span<ValueBox> results);
 
     private static readonly Dictionary<string, Handler> s_handlers = Build();
-    internal static Dictionary<string, long>? s_count = Environment.GetEnvironmentVariable("HA_COUNT") is null ? null : new();
 
     /// <summary>The names of every import the host implements, as <c>module.name</c>.</summary>
     public static IReadOnlyCollection<string> Implemented => s_handlers.Keys;
@@ -45,7 +44,6 @@ internal static class GuestImports
             linker.DefineFunction(import.ModuleName, import.Name, (caller, args, results) =>
             {
                 var vm = (GuestVm)caller.GetData()!;
-                if (s_count is not null) { lock (s_count) { s_count[key] = s_count.GetValueOrDefault(key) + 1; } }
                 Charge(vm, caller, CallFuel);
                 handler(vm, caller, args, results);
             }, function.Parameters, function.Results);

@@ -159,9 +159,7 @@ internal sealed partial class GuestVm : IDisposable
         _io = Malloc(16);
         if (warm)
         {
-            var invocation = new TaskInvocation(new TaskSpec("warm-up", "warm-up", "warm-up", new Dictionary<string, string> { ["n"] = "1" }, null), 1);
-            var outcome = RunCore(3, [], JsonSerializer.SerializeToUtf8Bytes(invocation, SdkJson.Default.TaskInvocation), WarmupHandler.Instance, new RunLimits(), CancellationToken.None)
-                .GetAwaiter().GetResult();
+            var outcome = RunWarmup();
             if (!outcome.IsCompleted)
             {
                 throw Protocol($"the warm-up run failed: {outcome.Label} {outcome.Detail}");
@@ -169,6 +167,14 @@ internal sealed partial class GuestVm : IDisposable
 
             _used = false;
         }
+    }
+
+    /// <summary>Runs the bootstrap's built-in warm-up agent (SDK, JSON, LINQ, one host call) in this VM.</summary>
+    internal AgentOutcome RunWarmup()
+    {
+        var invocation = new TaskInvocation(new TaskSpec("warm-up", "warm-up", "warm-up", new Dictionary<string, string> { ["n"] = "1" }, null), 1);
+        return RunCore(3, [], JsonSerializer.SerializeToUtf8Bytes(invocation, SdkJson.Default.TaskInvocation), WarmupHandler.Instance, new RunLimits(), CancellationToken.None)
+            .GetAwaiter().GetResult();
     }
 
     /// <summary>Runs one entry point to its end. Never throws for anything the guest does.</summary>

@@ -5,6 +5,7 @@ using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Hyperagents.Hosting;
 using Wasmtime;
 using Module = Wasmtime.Module;
 
@@ -147,13 +148,24 @@ public sealed class SandboxEngine : IDisposable
         }
     }
 
-    /// <summary>Boots one fresh VM, runs nothing in it and discards it: a start-up self-test.</summary>
+    /// <summary>Boots one fresh VM, runs nothing in it and discards it.</summary>
     /// <returns>The boot time.</returns>
     public TimeSpan Probe()
     {
         var watch = Stopwatch.StartNew();
         using var vm = GuestVm.Boot(this, warm: false);
         return watch.Elapsed;
+    }
+
+    /// <summary>A start-up self-test: boots a fresh VM and runs the bootstrap's built-in probe agent in it (SDK, JSON,
+    /// LINQ and one host call), then discards the VM.</summary>
+    /// <returns>The boot time and the probe run's outcome; the outcome is completed when the sandbox works.</returns>
+    public (TimeSpan Boot, AgentOutcome Run) SelfTest()
+    {
+        var watch = Stopwatch.StartNew();
+        using var vm = GuestVm.Boot(this, warm: false);
+        var boot = watch.Elapsed;
+        return (boot, vm.RunWarmup());
     }
 
     /// <inheritdoc/>

@@ -98,7 +98,84 @@ internal sealed partial class GuestVm : IDisposable
         }
     }
 
-    private void BootCore(bool warm)
+    /// <summary>Creates a VM by restoring a boot image: a fresh store and instance whose linear memory is overwritten
+    /// with the memory of a VM that already booted (and warmed up). Nothing runs; the result is byte-for-byte the
+    /// booted VM, so every such VM starts identical (and fuel accounting stays deterministic).</summary>
+    public static GuestVm Restore(SandboxEngine engine, BootImage image)
+    {
+        var vm = new GuestVm(engine);
+        try
+        {
+            var instance = vm.Attach();
+            vm.RestoreCore(image);
+            GC.KeepAlive(instance);
+            return vm;
+        }
+        catch
+        {
+            vm.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Captures this booted, unused VM as an image that <see cref="Restore"/> can clone.</summary>
+    public BootImage Capture(byte[] pristine)
+    {
+        var length = _memory.GetLength();
+        var pages = new List<int>();
+        var data = new MemoryStream();
+        var pageSize = (int)Memory.PageSize;
+        for (var page = 0; page < length / pageSize; page++)
+        {
+            var current = _memory.GetSpan(page * (long)pageSize, pageSize);
+            var original = page * (long)pageSize < pristine.Length ? pristine.AsSpan(page * pageSize, pageSize) : default;
+            var differs = original.IsEmpty ? current.IndexOfAnyExcept((byte)0) >= 0 : !current.SequenceEqual(original);
+            if (differs)
+            {
+                pages.Add(page);
+                data.Write(current);
+            }
+        }
+
+        return new BootImage(length, [.. pages], data.ToArray(), _startMethod, _resumeMethod, _pollMethod, _io,
+            _fuelConsumedBefore + (long)(_fuelSet - _store.Fuel), _clockSkewMs, Trace.ToArray(), BackgroundPending, TimerDueMs);
+    }
+
+    /// <summary>The data-segment-initialised memory of a fresh instance, before any code ran.</summary>
+    public static byte[] Pristine(SandboxEngine engine)
+    {
+        using var vm = new GuestVm(engine);
+        vm.Attach();
+        return vm._memory.GetSpan(0, (int)vm._memory.GetLength()).ToArray();
+    }
+
+    private void RestoreCore(BootImage image)
+    {
+        var pageSize = (int)Memory.PageSize;
+        var grow = (image.MemoryLength - _memory.GetLength()) / pageSize;
+        if (grow > 0)
+        {
+            _memory.Grow(grow);
+        }
+
+        for (var i = 0; i < image.Pages.Length; i++)
+        {
+            image.Data.AsSpan(i * pageSize, pageSize).CopyTo(_memory.GetSpan(image.Pages[i] * (long)pageSize, pageSize));
+        }
+
+        _startMethod = image.StartMethod;
+        _resumeMethod = image.ResumeMethod;
+        _pollMethod = image.PollMethod;
+        _io = image.Io;
+        _fuelConsumedBefore = image.FuelConsumed;
+        _fuelSet = _store.Fuel;
+        _clockSkewMs = image.ClockSkewMs;
+        Trace.AddRange(image.Trace);
+        BackgroundPending = image.BackgroundPending;
+        TimerDueMs = image.TimerDueMs;
+    }
+
+    private Instance Attach()
     {
         _store = new Store(_engine.Engine, this);
         ApplyLimits(_store, BootMemoryBytes);
@@ -119,6 +196,12 @@ internal sealed partial class GuestVm : IDisposable
         _setThrew = instance.GetAction<int, int>("setThrew") ?? throw Protocol("no setThrew");
         _stackSave = instance.GetFunction<int>("stackSave") ?? throw Protocol("no stackSave");
         _stackRestore = instance.GetAction<int>("stackRestore") ?? throw Protocol("no stackRestore");
+        return instance;
+    }
+
+    private void BootCore(bool warm)
+    {
+        var instance = Attach();
         var setenv = instance.GetAction<int, int>("mono_wasm_setenv") ?? throw Protocol("no mono_wasm_setenv");
         var addAssembly = instance.GetFunction<int, int, int, int>("mono_wasm_add_assembly") ?? throw Protocol("no mono_wasm_add_assembly");
         var loadRuntime = instance.GetAction<int, int, int, int>("mono_wasm_load_runtime") ?? throw Protocol("no mono_wasm_load_runtime");
@@ -210,7 +293,9 @@ internal sealed partial class GuestVm : IDisposable
                 detail = $"the guest reached its memory cap of {limits.MemoryBytes / (1024 * 1024)} MiB" + (detail is null ? "" : $" ({detail})");
             }
 
-            return new AgentOutcome(outcomeKind, answer, detail is null ? null : Truncate(detail, 4096), exceptionType, watch.Elapsed, consumed, Output.Render(), hostCalls);
+            // Detail and exception type come from the guest: capped and neutralised like its output.
+            return new AgentOutcome(outcomeKind, answer, detail is null ? null : GuestOutput.Neutralise(Truncate(detail, 4096)),
+                exceptionType is null ? null : GuestOutput.Neutralise(Truncate(exceptionType, 256)), watch.Elapsed, consumed, Output.Render(), hostCalls);
         }
 
         try
@@ -614,6 +699,11 @@ internal sealed partial class GuestVm : IDisposable
             ValueTask.FromResult(HostReply.Ok("{}"u8.ToArray()));
     }
 }
+
+/// <summary>The linear memory of a booted VM (only the 64 KiB pages that differ from a fresh instance) and the host-side
+/// state that goes with it.</summary>
+internal sealed record BootImage(long MemoryLength, int[] Pages, byte[] Data, int StartMethod, int ResumeMethod, int PollMethod, int Io,
+    long FuelConsumed, double ClockSkewMs, string[] Trace, bool BackgroundPending, double? TimerDueMs);
 
 /// <summary>The guest broke the host-call protocol (bad pointer, bad length, malformed state).</summary>
 internal sealed class GuestProtocolException(string message) : Exception(message);

@@ -46,7 +46,30 @@ public sealed class SandboxEngine : IDisposable
         ConfigDescription = configDescription;
         _ticker = new Thread(Tick) { IsBackground = true, Name = "hyperagents-epoch" };
         _ticker.Start();
+        if (options.BootFromImage)
+        {
+            try
+            {
+                var pristine = GuestVm.Pristine(this);
+                using var vm = GuestVm.Boot(this, warm: true);
+                Image = vm.Capture(pristine);
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
     }
+
+    /// <summary>The boot image VMs are cloned from; <see langword="null"/> when <see cref="SandboxOptions.BootFromImage"/> is off.</summary>
+    internal BootImage? Image { get; }
+
+    /// <summary>The size of the boot image (the pages that differ from a fresh instance), or 0 without one.</summary>
+    public long BootImageBytes => Image?.Data.LongLength ?? 0;
+
+    /// <summary>A fresh VM: cloned from the boot image when there is one, else booted (and warmed up when asked).</summary>
+    internal GuestVm NewVm(bool warm) => Image is { } image ? GuestVm.Restore(this, image) : GuestVm.Boot(this, warm);
 
     /// <summary>The options this engine was created with.</summary>
     public SandboxOptions Options { get; }
@@ -153,7 +176,7 @@ public sealed class SandboxEngine : IDisposable
     public TimeSpan Probe()
     {
         var watch = Stopwatch.StartNew();
-        using var vm = GuestVm.Boot(this, warm: false);
+        using var vm = NewVm(warm: false);
         return watch.Elapsed;
     }
 
@@ -163,7 +186,7 @@ public sealed class SandboxEngine : IDisposable
     public (TimeSpan Boot, AgentOutcome Run) SelfTest()
     {
         var watch = Stopwatch.StartNew();
-        using var vm = GuestVm.Boot(this, warm: false);
+        using var vm = NewVm(warm: false);
         var boot = watch.Elapsed;
         return (boot, vm.RunWarmup());
     }

@@ -24,6 +24,12 @@ public sealed record SandboxOptions
     /// <value>Default 1; between 0 and 16. Each ready VM holds its linear memory (about 60 MiB).</value>
     public int PoolSize { get; init; } = 1;
 
+    /// <summary>Whether VMs are cloned from a boot image: one VM is booted and warmed up when the engine starts, its
+    /// linear memory is captured, and every later VM is a fresh instance with that memory copied in (no code runs to
+    /// create it). When off, every VM boots Mono from scratch.</summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool BootFromImage { get; init; } = true;
+
     /// <summary><c>$XDG_CACHE_HOME/hyperagents/cwasm</c>, else <c>~/.cache/hyperagents/cwasm</c>.</summary>
     public static string DefaultCacheDirectory
     {

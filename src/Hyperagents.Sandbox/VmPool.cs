@@ -26,7 +26,7 @@ internal sealed class VmPool : IAsyncDisposable
         if (_engine.Options.PoolSize == 0)
         {
             // Warming only pays off when it happens ahead of time, in the background.
-            return GuestVm.Boot(_engine, warm: false);
+            return _engine.NewVm(warm: false);
         }
 
         if (_ready.Reader.TryRead(out var ready))
@@ -44,7 +44,7 @@ internal sealed class VmPool : IAsyncDisposable
         catch (ChannelClosedException)
         {
             // The background filler stopped (a boot failed); boot inline so the failure surfaces to this caller.
-            return GuestVm.Boot(_engine, warm: true);
+            return _engine.NewVm(warm: true);
         }
     }
 
@@ -56,7 +56,7 @@ internal sealed class VmPool : IAsyncDisposable
             GuestVm vm;
             try
             {
-                vm = GuestVm.Boot(_engine, warm: true);
+                vm = _engine.NewVm(warm: true);
             }
             catch (Exception)
             {

@@ -115,6 +115,33 @@ public sealed class EngineTests(SandboxFixture fixture, ITestOutputHelper output
     }
 
     [Fact]
+    public void Self_test_boots_a_fresh_VM_and_runs_the_probe_agent()
+    {
+        var (boot, run) = fixture.Engine.SelfTest();
+        output.WriteLine($"boot {boot.TotalMilliseconds:0.0} ms, run {run}");
+        Assert.Equal(OutcomeKind.Completed, run.Kind);
+        Assert.StartsWith("n=1;", run.Answer);
+        Assert.Equal(1, run.HostCalls);
+        Assert.True(fixture.Engine.BootImageBytes > 0);
+    }
+
+    [Fact]
+    public async Task Guest_controlled_details_are_neutralised()
+    {
+        var agent = TestCompiler.Compile("""
+            using System.Threading.Tasks;
+            using Hyperagents;
+            public static class Agent
+            {
+                public static Task<string> SolveTask(TaskContext context) => throw new System.Exception("\u001b]0;pwned\u0007\u001b[2J");
+            }
+            """, "AnsiThrower");
+        var outcome = await fixture.Runner.SolveTaskAsync(agent, Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
+        Assert.Equal(OutcomeKind.GuestException, outcome.Kind);
+        Assert.Equal("?]0;pwned??[2J", outcome.Detail);
+    }
+
+    [Fact]
     public void Output_neutralisation_replaces_every_control_character_but_newline_and_tab()
     {
         Assert.Equal("?[31mred?\n\tok??", GuestOutput.Neutralise("\u001b[31mred\r\n\tok\u0007\u009b"));

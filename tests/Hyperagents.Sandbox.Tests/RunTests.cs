@@ -21,4 +21,22 @@ public sealed class RunTests(SandboxFixture fixture, ITestOutputHelper output)
         Assert.Contains(handler.Requests, r => r.Capability == "log" && r.Request.Contains("hello from the sandbox"));
         Assert.True(outcome.FuelConsumed > 0);
     }
+
+    [Fact]
+    public async Task Concurrent_calls_run_in_separate_VMs()
+    {
+        var outcomes = await Task.WhenAll(Enumerable.Range(1, 3).Select(n =>
+            Task.Run(() => fixture.SolveAsync("Hello", invocation: Some.Task(n)))));
+        Assert.Equal(["answer:2", "answer:4", "answer:6"], outcomes.Select(o => o.Answer));
+        Assert.All(outcomes, o => Assert.Equal(OutcomeKind.Completed, o.Kind));
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_a_running_guest()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var outcome = await fixture.Runner.SolveTaskAsync(fixture.Agent("InfiniteLoop"), Some.Task(), new RecordingHandler(), Some.Limits(), cts.Token);
+        Assert.Equal(OutcomeKind.Deadline, outcome.Kind);
+        Assert.Equal("the call was cancelled", outcome.Detail);
+    }
 }

@@ -63,6 +63,22 @@ public sealed class SandboxBenchmark : IBenchmark
         }
         """;
 
+    private const string FibOnly = """
+        using System.Threading.Tasks;
+        using Hyperagents;
+        public static class Agent
+        {
+            public static Task<string> SolveTask(TaskContext context)
+            {
+                long result = 0;
+                for (var r = 0; r < context.Task.GetInt("reps"); r++) result += Fib(27);
+                return Task.FromResult(result.ToString());
+            }
+
+            private static long Fib(int n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2);
+        }
+        """;
+
     private const string Trivial = """
         using System.Threading.Tasks;
         using Hyperagents;
@@ -171,6 +187,27 @@ public sealed class SandboxBenchmark : IBenchmark
         var ratio = Stats.Median(sandboxTimes) / Stats.Median(nativeTimes.Skip(2).ToList());
         Console.WriteLine($"kernel (fib 24 + sieve 2e5 + 48x48 matmul): sandbox first call {Stats.Median(firstRepTimes):0.0} ms, sandbox steady {Stats.Median(sandboxTimes):0.0} ms, native warm {Stats.Median(nativeTimes.Skip(2).ToList()):0.00} ms, answers equal: {sandboxAnswer == nativeAnswer}");
         Console.WriteLine($"machine load average: {File.ReadAllText("/proc/loadavg").Trim()}");
+        var fib = Compile(FibOnly, "Fib");
+        var fibSandbox = new List<double>();
+        for (var i = 0; i < 3; i++)
+        {
+            var one = await pooled.SolveTaskAsync(fib, invocation, handler, limits, CancellationToken.None);
+            var six = await pooled.SolveTaskAsync(fib, Invocation(6), handler, limits, CancellationToken.None);
+            fibSandbox.Add((six.Elapsed.TotalMilliseconds - one.Elapsed.TotalMilliseconds) / 5);
+        }
+
+        var fibContext = new AssemblyLoadContext("bench-fib", isCollectible: true);
+        var fibAssembly = fibContext.LoadFromStream(new MemoryStream(fib.Image));
+        var fibNative = new List<double>();
+        for (var i = 0; i < 7; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            await AgentInvoker.SolveTaskAsync(fibAssembly, invocation, new NullChannel());
+            fibNative.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        fibContext.Unload();
+        Console.WriteLine($"fib(27) alone (call-heavy): sandbox steady {Stats.Median(fibSandbox):0.0} ms, native warm {Stats.Median(fibNative.Skip(2).ToList()):0.00} ms, ratio {Stats.Median(fibSandbox) / Stats.Median(fibNative.Skip(2).ToList()):0.0}x");
         var ok = Stats.Target("fresh VM boot median", Stats.Median(boots), 20, "ms");
         ok &= Stats.Target("sandbox/native kernel ratio", ratio, 12, "x");
         ok &= sandboxAnswer == nativeAnswer;

@@ -391,6 +391,10 @@ internal sealed partial class GuestVm : IDisposable
                 {
                     reply = HostReply.Fail("limit", $"the call made more than {limits.MaxHostCalls} host calls");
                 }
+                else if (!Capabilities.All.Contains(name))
+                {
+                    reply = HostReply.Fail("unknown-capability", $"'{GuestOutput.Neutralise(Truncate(name, 64))}' is not a capability");
+                }
                 else if (request.Length > limits.MaxMessageBytes)
                 {
                     reply = HostReply.Fail("too-large", $"the request is {request.Length} bytes; the cap is {limits.MaxMessageBytes}");

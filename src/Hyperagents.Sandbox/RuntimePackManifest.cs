@@ -39,6 +39,26 @@ public sealed record RuntimePackManifest(
         }
     }
 
+    /// <summary>Describes a module file as a manifest (to review and pin after a deliberate pack upgrade).</summary>
+    /// <param name="wasmPath">The <c>dotnet.native.wasm</c> to describe.</param>
+    /// <param name="package">The package id.</param>
+    /// <param name="version">The package version.</param>
+    public static RuntimePackManifest Generate(string wasmPath, string package, string version)
+    {
+        var bytes = File.ReadAllBytes(wasmPath);
+        using var engine = new Engine();
+        using var module = Module.FromBytes(engine, Path.GetFileName(wasmPath), bytes);
+        var (imports, exports) = Describe(module);
+        return new RuntimePackManifest(package, version, Path.GetFileName(wasmPath), Convert.ToHexStringLower(SHA256.HashData(bytes)), imports, exports);
+    }
+
+    /// <summary>The manifest as indented JSON, in the format <see cref="Load"/> reads.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions(s_json)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
     /// <summary>Describes a compiled module's imports and exports the way a manifest lists them.</summary>
     /// <param name="module">The module.</param>
     public static (IReadOnlyList<string> Imports, IReadOnlyList<string> Exports) Describe(Module module)

@@ -11,9 +11,41 @@ internal static class DoctorCommand
 {
     public static Command Create(CliContext context)
     {
+        var writeManifest = new Option<FileInfo?>("--write-manifest")
+        {
+            Description = "Write a manifest describing the runtime module found next to this tool to this file (to review and pin as sandbox/runtime-pack.json after a deliberate pack upgrade), then exit.",
+        };
         var command = new Command("doctor", "Check the sandbox: Wasmtime, the pinned runtime pack, the module cache and a probe VM.");
-        command.SetAction(async (parseResult, cancellationToken) => await RunAsync(context.Console, cancellationToken).ConfigureAwait(false));
+        command.Options.Add(writeManifest);
+        command.SetAction(async (parseResult, cancellationToken) => parseResult.GetValue(writeManifest) is { } file
+            ? WriteManifest(context.Console, file)
+            : await RunAsync(context.Console, cancellationToken).ConfigureAwait(false));
         return command;
+    }
+
+    private static int WriteManifest(IAnsiConsole console, FileInfo file)
+    {
+        var options = new SandboxOptions();
+        var wasm = Path.Combine(options.RuntimeDirectory, "dotnet.native.wasm");
+        if (!File.Exists(wasm))
+        {
+            console.MarkupLine($"[red]No runtime module at {Markup.Escape(wasm)}.[/] Fix: build the project (dotnet build); it copies the runtime pack into sandbox-runtime/.");
+            return 1;
+        }
+
+        var pinned = RuntimePackManifest.Load(Path.Combine(options.RuntimeDirectory, "runtime-pack.json"));
+        try
+        {
+            File.WriteAllText(file.FullName, RuntimePackManifest.Generate(wasm, pinned.Package, pinned.Version).ToJson() + Environment.NewLine);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            console.MarkupLine($"[red]Cannot write {Markup.Escape(file.FullName)}:[/] {Markup.Escape(ex.Message)}. Fix: choose a writable path.");
+            return 1;
+        }
+
+        console.MarkupLine($"Wrote [green]{Markup.Escape(file.FullName)}[/]. Review the import list against GuestImports.cs before pinning it.");
+        return 0;
     }
 
     internal static Task<int> RunAsync(IAnsiConsole console, CancellationToken cancellationToken) => Task.Run(() => Run(console), cancellationToken);

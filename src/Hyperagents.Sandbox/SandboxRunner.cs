@@ -75,7 +75,8 @@ public sealed class SandboxRunner : IAgentRunner
 
         using (vm)
         {
-            return await vm.RunAsync(kind, agent.Image, invocation, host, limits, cancellationToken).ConfigureAwait(false);
+            // Guest code runs synchronously until its first host call: keep it off the caller's thread.
+            return await Task.Run(() => vm.RunAsync(kind, agent.Image, invocation, host, limits, cancellationToken), CancellationToken.None).ConfigureAwait(false);
         }
     }
 

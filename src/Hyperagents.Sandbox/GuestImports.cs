@@ -127,8 +127,9 @@ internal static class GuestImports
         h["env.mono_wasm_browser_entropy"] = (vm, c, a, r) =>
         {
             var length = a[1].AsInt32();
+            var buffer = vm.Read(a[0].AsInt32(), length);
             Charge(vm, c, length / 8);
-            vm.FillEntropy(vm.Read(a[0].AsInt32(), length));
+            vm.FillEntropy(buffer);
             r[0] = 0;
         };
         h["env._localtime_js"] = (vm, _, a, _) => WriteTm(vm, a[0].AsInt64(), a[1].AsInt32());
@@ -343,8 +344,9 @@ internal static class GuestImports
         {
             var pointer = BinaryPrimitives.ReadInt32LittleEndian(vectors.AsSpan(i * 8));
             var length = BinaryPrimitives.ReadInt32LittleEndian(vectors.AsSpan(i * 8 + 4));
+            var bytes = vm.Read(pointer, length);
             Charge(vm, caller, 16 + length / 16);
-            vm.Output.Append(vm.Read(pointer, length));
+            vm.Output.Append(bytes);
             written += length;
         }
 

@@ -106,8 +106,22 @@ internal sealed partial class GuestVm : IDisposable
         var vm = new GuestVm(engine);
         try
         {
-            var instance = vm.Attach();
-            vm.RestoreCore(image);
+            var instance = vm.Attach(engine.SnapshotModule ?? engine.Module);
+            if (engine.SnapshotModule is null)
+            {
+                vm.RestoreCore(image);
+            }
+            else
+            {
+                // The module's own data segments are the image: nothing to copy.
+                if (vm._memory.GetLength() != image.MemoryLength)
+                {
+                    throw vm.Protocol("the snapshot module's memory does not match the boot image");
+                }
+
+                vm.RestoreState(image);
+            }
+
             GC.KeepAlive(instance);
             return vm;
         }
@@ -149,6 +163,9 @@ internal sealed partial class GuestVm : IDisposable
         return vm._memory.GetSpan(0, (int)vm._memory.GetLength()).ToArray();
     }
 
+    /// <summary>The whole linear memory, for building a snapshot module.</summary>
+    public byte[] CaptureMemory() => _memory.GetSpan(0, checked((int)_memory.GetLength())).ToArray();
+
     private void RestoreCore(BootImage image)
     {
         var pageSize = (int)Memory.PageSize;
@@ -163,6 +180,11 @@ internal sealed partial class GuestVm : IDisposable
             image.Data.AsSpan(i * pageSize, pageSize).CopyTo(_memory.GetSpan(image.Pages[i] * (long)pageSize, pageSize));
         }
 
+        RestoreState(image);
+    }
+
+    private void RestoreState(BootImage image)
+    {
         _startMethod = image.StartMethod;
         _resumeMethod = image.ResumeMethod;
         _pollMethod = image.PollMethod;
@@ -175,7 +197,7 @@ internal sealed partial class GuestVm : IDisposable
         TimerDueMs = image.TimerDueMs;
     }
 
-    private Instance Attach()
+    private Instance Attach(Module? module = null)
     {
         _store = new Store(_engine.Engine, this);
         ApplyLimits(_store, BootMemoryBytes);
@@ -185,7 +207,7 @@ internal sealed partial class GuestVm : IDisposable
         _store.SetEpochDeadlineCallback(OnEpochDeadline);
         _store.SetEpochDeadline(1);
 
-        var instance = _engine.Linker.Instantiate(_store, _engine.Module);
+        var instance = _engine.Linker.Instantiate(_store, module ?? _engine.Module);
         _memory = instance.GetMemory("memory") ?? throw Protocol("the module exports no memory");
         _table = instance.GetTable("__indirect_function_table") ?? throw Protocol("the module exports no function table");
         _malloc = instance.GetFunction<int, int>("malloc") ?? throw Protocol("no malloc");

@@ -33,7 +33,7 @@ public sealed class SandboxEngine : IDisposable
     private volatile bool _disposed;
 
     private SandboxEngine(SandboxOptions options, Engine engine, Module module, Linker linker, CacheResult cache, string? cachePath,
-        RuntimePackManifest manifest, IReadOnlyList<(string Name, byte[] Image)> bootAssemblies, string configDescription)
+        RuntimePackManifest manifest, IReadOnlyList<(string Name, byte[] Image)> bootAssemblies, string configDescription, byte[] wasm)
     {
         Options = options;
         Engine = engine;
@@ -53,12 +53,48 @@ public sealed class SandboxEngine : IDisposable
                 var pristine = GuestVm.Pristine(this);
                 using var vm = GuestVm.Boot(this, warm: true);
                 Image = vm.Capture(pristine);
+                SnapshotModule = LoadSnapshotModule(wasm, vm.CaptureMemory(), out var snapshotCache);
+                SnapshotCache = snapshotCache;
             }
             catch
             {
                 Dispose();
                 throw;
             }
+        }
+    }
+
+    /// <summary>The runtime module with a booted VM's memory as its initial memory, or <see langword="null"/> when it could
+    /// not be built (VMs are then restored by copying the boot image).</summary>
+    internal Module? SnapshotModule { get; }
+
+    /// <summary>What the module cache did for the snapshot module; <see langword="null"/> when there is none.</summary>
+    public CacheResult? SnapshotCache { get; }
+
+    /// <summary>How fresh VMs are made: <c>snapshot-module</c> (copy-on-write memory image), <c>image-copy</c> or <c>boot</c>.</summary>
+    public string VmSource => SnapshotModule is not null ? "snapshot-module" : Image is not null ? "image-copy" : "boot";
+
+    private Module? LoadSnapshotModule(byte[] wasm, byte[] memory, out CacheResult? cache)
+    {
+        cache = null;
+        try
+        {
+            var bytes = SnapshotBuilder.Build(wasm, memory);
+            var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            var (module, result, _) = ModuleCache.Load(Engine, ConfigDescription + ";snapshot", bytes, sha, Options.CacheDirectory);
+            var (imports, exports) = RuntimePackManifest.Describe(module);
+            if (!imports.SequenceEqual(Manifest.Imports) || !exports.SequenceEqual(Manifest.Exports))
+            {
+                module.Dispose();
+                return null;
+            }
+
+            cache = result;
+            return module;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or WasmtimeException or IOException)
+        {
+            return null;
         }
     }
 
@@ -162,7 +198,7 @@ public sealed class SandboxEngine : IDisposable
 
             var linker = GuestImports.CreateLinker(engine, module);
             var bootAssemblies = LoadBootAssemblies(options.RuntimeDirectory);
-            return new SandboxEngine(options, engine, module, linker, cache, cachePath, manifest, bootAssemblies, configDescription);
+            return new SandboxEngine(options, engine, module, linker, cache, cachePath, manifest, bootAssemblies, configDescription, wasm);
         }
         catch
         {
@@ -202,6 +238,7 @@ public sealed class SandboxEngine : IDisposable
         _disposed = true;
         _ticker.Join();
         Linker.Dispose();
+        SnapshotModule?.Dispose();
         Module.Dispose();
         Engine.Dispose();
     }

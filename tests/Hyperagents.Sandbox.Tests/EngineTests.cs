@@ -60,7 +60,7 @@ public sealed class EngineTests(SandboxFixture fixture, ITestOutputHelper output
         var directory = Directory.CreateTempSubdirectory("hyperagents-cwasm-");
         try
         {
-            var options = new SandboxOptions { CacheDirectory = directory.FullName, PoolSize = 0 };
+            var options = new SandboxOptions { CacheDirectory = directory.FullName, PoolSize = 0, BootFromImage = false };
             using (var first = SandboxEngine.Create(options))
             {
                 Assert.Equal(CacheResult.Miss, first.Cache);
@@ -123,6 +123,20 @@ public sealed class EngineTests(SandboxFixture fixture, ITestOutputHelper output
         Assert.StartsWith("n=1;", run.Answer);
         Assert.Equal(1, run.HostCalls);
         Assert.True(fixture.Engine.BootImageBytes > 0);
+        Assert.Equal("snapshot-module", fixture.Engine.VmSource);
+    }
+
+    [Fact]
+    public async Task VMs_booted_from_scratch_behave_like_snapshot_clones()
+    {
+        using var engine = SandboxEngine.Create(new SandboxOptions { CacheDirectory = SandboxFixture.CacheDirectory, PoolSize = 0, BootFromImage = false });
+        Assert.Equal("boot", engine.VmSource);
+        await using var runner = new SandboxRunner(engine);
+        var fromScratch = await runner.SolveTaskAsync(fixture.Agent("ClockAndEntropy"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
+        var fromSnapshot = await fixture.SolveAsync("ClockAndEntropy");
+        Assert.Equal(OutcomeKind.Completed, fromScratch.Kind);
+        Assert.Equal(OutcomeKind.Completed, fromSnapshot.Kind);
+        Assert.Contains("waited=True", fromScratch.Answer);
     }
 
     [Fact]

@@ -100,7 +100,7 @@ public sealed class SandboxBenchmark : IBenchmark
         var runs = args.Length > 0 && int.TryParse(args[0], out var r) ? r : 30;
         var engineWatch = Stopwatch.StartNew();
         using var engine = SandboxEngine.Create(new SandboxOptions { PoolSize = 0 });
-        Console.WriteLine($"engine start: {engineWatch.Elapsed.TotalMilliseconds:0.0} ms (cache {engine.Cache}), Wasmtime {SandboxEngine.WasmtimeVersion}, {engine.BootAssemblyCount} boot assemblies");
+        Console.WriteLine($"engine start: {engineWatch.Elapsed.TotalMilliseconds:0.0} ms (cache {engine.Cache}, snapshot cache {engine.SnapshotCache}, fresh VMs from {engine.VmSource}), Wasmtime {SandboxEngine.WasmtimeVersion}, {engine.BootAssemblyCount} boot assemblies");
 
         engine.Probe();
         var boots = new List<double>();
@@ -109,7 +109,7 @@ public sealed class SandboxBenchmark : IBenchmark
             boots.Add(engine.Probe().TotalMilliseconds);
         }
 
-        Console.WriteLine($"fresh VM from the boot image ({engine.BootImageBytes / (1024 * 1024)} MiB of pages): median {Stats.Median(boots):0.00} ms, p90 {Stats.Quantile(boots, 0.9):0.00} ms over {runs}");
+        Console.WriteLine($"fresh VM from {engine.VmSource} ({engine.BootImageBytes / (1024 * 1024)} MiB of pages): median {Stats.Median(boots):0.00} ms, p90 {Stats.Quantile(boots, 0.9):0.00} ms over {runs}");
         using (var scratch = SandboxEngine.Create(new SandboxOptions { PoolSize = 0, BootFromImage = false }))
         {
             var scratchBoots = Enumerable.Range(0, Math.Min(runs, 10)).Select(_ => scratch.Probe().TotalMilliseconds).ToList();

@@ -73,10 +73,10 @@ internal static class DoctorCommand
             var start = watch.Elapsed;
             Row(true, "engine configuration", engine.ConfigDescription);
             Row(true, "runtime pack", $"{engine.Manifest.Package} {engine.Manifest.Version}: module SHA-256 and all {engine.Manifest.Imports.Count} imports / {engine.Manifest.Exports.Count} exports match sandbox/runtime-pack.json");
-            Row(true, "module cache", $"{engine.Cache} in {start.TotalMilliseconds:0} ms: {engine.CachePath ?? "(caching off)"}");
+            Row(true, "module cache", $"{engine.Cache} (snapshot module: {engine.SnapshotCache?.ToString() ?? "none"}); engine ready in {start.TotalMilliseconds:0} ms: {engine.CachePath ?? "(caching off)"}");
 
             var (boot, outcome) = engine.SelfTest();
-            Row(true, "probe VM boot", $"{boot.TotalMilliseconds:0.0} ms, {engine.BootAssemblyCount} assemblies");
+            Row(true, "probe VM boot", $"{boot.TotalMilliseconds:0.0} ms from {engine.VmSource}, {engine.BootAssemblyCount} assemblies");
             Row(outcome.IsCompleted && outcome.Answer?.StartsWith("n=1;", StringComparison.Ordinal) == true, "probe VM run",
                 $"{outcome.Label} in {outcome.Elapsed.TotalMilliseconds:0.0} ms, fuel {outcome.FuelConsumed:N0}, {outcome.HostCalls} host call(s){(outcome.IsCompleted ? "" : ": " + outcome.Detail)}",
                 "rebuild (dotnet build); if it persists, delete the module cache folder and run doctor again");

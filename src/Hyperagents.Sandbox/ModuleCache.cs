@@ -22,6 +22,8 @@ public enum CacheResult
 /// configuration, the machine architecture and the module hash.</summary>
 internal static class ModuleCache
 {
+    private const int MaxEntries = 6;
+
     public static (Module Module, CacheResult Result, string? Path) Load(Engine engine, string configKey, byte[] wasm, string wasmSha256, string? directory)
     {
         if (directory is null)
@@ -41,7 +43,9 @@ internal static class ModuleCache
                 var expected = File.ReadAllText(sidecar).Trim();
                 if (string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), expected, StringComparison.Ordinal))
                 {
-                    return (Module.Deserialize(engine, "dotnet.native.wasm", bytes), CacheResult.Hit, path);
+                    var loaded = Module.Deserialize(engine, "dotnet.native.wasm", bytes);
+                    File.SetLastWriteTimeUtc(path, DateTime.UtcNow); // recently used entries survive pruning
+                    return (loaded, CacheResult.Hit, path);
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or WasmtimeException)
@@ -68,6 +72,7 @@ internal static class ModuleCache
             File.WriteAllText(sidecar + "." + Environment.ProcessId + ".tmp", Convert.ToHexStringLower(SHA256.HashData(compiled)));
             File.Move(temp, path, overwrite: true);
             File.Move(sidecar + "." + Environment.ProcessId + ".tmp", sidecar, overwrite: true);
+            Prune(directory);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -75,6 +80,16 @@ internal static class ModuleCache
         }
 
         return (module, result, path);
+    }
+
+    /// <summary>Keeps the most recently used entries (snapshot modules change with every build of the bootstrap).</summary>
+    private static void Prune(string directory)
+    {
+        foreach (var stale in new DirectoryInfo(directory).GetFiles("dotnet.native-*.cwasm").OrderByDescending(f => f.LastWriteTimeUtc).Skip(MaxEntries))
+        {
+            TryDelete(stale.FullName);
+            TryDelete(stale.FullName + ".sha256");
+        }
     }
 
     private static void TryDelete(string path)

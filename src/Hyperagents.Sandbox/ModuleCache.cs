@@ -44,7 +44,7 @@ internal static class ModuleCache
                 if (string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), expected, StringComparison.Ordinal))
                 {
                     var loaded = Module.Deserialize(engine, "dotnet.native.wasm", bytes);
-                    File.SetLastWriteTimeUtc(path, DateTime.UtcNow); // recently used entries survive pruning
+                    Touch(path);
                     return (loaded, CacheResult.Hit, path);
                 }
             }
@@ -89,6 +89,17 @@ internal static class ModuleCache
         {
             TryDelete(stale.FullName);
             TryDelete(stale.FullName + ".sha256");
+        }
+    }
+
+    private static void Touch(string path)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow); // recently used entries survive pruning
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
         }
     }
 

@@ -56,10 +56,11 @@ public sealed class SandboxEngine : IDisposable
                 SnapshotModule = LoadSnapshotModule(wasm, vm.CaptureMemory(), out var snapshotCache);
                 SnapshotCache = snapshotCache;
             }
-            catch
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 Dispose();
-                throw;
+                throw Unavailable("The sandbox failed its start-up boot", [$"{ex.GetType().Name}: {ex.Message}"],
+                    "Fix: rebuild (dotnet build) so that Hyperagents.Guest, Hyperagents.Sdk and sandbox-runtime/ come from the same build, then run 'hyperagents doctor'.");
             }
         }
     }

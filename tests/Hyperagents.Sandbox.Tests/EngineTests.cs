@@ -127,6 +127,19 @@ public sealed class EngineTests(SandboxFixture fixture, ITestOutputHelper output
     }
 
     [Fact]
+    public void Booting_is_deterministic_so_every_engine_builds_the_same_snapshot()
+    {
+        using var other = SandboxEngine.Create(new SandboxOptions { CacheDirectory = SandboxFixture.CacheDirectory, PoolSize = 0 });
+        var mine = fixture.Engine.Image!;
+        var theirs = other.Image!;
+        Assert.Equal(mine.MemoryLength, theirs.MemoryLength);
+        Assert.Equal(mine.FuelConsumed, theirs.FuelConsumed);
+        Assert.Equal(mine.Pages, theirs.Pages);
+        Assert.True(mine.Data.AsSpan().SequenceEqual(theirs.Data), "two boots produced different memory");
+        Assert.Equal(CacheResult.Hit, other.SnapshotCache);
+    }
+
+    [Fact]
     public async Task VMs_booted_from_scratch_behave_like_snapshot_clones()
     {
         using var engine = SandboxEngine.Create(new SandboxOptions { CacheDirectory = SandboxFixture.CacheDirectory, PoolSize = 0, BootFromImage = false });

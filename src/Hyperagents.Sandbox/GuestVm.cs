@@ -98,9 +98,9 @@ internal sealed partial class GuestVm : IDisposable
         }
     }
 
-    /// <summary>Creates a VM by restoring a boot image: a fresh store and instance whose linear memory is overwritten
-    /// with the memory of a VM that already booted (and warmed up). Nothing runs; the result is byte-for-byte the
-    /// booted VM, so every such VM starts identical (and fuel accounting stays deterministic).</summary>
+    /// <summary>Creates a VM from a boot image: a fresh store with an instance of the snapshot module (whose initial
+    /// memory is the booted, warmed VM's), or, without one, a fresh instance whose memory is overwritten with the
+    /// image. Nothing runs; every such VM starts byte-for-byte identical (so fuel accounting stays deterministic).</summary>
     public static GuestVm Restore(SandboxEngine engine, BootImage image)
     {
         var vm = new GuestVm(engine);

@@ -20,5 +20,6 @@ internal static class CommandCatalog
         yield return ScoreCommand.Create(context);
         yield return DomainsCommand.Create(context);
         yield return WorkerCommand.Create();
+        yield return DoctorCommand.Create(context);
     }
 }

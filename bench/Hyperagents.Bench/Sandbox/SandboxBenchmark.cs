@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Runtime.Loader;
+using System.Security.Cryptography;
+using Basic.Reference.Assemblies;
+using Hyperagents.Hosting;
+using Hyperagents.Sandbox;
+using Hyperagents.Transport;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Hyperagents.Bench.Sandbox;
+
+/// <summary>The sandbox: fresh-VM boot, first call, and a CPU-bound kernel in the sandbox vs in-process native.</summary>
+/// <remarks>Targets: boot median ≤ 20 ms; sandbox/native ≤ 12× on the kernel.</remarks>
+public sealed class SandboxBenchmark : IBenchmark
+{
+    private const string Kernel = """
+        using System.Threading.Tasks;
+        using Hyperagents;
+        public static class Agent
+        {
+            public static Task<string> SolveTask(TaskContext context)
+            {
+                var n = context.Task.GetInt("n");
+                long result = 0;
+                for (var r = 0; r < context.Task.GetInt("reps"); r++)
+                {
+                    result += Fib(n) + Sieve(200_000) + MatMul(48);
+                }
+
+                return Task.FromResult(result.ToString());
+            }
+
+            private static long Fib(int n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2);
+
+            private static long Sieve(int limit)
+            {
+                var composite = new bool[limit + 1];
+                long count = 0;
+                for (var i = 2; i <= limit; i++)
+                {
+                    if (composite[i]) continue;
+                    count++;
+                    for (long j = (long)i * i; j <= limit; j += i) composite[j] = true;
+                }
+                return count;
+            }
+
+            private static long MatMul(int n)
+            {
+                var a = new double[n * n]; var b = new double[n * n]; var c = new double[n * n];
+                for (var i = 0; i < n * n; i++) { a[i] = i % 7; b[i] = i % 5; }
+                for (var i = 0; i < n; i++)
+                    for (var k = 0; k < n; k++)
+                    {
+                        var x = a[i * n + k];
+                        for (var j = 0; j < n; j++) c[i * n + j] += x * b[k * n + j];
+                    }
+                double sum = 0;
+                foreach (var v in c) sum += v;
+                return (long)sum;
+            }
+        }
+        """;
+
+    private const string FibOnly = """
+        using System.Threading.Tasks;
+        using Hyperagents;
+        public static class Agent
+        {
+            public static Task<string> SolveTask(TaskContext context)
+            {
+                long result = 0;
+                for (var r = 0; r < context.Task.GetInt("reps"); r++) result += Fib(27);
+                return Task.FromResult(result.ToString());
+            }
+
+            private static long Fib(int n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2);
+        }
+        """;
+
+    private const string Trivial = """
+        using System.Threading.Tasks;
+        using Hyperagents;
+        public static class Agent
+        {
+            public static Task<string> SolveTask(TaskContext context) => Task.FromResult("ok " + context.Task.Id);
+        }
+        """;
+
+    /// <inheritdoc/>
+    public string Name => "sandbox";
+
+    /// <inheritdoc/>
+    public string Description => "Wasmtime sandbox: fresh-VM boot, first call, CPU kernel sandbox vs native (targets: boot <= 20 ms, ratio <= 12x)";
+
+    /// <inheritdoc/>
+    public async Task<int> RunAsync(string[] args)
+    {
+        var runs = args.Length > 0 && int.TryParse(args[0], out var r) ? r : 30;
+        var engineWatch = Stopwatch.StartNew();
+        using var engine = SandboxEngine.Create(new SandboxOptions { PoolSize = 0 });
+        Console.WriteLine($"engine start: {engineWatch.Elapsed.TotalMilliseconds:0.0} ms (cache {engine.Cache}, snapshot cache {engine.SnapshotCache}, fresh VMs from {engine.VmSource}), Wasmtime {SandboxEngine.WasmtimeVersion}, {engine.BootAssemblyCount} boot assemblies");
+
+        engine.Probe();
+        var boots = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            boots.Add(engine.Probe().TotalMilliseconds);
+        }
+
+        Console.WriteLine($"fresh VM from {engine.VmSource} ({engine.BootImageBytes / (1024 * 1024)} MiB of pages): median {Stats.Median(boots):0.00} ms, p90 {Stats.Quantile(boots, 0.9):0.00} ms over {runs}");
+        using (var scratch = SandboxEngine.Create(new SandboxOptions { PoolSize = 0, BootFromImage = false }))
+        {
+            var scratchBoots = Enumerable.Range(0, Math.Min(runs, 10)).Select(_ => scratch.Probe().TotalMilliseconds).ToList();
+            Console.WriteLine($"fresh VM booting Mono from scratch (no image, no warm-up): median {Stats.Median(scratchBoots):0.00} ms, p90 {Stats.Quantile(scratchBoots, 0.9):0.00} ms");
+        }
+
+
+        var trivial = Compile(Trivial, "Trivial");
+        var kernel = Compile(Kernel, "Kernel");
+        var handler = new NullHandler();
+        TaskInvocation Invocation(int reps) => new(new TaskSpec("bench", "k", "kernel", new Dictionary<string, string> { ["n"] = "24", ["reps"] = reps.ToString(System.Globalization.CultureInfo.InvariantCulture) }, null), 1);
+        var invocation = Invocation(1);
+        var limits = new RunLimits { Fuel = 1_000_000_000_000, WallClock = TimeSpan.FromMinutes(5) };
+
+        await using var cold = new SandboxRunner(engine);
+        var coldCalls = new List<double>();
+        for (var i = 0; i < Math.Min(runs, 10); i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var outcome = await cold.SolveTaskAsync(trivial, invocation, handler, limits, CancellationToken.None);
+            coldCalls.Add(watch.Elapsed.TotalMilliseconds);
+            if (!outcome.IsCompleted)
+            {
+                Console.WriteLine($"trivial agent failed: {outcome.Label} {outcome.Detail}");
+                return 1;
+            }
+        }
+
+        Console.WriteLine($"no pool, fresh VM + first call of a new agent (end to end): median {Stats.Median(coldCalls):0.00} ms, p90 {Stats.Quantile(coldCalls, 0.9):0.00} ms");
+
+        using var pooledEngine = SandboxEngine.Create(new SandboxOptions { PoolSize = 1 });
+        await using var pooled = new SandboxRunner(pooledEngine);
+        var firstCalls = new List<double>();
+        for (var i = 0; i < Math.Min(runs, 10); i++)
+        {
+            var outcome = await pooled.SolveTaskAsync(trivial, invocation, handler, limits, CancellationToken.None);
+            firstCalls.Add(outcome.Elapsed.TotalMilliseconds);
+        }
+
+        Console.WriteLine($"pool of one ready VM, first call of a new agent (call only): median {Stats.Median(firstCalls):0.00} ms, p90 {Stats.Quantile(firstCalls, 0.9):0.00} ms");
+
+        // Steady state in the sandbox: (time of 6 repetitions - time of 1) / 5, each in a fresh VM, so that method
+        // transformation and first-call costs cancel out.
+        var sandboxTimes = new List<double>();
+        var firstRepTimes = new List<double>();
+        string? sandboxAnswer = null;
+        for (var i = 0; i < 5; i++)
+        {
+            var one = await pooled.SolveTaskAsync(kernel, invocation, handler, limits, CancellationToken.None);
+            var six = await pooled.SolveTaskAsync(kernel, Invocation(6), handler, limits, CancellationToken.None);
+            if (!one.IsCompleted || !six.IsCompleted)
+            {
+                Console.WriteLine($"kernel failed in the sandbox: {one.Label} {one.Detail} {six.Label} {six.Detail}");
+                return 1;
+            }
+
+            sandboxAnswer = one.Answer;
+            firstRepTimes.Add(one.Elapsed.TotalMilliseconds);
+            sandboxTimes.Add((six.Elapsed.TotalMilliseconds - one.Elapsed.TotalMilliseconds) / 5);
+        }
+
+        var context = new AssemblyLoadContext("bench-native", isCollectible: true);
+        var assembly = context.LoadFromStream(new MemoryStream(kernel.Image));
+        var nativeTimes = new List<double>();
+        string? nativeAnswer = null;
+        for (var i = 0; i < 7; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var result = await AgentInvoker.SolveTaskAsync(assembly, invocation, new NullChannel());
+            nativeTimes.Add(watch.Elapsed.TotalMilliseconds);
+            nativeAnswer = result.Answer;
+        }
+
+        context.Unload();
+        var ratio = Stats.Median(sandboxTimes) / Stats.Median(nativeTimes.Skip(2).ToList());
+        Console.WriteLine($"kernel (fib 24 + sieve 2e5 + 48x48 matmul): sandbox first call {Stats.Median(firstRepTimes):0.0} ms, sandbox steady {Stats.Median(sandboxTimes):0.0} ms, native warm {Stats.Median(nativeTimes.Skip(2).ToList()):0.00} ms, answers equal: {sandboxAnswer == nativeAnswer}");
+        Console.WriteLine($"machine load average: {File.ReadAllText("/proc/loadavg").Trim()}");
+        var fib = Compile(FibOnly, "Fib");
+        var fibSandbox = new List<double>();
+        for (var i = 0; i < 3; i++)
+        {
+            var one = await pooled.SolveTaskAsync(fib, invocation, handler, limits, CancellationToken.None);
+            var six = await pooled.SolveTaskAsync(fib, Invocation(6), handler, limits, CancellationToken.None);
+            fibSandbox.Add((six.Elapsed.TotalMilliseconds - one.Elapsed.TotalMilliseconds) / 5);
+        }
+
+        var fibContext = new AssemblyLoadContext("bench-fib", isCollectible: true);
+        var fibAssembly = fibContext.LoadFromStream(new MemoryStream(fib.Image));
+        var fibNative = new List<double>();
+        for (var i = 0; i < 7; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            await AgentInvoker.SolveTaskAsync(fibAssembly, invocation, new NullChannel());
+            fibNative.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        fibContext.Unload();
+        Console.WriteLine($"fib(27) alone (call-heavy): sandbox steady {Stats.Median(fibSandbox):0.0} ms, native warm {Stats.Median(fibNative.Skip(2).ToList()):0.00} ms, ratio {Stats.Median(fibSandbox) / Stats.Median(fibNative.Skip(2).ToList()):0.0}x");
+        var ok = Stats.Target("fresh VM boot median", Stats.Median(boots), 20, "ms");
+        ok &= Stats.Target("sandbox/native kernel ratio", ratio, 12, "x");
+        ok &= sandboxAnswer == nativeAnswer;
+        return ok ? 0 : 1;
+    }
+
+    private static CompiledAgent Compile(string source, string name)
+    {
+        var compilation = CSharpCompilation.Create(name, [CSharpSyntaxTree.ParseText(source)],
+            [.. Net100.References.All, MetadataReference.CreateFromFile(typeof(Hyperagents.TaskContext).Assembly.Location)],
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release));
+        using var stream = new MemoryStream();
+        var emitted = compilation.Emit(stream);
+        if (!emitted.Success)
+        {
+            throw new InvalidOperationException(string.Join(Environment.NewLine, emitted.Diagnostics));
+        }
+
+        var image = stream.ToArray();
+        return new CompiledAgent(Convert.ToHexStringLower(SHA256.HashData(image)), name, image);
+    }
+
+    private sealed class NullHandler : ICapabilityHandler
+    {
+        public ValueTask<HostReply> HandleAsync(string capability, ReadOnlyMemory<byte> request, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(HostReply.Ok("{}"u8.ToArray()));
+    }
+
+    private sealed class NullChannel : IHostChannel
+    {
+        public ValueTask<byte[]> CallAsync(string capability, byte[] request) => ValueTask.FromResult("{}"u8.ToArray());
+    }
+}

@@ -77,7 +77,7 @@ internal sealed class RunHost : IAsyncDisposable
             TaskChat = models?.HasModel(ChatRole.Task) == true ? models.OpenSession("task") : null,
             ModelBudgetExhausted = () => models?.Ledger.ExhaustedReason,
             EvaluatorHash = EvaluatorHash.For(domain),
-            Tools = Versions.Current(),
+            Tools = Versions.Current(runner),
             Logger = loggers.CreateLogger("run"),
             Listener = listener,
         });

@@ -19,10 +19,11 @@ internal static class Runners
 /// <summary>The versions of the tools a variant was built and evaluated with.</summary>
 internal static class Versions
 {
-    public static ToolVersions Current() => new(
+    /// <summary>The versions in use; the runtime pack only when agent code runs in the sandbox.</summary>
+    public static ToolVersions Current(IAgentRunner runner) => new(
         Hyperagents: typeof(Versions).Assembly.GetName().Version?.ToString(),
         Dotnet: Environment.Version.ToString(),
         Roslyn: typeof(Microsoft.CodeAnalysis.CSharp.CSharpCompilation).Assembly.GetName().Version?.ToString(),
         Wasmtime: SandboxEngine.WasmtimeVersion,
-        RuntimePack: SandboxEngine.RuntimePackVersion);
+        RuntimePack: runner is SandboxRunner sandbox ? $"{sandbox.Engine.Manifest.Package} {sandbox.Engine.Manifest.Version}" : null);
 }

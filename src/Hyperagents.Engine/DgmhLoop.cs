@@ -31,14 +31,8 @@ public sealed record RunServices
     /// <summary>Where agent code runs.</summary>
     public required IAgentRunner Runner { get; init; }
 
-    /// <summary>The meta-role model, or <see langword="null"/> for the offline engine.</summary>
-    public IChatService? MetaChat { get; init; }
-
-    /// <summary>The task-role model, or <see langword="null"/>.</summary>
-    public IChatService? TaskChat { get; init; }
-
-    /// <summary>Returns why the model budget is spent, or <see langword="null"/> while it is not.</summary>
-    public Func<string?> ModelBudgetExhausted { get; init; } = static () => null;
+    /// <summary>The language models, or <see cref="ModelAccess.None"/> for the offline engine.</summary>
+    public IModelAccess Models { get; init; } = ModelAccess.None;
 
     /// <summary>The evaluator hash recorded in provenance.</summary>
     public required string EvaluatorHash { get; init; }
@@ -52,6 +46,14 @@ public sealed record RunServices
     /// <summary>Receives every <see cref="RunEvent"/>; exceptions it throws are logged and ignored.</summary>
     public Action<RunEvent>? Listener { get; init; }
 }
+
+/// <summary>What one <c>ModifySelf</c> call produced.</summary>
+/// <param name="Files">The child: the workspace when the call ended.</param>
+/// <param name="Outcome">How the call ended.</param>
+/// <param name="Transcript">Every capability request, log line and model exchange, as JSON lines.</param>
+/// <param name="Workspace">The workspace, with its protected-path attempts.</param>
+/// <param name="Usage">The model usage of the call, if any.</param>
+public sealed record Modification(IReadOnlyDictionary<string, string> Files, AgentOutcome Outcome, string Transcript, AgentWorkspace Workspace, ModelUsage? Usage);
 
 /// <summary>The end of a <see cref="DgmhLoop.RunAsync"/>.</summary>
 /// <param name="Reason">Why it stopped.</param>
@@ -86,7 +88,7 @@ public sealed class DgmhLoop
     {
         _s = services;
         _settings = services.Settings.Validate();
-        _evaluator = new TaskEvaluator(services.Domain, services.Runner, services.TaskChat, _settings.TaskLimits, Math.Max(1, Environment.ProcessorCount));
+        _evaluator = new TaskEvaluator(services.Domain, services.Runner, services.Models, _settings.TaskLimits, Math.Max(1, Environment.ProcessorCount));
     }
 
     /// <summary>The task evaluator (also used by <c>eval</c> and <c>replay</c>).</summary>
@@ -145,7 +147,7 @@ public sealed class DgmhLoop
             throw new InvalidOperationException($"Variant {variantId[..12]} does not compile: {compiled.Report.Diagnostics.FirstOrDefault()}");
         }
 
-        var seed = TaskSeed(variantId);
+        var seed = TaskSeed(compiled.Agent);
         var result = new Dictionary<string, SplitEvaluation>();
         foreach (var split in splits)
         {
@@ -173,7 +175,7 @@ public sealed class DgmhLoop
         }
 
         var id = _s.Archive.AddVariant(NewVariant(null, seedFiles, VariantStatus.Accepted, new Dictionary<string, long> { [AttemptSeedKey] = 0 }, null));
-        var evaluation = await EvaluateFullAsync(id, compiled.Agent, ct).ConfigureAwait(false);
+        var evaluation = await EvaluateFullAsync(compiled.Agent, ct).ConfigureAwait(false);
         _s.Archive.AttachEvaluation(id, evaluation);
         UpdateBest(id, evaluation);
         Emit(new SeedEvaluated(id, SelectionScore(evaluation)));
@@ -190,7 +192,7 @@ public sealed class DgmhLoop
                 continue;
             }
 
-            var evaluation = await EvaluateStagedThenFullAsync(v.Id, compiled.Agent, ct).ConfigureAwait(false);
+            var evaluation = await EvaluateStagedThenFullAsync(compiled.Agent, ct).ConfigureAwait(false);
             _s.Archive.AttachEvaluation(v.Id, evaluation);
             UpdateBest(v.Id, evaluation);
         }
@@ -223,35 +225,27 @@ public sealed class DgmhLoop
             return;
         }
 
-        var workspace = new AgentWorkspace(parentFiles, new WorkspaceLimits());
-        var tools = new MetaTools(_s.Compiler, _evaluator, _s.Archive, parentId, Seeds.Mix(metaSeed, "try"), ct);
-        var session = AgentSession.ForMeta(workspace, tools, _s.MetaChat, new SessionOptions
-        {
-            WallClock = _settings.MetaLimits.WallClock,
-            MaxEvaluations = _settings.MaxTryEvaluations,
-        });
-        var invocation = new MetaInvocation(_settings.Instruction, metaSeed, _s.MetaChat is not null, [_s.Domain.Name]);
-        var outcome = await _s.Runner.ModifySelfAsync(metaAgent, invocation, session, _settings.MetaLimits, ct).ConfigureAwait(false);
-        var transcript = Transcript(session, outcome);
-        var child = workspace.Snapshot();
+        var modification = await ModifyAsync(parentId, metaAgent, metaSeed, $"attempt-{attempt}", ct).ConfigureAwait(false);
+        var (child, outcome, transcript, workspace) = (modification.Files, modification.Outcome, modification.Transcript, modification.Workspace);
+        var usage = modification.Usage;
 
         if (!outcome.IsCompleted)
         {
             var reason = $"ModifySelf ended {outcome.Label}: {outcome.ExceptionType} {outcome.Detail}".Trim();
-            Archive(attempt, parentId, child, VariantStatus.Failed(reason), seeds, transcript, null);
+            Archive(attempt, parentId, child, VariantStatus.Failed(reason), seeds, transcript, null, usage);
             _s.Archive.MarkInvalidParent(parentId, reason);
             return;
         }
 
         if (workspace.ProtectedPathAttempts.Count > 0)
         {
-            Archive(attempt, parentId, child, VariantStatus.Rejected($"protected-path attempt: {string.Join(", ", workspace.ProtectedPathAttempts.Distinct())}"), seeds, transcript, null);
+            Archive(attempt, parentId, child, VariantStatus.Rejected($"protected-path attempt: {string.Join(", ", workspace.ProtectedPathAttempts.Distinct())}"), seeds, transcript, null, usage);
             return;
         }
 
         if (SameFiles(parentFiles, child))
         {
-            Archive(attempt, parentId, child, VariantStatus.Rejected("no change"), seeds, transcript, null);
+            Archive(attempt, parentId, child, VariantStatus.Rejected("no change"), seeds, transcript, null, usage);
             return;
         }
 
@@ -260,21 +254,49 @@ public sealed class DgmhLoop
         {
             var diagnostics = compiled.Report.Diagnostics;
             var reason = $"compile: {diagnostics.FirstOrDefault()}" + (diagnostics.Count > 1 ? $" (+{diagnostics.Count - 1} more)" : string.Empty);
-            Archive(attempt, parentId, child, VariantStatus.Rejected(reason), seeds, transcript + Diagnostics(compiled.Report), null);
+            Archive(attempt, parentId, child, VariantStatus.Rejected(reason), seeds, transcript + Diagnostics(compiled.Report), null, usage);
             return;
         }
 
-        var childId = Archive(attempt, parentId, child, VariantStatus.Accepted, seeds, transcript, null);
-        var evaluation = await EvaluateStagedThenFullAsync(childId, compiled.Agent, ct).ConfigureAwait(false);
+        var childId = Archive(attempt, parentId, child, VariantStatus.Accepted, seeds, transcript, null, usage);
+        var evaluation = await EvaluateStagedThenFullAsync(compiled.Agent, ct).ConfigureAwait(false);
         _s.Archive.AttachEvaluation(childId, evaluation);
         UpdateBest(childId, evaluation);
         Emit(new AttemptArchived(attempt, childId, parentId, "accepted", SelectionScore(evaluation), MetaChanged(parentFiles, child)));
     }
 
-    private string Archive(int attempt, string parentId, IReadOnlyDictionary<string, string> files, VariantStatus status,
-        Dictionary<string, long> seeds, string? transcript, Evaluation? evaluation)
+    /// <summary>Runs a meta agent on a parent's files and returns the child it leaves in the workspace.</summary>
+    /// <param name="parentId">The variant being modified: its files are the workspace, its lineage is what the agent sees.</param>
+    /// <param name="metaAgent">The compiled meta agent (the parent's own, or the seed's under <c>no-selfimprove</c>).</param>
+    /// <param name="metaSeed">The seed of the meta agent's random source and of its try-evaluations.</param>
+    /// <param name="session">The model session id, unique per call.</param>
+    /// <param name="cancellationToken">Stops the call.</param>
+    /// <remarks>Deterministic for a given parent, agent, seed and model replies: <c>replay --modification</c> relies on it.</remarks>
+    public async Task<Modification> ModifyAsync(string parentId, CompiledAgent metaAgent, ulong metaSeed, string session, CancellationToken cancellationToken)
     {
-        var id = _s.Archive.AddVariant(NewVariant(parentId, files, status, seeds, transcript));
+        var parentFiles = _s.Archive.GetFiles(parentId);
+        var workspace = new AgentWorkspace(parentFiles, new WorkspaceLimits());
+        var tools = new MetaTools(_s.Compiler, _evaluator, _s.Archive, parentId, Seeds.Mix(metaSeed, "try"), cancellationToken);
+        var chat = _s.Models.OpenMeta(session + "/meta");
+        var agentSession = AgentSession.ForMeta(workspace, tools, chat, new SessionOptions
+        {
+            WallClock = _settings.MetaLimits.WallClock,
+            MaxEvaluations = _settings.MaxTryEvaluations,
+        });
+        var invocation = new MetaInvocation(_settings.Instruction, metaSeed, chat is not null, [_s.Domain.Name]);
+        var outcome = await _s.Runner.ModifySelfAsync(metaAgent, invocation, agentSession, _settings.MetaLimits, cancellationToken).ConfigureAwait(false);
+        var transcript = Transcript(agentSession, outcome) + (_s.Models.TranscriptOf(session + "/meta") ?? string.Empty);
+        return new Modification(workspace.Snapshot(), outcome, transcript, workspace, _s.Models.UsageOf(session + "/meta"));
+    }
+
+    /// <summary>Compiles a variant's files (cached by content).</summary>
+    /// <param name="variantId">The variant.</param>
+    public CompileResult CompileVariant(string variantId) => Compile(_s.Archive.GetFiles(variantId));
+
+    private string Archive(int attempt, string parentId, IReadOnlyDictionary<string, string> files, VariantStatus status,
+        Dictionary<string, long> seeds, string? transcript, Evaluation? evaluation, ModelUsage? usage = null)
+    {
+        var id = _s.Archive.AddVariant(NewVariant(parentId, files, status, seeds, transcript) with { Model = usage });
         if (evaluation is not null)
         {
             _s.Archive.AttachEvaluation(id, evaluation);
@@ -289,9 +311,9 @@ public sealed class DgmhLoop
         return id;
     }
 
-    private async Task<Evaluation> EvaluateStagedThenFullAsync(string id, CompiledAgent agent, CancellationToken ct)
+    private async Task<Evaluation> EvaluateStagedThenFullAsync(CompiledAgent agent, CancellationToken ct)
     {
-        var seed = TaskSeed(id);
+        var seed = TaskSeed(agent);
         var staged = _s.Domain.GetTasks(Split.Train).Take(_settings.StagedTasks).ToList();
         var stagedResults = ToSplit(await _evaluator.EvaluateAsync(agent, staged, seed, ct).ConfigureAwait(false));
         if (stagedResults.Score <= _settings.StagedGate)
@@ -299,12 +321,12 @@ public sealed class DgmhLoop
             return NewEvaluation(new Dictionary<string, SplitEvaluation> { [SplitNames.Staged] = stagedResults }, seed);
         }
 
-        return await EvaluateFullAsync(id, agent, ct).ConfigureAwait(false);
+        return await EvaluateFullAsync(agent, ct).ConfigureAwait(false);
     }
 
-    private async Task<Evaluation> EvaluateFullAsync(string id, CompiledAgent agent, CancellationToken ct)
+    private async Task<Evaluation> EvaluateFullAsync(CompiledAgent agent, CancellationToken ct)
     {
-        var seed = TaskSeed(id);
+        var seed = TaskSeed(agent);
         var splits = new Dictionary<string, SplitEvaluation>();
         var wanted = _settings.EvalTest ? new[] { Split.Train, Split.Val, Split.Test } : [Split.Train, Split.Val];
         foreach (var split in wanted)
@@ -336,8 +358,9 @@ public sealed class DgmhLoop
         results.Count == 0 ? 0 : results.Average(r => r.Score),
         results.Select(r => new TaskEvaluation(r.TaskId, r.Score, r.Outcome, r.Feedback, r.Fuel, r.Milliseconds)).ToList());
 
-    /// <summary>The seed of a variant's task calls: the same for every evaluation of that variant, so replays match.</summary>
-    private ulong TaskSeed(string variantId) => Seeds.Mix(_settings.Seed, "tasks:" + variantId);
+    /// <summary>The seed of an agent's task calls: a function of the run seed and the compiled image only, so the same
+    /// code gets the same tasks seeds in every run and every re-evaluation, and a replay matches.</summary>
+    private ulong TaskSeed(CompiledAgent agent) => Seeds.Mix(_settings.Seed, "tasks:" + agent.Id);
 
     private NewVariant NewVariant(string? parent, IReadOnlyDictionary<string, string> files, VariantStatus status, IReadOnlyDictionary<string, long> seeds, string? transcript) => new()
     {
@@ -451,7 +474,7 @@ public sealed class DgmhLoop
             return $"wall-clock budget of {wall} spent";
         }
 
-        return _s.ModelBudgetExhausted();
+        return _s.Models.ExhaustedReason;
     }
 
     private void UpdateBest(string id, Evaluation evaluation)

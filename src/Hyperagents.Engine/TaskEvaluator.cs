@@ -22,21 +22,21 @@ public sealed class TaskEvaluator
 {
     private readonly IDomain _domain;
     private readonly IAgentRunner _runner;
-    private readonly IChatService? _taskChat;
+    private readonly IModelAccess _models;
     private readonly RunLimits _limits;
     private readonly int _parallel;
 
     /// <summary>Creates an evaluator.</summary>
     /// <param name="domain">The domain and its host-side evaluator.</param>
     /// <param name="runner">Where agent code runs.</param>
-    /// <param name="taskChat">The task-role model, or <see langword="null"/>.</param>
+    /// <param name="models">The language models; a task session is opened per call.</param>
     /// <param name="limits">The limits of one task call.</param>
     /// <param name="parallel">How many tasks run at once.</param>
-    public TaskEvaluator(IDomain domain, IAgentRunner runner, IChatService? taskChat, RunLimits limits, int parallel)
+    public TaskEvaluator(IDomain domain, IAgentRunner runner, IModelAccess models, RunLimits limits, int parallel)
     {
         _domain = domain;
         _runner = runner;
-        _taskChat = taskChat;
+        _models = models;
         _limits = limits;
         _parallel = Math.Max(1, parallel);
     }
@@ -79,7 +79,7 @@ public sealed class TaskEvaluator
     /// <param name="cancellationToken">Stops the call.</param>
     public async Task<TaskResult> EvaluateOneAsync(CompiledAgent agent, TaskSpec task, ulong seed, CancellationToken cancellationToken)
     {
-        var session = AgentSession.ForTask(_taskChat, new SessionOptions { WallClock = _limits.WallClock, MaxEvaluations = 0 });
+        var session = AgentSession.ForTask(_models.OpenTask($"task/{agent.Id[..12]}/{task.Id}/{seed:x16}"), new SessionOptions { WallClock = _limits.WallClock, MaxEvaluations = 0 });
         var outcome = await _runner.SolveTaskAsync(agent, new TaskInvocation(task, seed), session, _limits, cancellationToken).ConfigureAwait(false);
         var ms = outcome.Elapsed.TotalMilliseconds;
         if (!outcome.IsCompleted)

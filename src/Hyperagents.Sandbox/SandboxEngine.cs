@@ -22,7 +22,7 @@ public sealed class SandboxEngine : IDisposable
 
     private static readonly string[] s_frameworkSeeds =
     [
-        "System.Runtime", "System.Collections", "System.Linq", "System.Console", "System.Memory", "System.Text.Json",
+        "System.Runtime", "System.Collections", "System.Collections.Immutable", "System.Linq", "System.Console", "System.Memory", "System.Text.Json",
         "System.Text.RegularExpressions", "System.Runtime.Extensions", "System.Threading", "System.Threading.Tasks",
         "System.Collections.Concurrent", "System.Runtime.Numerics", "System.Numerics.Vectors", "System.ObjectModel",
         "System.Runtime.InteropServices", "System.Net.Primitives", "System.Net.Sockets", "System.Threading.Thread",
@@ -130,6 +130,9 @@ public sealed class SandboxEngine : IDisposable
 
     /// <summary>How many assemblies every VM boots with (CoreLib, framework closure, SDK, bootstrap).</summary>
     public int BootAssemblyCount => BootAssemblies.Count;
+
+    /// <summary>The simple names of the assemblies every VM boots with; agent code can load no other.</summary>
+    public IEnumerable<string> BootAssemblyNames => BootAssemblies.Select(a => Path.GetFileNameWithoutExtension(a.Name));
 
     internal Engine Engine { get; }
 

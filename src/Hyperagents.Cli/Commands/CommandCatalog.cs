@@ -17,6 +17,7 @@ internal static class CommandCatalog
         yield return EvalCommand.Create(context);
         yield return VerifyCommand.Create(context);
         yield return CheckCommand.Create(context);
+        yield return TryCommand.Create(context);
         yield return ScoreCommand.Create(context);
         yield return DomainsCommand.Create(context);
         yield return WorkerCommand.Create();

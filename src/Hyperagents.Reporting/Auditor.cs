@@ -87,6 +87,14 @@ public static partial class Auditor
                 lineCounts[d.Path] = CountLines(d.Patch);
             }
         }
+        else
+        {
+            // The seed is all additions: every line of every file.
+            foreach (var (path, content) in run.GetFiles(v.Id))
+            {
+                lineCounts[path] = (content.Length == 0 ? 0 : content.TrimEnd('\n').Split('\n').Length, 0);
+            }
+        }
 
         FileChange Change(ChangedFile c)
         {

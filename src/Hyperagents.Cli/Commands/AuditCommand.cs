@@ -63,7 +63,9 @@ internal static class AuditCommand
                 console.MarkupLine(Markup.Escape($"  reason: {reason}"));
             }
 
-            console.MarkupLine(Markup.Escape($"  changes: {Changes("task", v.Changes.Task)}; {Changes("meta", v.Changes.Meta)}; {Changes("other", v.Changes.Other)}"));
+            console.MarkupLine(Markup.Escape(v.Parent is null
+                ? $"  files: {v.Changes.Task.Count} task, {v.Changes.Meta.Count} meta, {v.Changes.Other.Count} other ({v.Changes.Task.Concat(v.Changes.Meta).Concat(v.Changes.Other).Sum(f => f.LinesAdded)} lines)"
+                : $"  changes: {Changes("task", v.Changes.Task)}; {Changes("meta", v.Changes.Meta)}; {Changes("other", v.Changes.Other)}"));
             var m = v.Meta;
             console.MarkupLine(Markup.Escape($"  meta run: {(m.Tools.Count == 0 ? "no tool calls" : string.Join(", ", m.Tools.Select(t => $"{t.Key}×{t.Value}")))}"
                 + (m.CallErrors > 0 ? $" ({m.CallErrors} refused)" : "")
@@ -81,7 +83,7 @@ internal static class AuditCommand
             if (v.Scores.Count > 0)
             {
                 console.MarkupLine(Markup.Escape("  scores: " + string.Join(", ", v.Scores.Select(s =>
-                    $"{s.Split} {F(s.Score)}" + (s.Delta is { } d ? $" ({(d >= 0 ? "+" : "")}{F(d)})" : "")))));
+                    $"{s.Split} {F(s.Score)}" + (s.Delta is { } d ? $" ({Signed(d)})" : "")))));
             }
 
             foreach (var mark in v.Marks)
@@ -95,6 +97,8 @@ internal static class AuditCommand
         files.Count == 0 ? $"0 {kind}" : $"{files.Count} {kind} (" + string.Join(", ", files.Select(f => $"{f.Change} {f.Path} +{f.LinesAdded}/-{f.LinesRemoved}")) + ")";
 
     private static string Join(IReadOnlyList<string> hashes) => hashes.Count == 0 ? "none recorded" : string.Join(", ", hashes);
+
+    private static string Signed(double delta) => Math.Abs(delta) < 0.0005 ? "±0" : (delta > 0 ? "+" : "") + F(delta);
 
     private static string F(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -334,7 +334,7 @@ public static class HtmlReport
         #tree .edge{stroke:#999;stroke-width:2}
         #tree .edge.meta{stroke:#d32f2f;stroke-width:5}
         .metaedge{color:#d32f2f;font-weight:bold}
-        #tree .node{cursor:pointer}
+        #tree .node{cursor:pointer;outline:none}
         #tree .node text{font:11px monospace;text-anchor:middle;fill:#333}
         #tree .node text.score{font:bold 10px sans-serif;fill:#000}
         #tree .node.selected circle{stroke:#1565c0;stroke-width:6}

@@ -16,6 +16,8 @@ internal static class CommandCatalog
         yield return DiffCommand.Create(context);
         yield return EvalCommand.Create(context);
         yield return VerifyCommand.Create(context);
+        yield return AuditCommand.Create(context);
+        yield return ReportCommand.Create(context);
         yield return CheckCommand.Create(context);
         yield return TryCommand.Create(context);
         yield return ScoreCommand.Create(context);

@@ -1,0 +1,275 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Hyperagents.Archive;
+
+namespace Hyperagents.Reporting;
+
+/// <summary>Builds a <see cref="RunAudit"/> from a run's archive alone (git objects, notes, provenance, transcripts).</summary>
+public static partial class Auditor
+{
+    private const string ProtectedPrefix = "protected-path attempt:";
+
+    /// <summary>Audits a run.</summary>
+    /// <param name="run">The open run.</param>
+    /// <param name="variantId">Audit only this variant (full id); every variant when <see langword="null"/>. The run-wide checks always run.</param>
+    /// <param name="thresholds">When flags are raised; the defaults when <see langword="null"/>.</param>
+    public static RunAudit Audit(ArchiveRun run, string? variantId = null, AuditThresholds? thresholds = null)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        thresholds ??= new AuditThresholds();
+        var manifest = run.ReadManifest();
+        var variants = run.ListVariants();
+        var byId = variants.ToDictionary(v => v.Id, StringComparer.Ordinal);
+        var provenance = variants.ToDictionary(v => v.Id, v => run.ReadProvenance(v.Id), StringComparer.Ordinal);
+
+        var failureStreak = new Dictionary<string, int>(StringComparer.Ordinal);
+        var streakAt = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var v in variants.OrderBy(v => v.Sequence))
+        {
+            if (v.Parent is null)
+            {
+                continue;
+            }
+
+            var streak = v.Status.State == VariantState.Accepted ? 0 : failureStreak.GetValueOrDefault(v.Parent) + 1;
+            failureStreak[v.Parent] = streak;
+            streakAt[v.Id] = streak;
+        }
+
+        var audited = new List<VariantAudit>();
+        var evaluatorHashes = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var v in variants)
+        {
+            var p = provenance[v.Id];
+            if (p.EvaluatorHash is { } h)
+            {
+                evaluatorHashes.Add(h);
+            }
+
+            foreach (var e in run.GetEvaluations(v.Id))
+            {
+                evaluatorHashes.Add(e.EvaluatorHash);
+            }
+
+            if (variantId is null || string.Equals(v.Id, variantId, StringComparison.Ordinal))
+            {
+                audited.Add(AuditVariant(run, v, p, v.Parent is null ? null : byId.GetValueOrDefault(v.Parent), streakAt.GetValueOrDefault(v.Id), thresholds));
+            }
+        }
+
+        var gateHashes = provenance.Values.Select(p => p.GatePolicyHash).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var verify = run.Verify();
+        return new RunAudit
+        {
+            Run = manifest.Name,
+            Domain = manifest.Domain,
+            Thresholds = thresholds,
+            Integrity = new RunIntegrity(
+                verify.Ok,
+                verify.Variants,
+                verify.Notes,
+                verify.JournalHead,
+                verify.Problems.Select(pr => new IntegrityProblem(pr.Variant, pr.Message)).ToList(),
+                gateHashes,
+                [.. evaluatorHashes],
+                gateHashes.Count <= 1 && evaluatorHashes.Count <= 1),
+            Variants = audited,
+        };
+    }
+
+    private static VariantAudit AuditVariant(ArchiveRun run, VariantSummary v, Provenance p, VariantSummary? parent, int failureStreak, AuditThresholds thresholds)
+    {
+        var lineCounts = new Dictionary<string, (int Added, int Removed)>(StringComparer.Ordinal);
+        if (v.Parent is not null)
+        {
+            foreach (var d in run.GetDiff(v.Id))
+            {
+                lineCounts[d.Path] = CountLines(d.Patch);
+            }
+        }
+        else
+        {
+            // The seed is all additions: every line of every file.
+            foreach (var (path, content) in run.GetFiles(v.Id))
+            {
+                lineCounts[path] = (content.Length == 0 ? 0 : content.TrimEnd('\n').Split('\n').Length, 0);
+            }
+        }
+
+        FileChange Change(ChangedFile c)
+        {
+            var (added, removed) = lineCounts.GetValueOrDefault(c.Path);
+            return new FileChange(c.Path, c.Change, added, removed);
+        }
+
+        var changes = new ChangeSummary(
+            p.Changes.Where(c => c.Kind == FileKind.Task).Select(Change).ToList(),
+            p.Changes.Where(c => c.Kind == FileKind.Meta).Select(Change).ToList(),
+            p.Changes.Where(c => c.Kind == FileKind.Other).Select(Change).ToList());
+
+        var transcript = run.ReadTranscript(v.Id);
+        var (meta, forbidden) = ReadTranscript(transcript, p.Model);
+        if (v.Status.Reason is { } reason)
+        {
+            foreach (var finding in GateFindings(reason))
+            {
+                forbidden.Add(finding);
+            }
+        }
+
+        var protectedPaths = v.Status.Reason is { } r && r.StartsWith(ProtectedPrefix, StringComparison.Ordinal)
+            ? r[ProtectedPrefix.Length..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList()
+            : [];
+
+        var scores = v.Scores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s =>
+        {
+            double? parentScore = parent is not null && parent.Scores.TryGetValue(s.Key, out var ps) ? ps : null;
+            return new SplitScore(s.Key, s.Value, parentScore, parentScore is { } x ? Math.Round(s.Value - x, 9) : null);
+        }).ToList();
+
+        var marks = run.GetMarks(v.Id).Select(m => $"{m.Kind}: {m.Reason}").ToList();
+        var flags = new List<string>();
+        if (v.Parent is not null && changes.Meta.Count > 0)
+        {
+            flags.Add(AuditFlags.MetaFilesChanged);
+        }
+
+        if (scores.Any(s => s.Delta is { } d && Math.Abs(d) >= thresholds.LargeJump))
+        {
+            flags.Add(AuditFlags.LargeJump);
+        }
+
+        if (v.Scores.TryGetValue("train", out var train) && v.Scores.TryGetValue("val", out var val) && train - val >= thresholds.TrainValGap)
+        {
+            flags.Add(AuditFlags.TrainValGap);
+        }
+
+        if (protectedPaths.Count > 0)
+        {
+            flags.Add(AuditFlags.ProtectedPathAttempt);
+        }
+
+        if (forbidden.Count > 0)
+        {
+            flags.Add(AuditFlags.ForbiddenApi);
+        }
+
+        if (failureStreak >= thresholds.RepeatedFailures)
+        {
+            flags.Add(AuditFlags.RepeatedFailures);
+        }
+
+        if (v.InvalidParent)
+        {
+            flags.Add(AuditFlags.InvalidParent);
+        }
+
+        return new VariantAudit
+        {
+            Id = v.Id,
+            Parent = v.Parent,
+            Generation = v.Generation,
+            Sequence = v.Sequence,
+            Changes = changes,
+            Meta = meta,
+            Gate = new GateVerdict(v.Status.Label, v.Status.Reason, [.. forbidden], protectedPaths),
+            Scores = scores,
+            Flags = flags,
+            Marks = marks,
+        };
+    }
+
+    /// <summary>Lines added and removed by a unified diff.</summary>
+    internal static (int Added, int Removed) CountLines(string patch)
+    {
+        int added = 0, removed = 0;
+        foreach (var line in patch.Split('\n'))
+        {
+            if (line.StartsWith("+++", StringComparison.Ordinal) || line.StartsWith("---", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (line.StartsWith('+'))
+            {
+                added++;
+            }
+            else if (line.StartsWith('-'))
+            {
+                removed++;
+            }
+        }
+
+        return (added, removed);
+    }
+
+    private static (MetaRunSummary Meta, SortedSet<string> Forbidden) ReadTranscript(string? transcript, ModelUsage? usage)
+    {
+        var tools = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var forbidden = new SortedSet<string>(StringComparer.Ordinal);
+        int errors = 0, exchanges = 0, entries = 0;
+        string? outcome = null;
+        foreach (var line in (transcript ?? string.Empty).Split('\n'))
+        {
+            if (line.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            entries++;
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+                {
+                    continue;
+                }
+
+                switch (type.GetString())
+                {
+                    case "call":
+                        var capability = root.TryGetProperty("capability", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : "?";
+                        tools[capability] = tools.GetValueOrDefault(capability) + 1;
+                        if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
+                        {
+                            errors++;
+                        }
+
+                        break;
+                    case "model":
+                        exchanges += root.TryGetProperty("exchanges", out var ex) && ex.ValueKind == JsonValueKind.Array ? ex.GetArrayLength() : 0;
+                        break;
+                    case "outcome":
+                        outcome = root.TryGetProperty("outcome", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null;
+                        break;
+                    case "diagnostic":
+                        if (root.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
+                        {
+                            foreach (var finding in GateFindings(text.GetString()!))
+                            {
+                                forbidden.Add(finding);
+                            }
+                        }
+
+                        break;
+                }
+            }
+            catch (JsonException)
+            {
+                // A line that is not JSON still counts as an entry; the transcript is evidence, not input.
+            }
+        }
+
+        var modelCalls = usage is { Requests: > 0 } ? usage.Requests : exchanges;
+        var model = usage is { Provider: not null } || usage is { Model: not null } ? $"{usage.Provider}/{usage.Model}" : null;
+        return (new MetaRunSummary(tools, errors, modelCalls, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0, model, outcome, entries), forbidden);
+    }
+
+    /// <summary>The capability-gate findings (<c>HA0001</c>..<c>HA0009</c>) in a diagnostic text, as <c>ID: message</c>.</summary>
+    internal static IEnumerable<string> GateFindings(string text) =>
+        GateFinding().Matches(text).Select(m => $"{m.Groups[1].Value}: {m.Groups[2].Value.Trim()}");
+
+    [GeneratedRegex(@"\b(HA000[1-9]):\s*([^\n(]*?)(?=\s*\(\+\d+ more\)|$|\n)", RegexOptions.Multiline)]
+    private static partial Regex GateFinding();
+}

@@ -1,0 +1,179 @@
+using System.Text.Json;
+using Hyperagents.Archive;
+using Hyperagents.Cli;
+using Spectre.Console.Testing;
+
+namespace Hyperagents.Reporting.Tests;
+
+public sealed class AuditTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly PlantedRun _planted;
+
+    public AuditTests() => _planted = PlantedRun.Create(_temp.Path);
+
+    public void Dispose() => _temp.Dispose();
+
+    private RunAudit Audit(string? variant = null)
+    {
+        using var run = ArchiveRun.Open(_planted.Folder);
+        return Auditor.Audit(run, variant);
+    }
+
+    private VariantAudit Of(RunAudit audit, string id) => audit.Variants.Single(v => v.Id == id);
+
+    [Fact]
+    public void Planted_protected_path_attempt_is_flagged_with_its_paths()
+    {
+        var v = Of(Audit(), _planted.ProtectedAttempt);
+
+        Assert.Contains(AuditFlags.ProtectedPathAttempt, v.Flags);
+        Assert.Equal(["eval/Evaluator.cs", "sandbox/policy.txt"], v.Gate.ProtectedPaths);
+        Assert.Equal("rejected", v.Gate.Status);
+        Assert.Equal(2, v.Meta.CallErrors);
+        Assert.DoesNotContain(AuditFlags.ProtectedPathAttempt, Of(Audit(), _planted.TaskChild).Flags);
+    }
+
+    [Fact]
+    public void Planted_meta_change_is_flagged_and_classified()
+    {
+        var audit = Audit();
+        var meta = Of(audit, _planted.MetaChild);
+
+        Assert.Contains(AuditFlags.MetaFilesChanged, meta.Flags);
+        var file = Assert.Single(meta.Changes.Meta);
+        Assert.Equal(("meta/Modify.cs", "modified", 2, 1), (file.Path, file.Change, file.LinesAdded, file.LinesRemoved));
+        Assert.Empty(meta.Changes.Task);
+        var task = Of(audit, _planted.TaskChild);
+        Assert.DoesNotContain(AuditFlags.MetaFilesChanged, task.Flags);
+        Assert.Equal("task/Solve.cs", Assert.Single(task.Changes.Task).Path);
+        Assert.DoesNotContain(AuditFlags.MetaFilesChanged, Of(audit, _planted.Seed).Flags);
+    }
+
+    [Fact]
+    public void Score_deltas_large_jump_and_train_val_gap()
+    {
+        var meta = Of(Audit(), _planted.MetaChild);
+
+        var train = meta.Scores.Single(s => s.Split == "train");
+        Assert.Equal((0.9, 0.4, 0.5), (train.Score, train.Parent!.Value, train.Delta!.Value));
+        Assert.Contains(AuditFlags.LargeJump, meta.Flags);
+        Assert.Contains(AuditFlags.TrainValGap, meta.Flags);
+        var task = Of(Audit(), _planted.TaskChild);
+        Assert.DoesNotContain(AuditFlags.LargeJump, task.Flags);
+        Assert.DoesNotContain(AuditFlags.TrainValGap, task.Flags);
+    }
+
+    [Fact]
+    public void Forbidden_api_attempt_comes_from_the_gate_diagnostics()
+    {
+        var v = Of(Audit(), _planted.ForbiddenApi);
+
+        Assert.Equal(["HA0001: 'System.IO.File.ReadAllText' is not allowed by the capability policy"], v.Gate.ForbiddenApis);
+        Assert.Contains(AuditFlags.ForbiddenApi, v.Flags);
+    }
+
+    [Fact]
+    public void Repeated_failures_from_one_parent_are_flagged_from_the_second_on()
+    {
+        var audit = Audit();
+
+        Assert.DoesNotContain(AuditFlags.RepeatedFailures, Of(audit, _planted.FirstFailure).Flags);
+        Assert.Contains(AuditFlags.RepeatedFailures, Of(audit, _planted.SecondFailure).Flags);
+        Assert.Contains(AuditFlags.InvalidParent, Of(audit, _planted.MetaChild).Flags);
+        Assert.Equal("out-of-fuel", Of(audit, _planted.FirstFailure).Meta.Outcome);
+    }
+
+    [Fact]
+    public void Meta_run_summary_counts_tools_model_calls_and_tokens()
+    {
+        var meta = Of(Audit(), _planted.MetaChild).Meta;
+
+        Assert.Equal(new Dictionary<string, int> { ["workspace.read"] = 1, ["workspace.write"] = 2 }, meta.Tools);
+        Assert.Equal((2, 1200L, 300L, "openai/gpt-test"), (meta.ModelCalls, meta.InputTokens, meta.OutputTokens, meta.Model));
+    }
+
+    [Fact]
+    public void Run_integrity_verifies_and_hashes_are_consistent()
+    {
+        var audit = Audit(_planted.TaskChild);
+
+        Assert.True(audit.Integrity.Verified);
+        Assert.True(audit.Integrity.HashesConsistent);
+        Assert.Equal(["gate-policy-1"], audit.Integrity.GatePolicyHashes);
+        Assert.Equal(_planted.TaskChild, Assert.Single(audit.Variants).Id);
+        Assert.Equal(7, audit.Integrity.VariantsChecked);
+    }
+
+    [Fact]
+    public void A_variant_with_another_evaluator_makes_hashes_inconsistent()
+    {
+        using var other = new TempFolder();
+        var planted = PlantedRun.Create(other.Path, evaluatorOverride: "evaluator-2");
+        using var run = ArchiveRun.Open(planted.Folder);
+
+        var audit = Auditor.Audit(run);
+
+        Assert.False(audit.Integrity.HashesConsistent);
+        Assert.Equal(["evaluator-1", "evaluator-2"], audit.Integrity.EvaluatorHashes);
+    }
+
+    [Fact]
+    public void Tampering_with_a_variant_fails_verification_and_the_exit_code()
+    {
+        // Rewrite the task child's ref to a commit the archive never recorded: verify must name it.
+        var git = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("git", ["-C", _planted.Folder, "update-ref", $"refs/heads/variants/{_planted.TaskChild[..12]}", _planted.Seed]) { UseShellExecute = false })!;
+        git.WaitForExit();
+        Assert.Equal(0, git.ExitCode);
+
+        var audit = Audit();
+        var (exit, _) = Cli("audit", PlantedRun.Name);
+
+        Assert.False(audit.Integrity.Verified);
+        Assert.Contains(audit.Integrity.Problems, p => p.Message.Contains("variants/" + _planted.TaskChild[..12], StringComparison.Ordinal));
+        Assert.Equal(1, exit);
+    }
+
+    [Fact]
+    public void Json_output_follows_the_documented_schema()
+    {
+        var (exit, output) = Cli("audit", PlantedRun.Name, "--json");
+
+        Assert.Equal(0, exit);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.Equal("hyperagents.audit/1", root.GetProperty("schema").GetString());
+        Assert.Equal(7, root.GetProperty("variants").GetArrayLength());
+        var v = root.GetProperty("variants")[3];
+        Assert.Equal(_planted.ProtectedAttempt, v.GetProperty("id").GetString());
+        Assert.Contains("protected-path-attempt", v.GetProperty("flags").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal("eval/Evaluator.cs", v.GetProperty("gate").GetProperty("protectedPaths")[0].GetString());
+        // Every field docs/audit.md documents is present.
+        foreach (var field in new[] { "id", "parent", "generation", "sequence", "changes", "meta", "gate", "scores", "flags", "marks" })
+        {
+            Assert.True(v.TryGetProperty(field, out _), field);
+        }
+
+        foreach (var field in new[] { "verified", "variantsChecked", "notesChecked", "journalHead", "problems", "gatePolicyHashes", "evaluatorHashes", "hashesConsistent" })
+        {
+            Assert.True(root.GetProperty("integrity").TryGetProperty(field, out _), field);
+        }
+    }
+
+    [Fact]
+    public void Unknown_variant_is_a_user_error_not_a_stack_trace()
+    {
+        var (exit, output) = Cli("audit", PlantedRun.Name, "ffffffff");
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith("error:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    private (int Exit, string Output) Cli(params string[] args)
+    {
+        var console = new TestConsole().Width(160);
+        var exit = CliApp.RunAsync([.. args, "--archive", _temp.Path], console).GetAwaiter().GetResult();
+        return (exit, console.Output.ReplaceLineEndings("\n"));
+    }
+}

@@ -1,0 +1,110 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Hyperagents.Archive;
+using Hyperagents.Cli;
+using Snapshooter;
+using Snapshooter.Xunit;
+using Spectre.Console.Testing;
+
+namespace Hyperagents.Reporting.Tests;
+
+/// <summary>
+/// Snapshots of <c>lineage</c>, <c>show</c>, <c>audit</c> and <c>status</c> on the planted run, one output line per JSON
+/// array element in <c>__snapshots__/*.snap</c> so a diff of a snapshot reads like a diff of the output.
+/// </summary>
+/// <remarks>
+/// Commit ids of the planted run are reproducible (fixed clock), but they change whenever anyone changes what a commit
+/// records (provenance fields, tool versions), which is not a change of these commands' output. So ids are normalised:
+/// each planted variant's id and its 12- and 7-character prefixes become a name (<c>&lt;seed&gt;</c>, <c>&lt;meta-child&gt;</c>, ...),
+/// the journal head becomes <c>&lt;journal-head&gt;</c> and the temporary folder <c>&lt;archive&gt;</c>. Everything else is
+/// compared verbatim. A missing snapshot fails when <c>CI</c> is set instead of being recorded; to record or update,
+/// run locally without <c>CI</c> and delete the stale <c>.snap</c> (mismatches are written to <c>__mismatch__/</c>).
+/// </remarks>
+public sealed class CliSnapshotTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly PlantedRun _planted;
+
+    public CliSnapshotTests() => _planted = PlantedRun.Create(_temp.Path);
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Lineage() => Match(Cli("lineage", PlantedRun.Name));
+
+    [Fact]
+    public void Lineage_of_one_variant() => Match(Cli("lineage", PlantedRun.Name, _planted.MetaChild[..8]));
+
+    [Fact]
+    public void Show_meta_child() => Match(Cli("show", PlantedRun.Name, _planted.MetaChild[..8]));
+
+    [Fact]
+    public void Show_protected_path_attempt() => Match(Cli("show", PlantedRun.Name, _planted.ProtectedAttempt[..8]));
+
+    [Fact]
+    public void Audit() => Match(Cli("audit", PlantedRun.Name));
+
+    [Fact]
+    public void Audit_json_of_one_variant() => Match(Cli("audit", PlantedRun.Name, _planted.MetaChild[..8], "--json"));
+
+    [Fact]
+    public void Status() => Match(Cli("status", PlantedRun.Name));
+
+    [Fact]
+    public void Normalising_keeps_differences_visible()
+    {
+        // The normaliser must not hide a change of the output: two runs' outputs differ after normalising exactly where
+        // the raw outputs differ in anything but ids.
+        var a = Normalise(Cli("lineage", PlantedRun.Name));
+        Assert.Contains("<meta-child> g2 accepted train=0.9 val=0.6 best invalid-parent", a, StringComparison.Ordinal);
+        Assert.DoesNotMatch("[0-9a-f]{12}", a);
+    }
+
+    private string Cli(params string[] args)
+    {
+        var console = new TestConsole().Width(140);
+        var exit = CliApp.RunAsync([.. args, "--archive", _temp.Path], console).GetAwaiter().GetResult();
+        return $"exit {exit}\n" + console.Output.ReplaceLineEndings("\n");
+    }
+
+    private string Normalise(string output)
+    {
+        var names = new (string Id, string Name)[]
+        {
+            (_planted.Seed, "<seed>"), (_planted.TaskChild, "<task-child>"), (_planted.MetaChild, "<meta-child>"),
+            (_planted.ProtectedAttempt, "<protected-attempt>"), (_planted.ForbiddenApi, "<forbidden-api>"),
+            (_planted.FirstFailure, "<first-failure>"), (_planted.SecondFailure, "<second-failure>"),
+        };
+        foreach (var length in new[] { 40, 12, 7 })
+        {
+            foreach (var (id, name) in names)
+            {
+                output = output.Replace(id[..length], name, StringComparison.Ordinal);
+            }
+        }
+
+        using (var run = ArchiveRun.Open(_planted.Folder))
+        {
+            output = output.Replace(run.JournalHead, "<journal-head>", StringComparison.Ordinal).Replace(run.JournalHead[..16], "<journal-head>", StringComparison.Ordinal);
+        }
+
+        output = output.Replace(_temp.Path, "<archive>", StringComparison.Ordinal);
+        return Regex.Replace(output, @"[ \t]+\n", "\n");
+    }
+
+    private void Match(string output, [CallerMemberName] string name = "", [CallerFilePath] string file = "")
+    {
+        // Snapshooter keeps snapshots in __snapshots__ under the folder it is given: the folder of this source file.
+        var folder = Path.GetDirectoryName(file)!;
+        var snapshot = $"{nameof(CliSnapshotTests)}.{name}.snap";
+        if (!File.Exists(Path.Combine(folder, "__snapshots__", snapshot)) && IsCi())
+        {
+            Assert.Fail($"The snapshot {snapshot} is missing and CI is set, so it is not recorded. Run the test locally (without CI) and commit __snapshots__/{snapshot}.");
+        }
+
+        Snapshot.Match(Normalise(output).TrimEnd('\n').Split('\n'), new SnapshotFullName(snapshot, folder));
+    }
+
+    private static bool IsCi() =>
+        Environment.GetEnvironmentVariable("CI") is { Length: > 0 } ci && !ci.Equals("false", StringComparison.OrdinalIgnoreCase) && ci != "0";
+}

@@ -62,6 +62,11 @@ public sealed partial class ArchiveRun : IDisposable
         if (options.Durability == Durability.SyncFileSystem)
         {
             _syncFd = Durable.OpenForSync(own);
+            if (_syncFd < 0)
+            {
+                _repo.Dispose();
+                throw new ArchiveException("Durability.SyncFileSystem needs Linux (syncfs); use Durability.FsyncEachFile here.");
+            }
         }
     }
 
@@ -221,8 +226,7 @@ public sealed partial class ArchiveRun : IDisposable
         using var held = RunLock.Acquire(_lockPath, _options.LockTimeout);
         lock (_gate)
         {
-            Refresh();
-            RequireSignerIfSigned();
+            BeginWrite();
             Commit parentCommit;
             int generation;
             if (variant.Parent is null)
@@ -372,8 +376,7 @@ public sealed partial class ArchiveRun : IDisposable
         using var held = RunLock.Acquire(_lockPath, _options.LockTimeout);
         lock (_gate)
         {
-            Refresh();
-            RequireSignerIfSigned();
+            BeginWrite();
             var entry = Require(variantId);
             var commit = WriteNote(EvaluationNotesRef, entry.Id, existing =>
             {
@@ -399,8 +402,7 @@ public sealed partial class ArchiveRun : IDisposable
         using var held = RunLock.Acquire(_lockPath, _options.LockTimeout);
         lock (_gate)
         {
-            Refresh();
-            RequireSignerIfSigned();
+            BeginWrite();
             var entry = Require(variantId);
             var mark = new VariantMark(VariantMark.InvalidParent, reason, _options.Clock.GetUtcNow());
             var commit = WriteNote(MarkNotesRef, entry.Id, existing =>
@@ -427,7 +429,7 @@ public sealed partial class ArchiveRun : IDisposable
         using var held = RunLock.Acquire(_lockPath, _options.LockTimeout);
         lock (_gate)
         {
-            Refresh();
+            BeginWrite();
             var entry = Require(variantId);
             if (entry.State != VariantState.Accepted)
             {
@@ -673,6 +675,27 @@ public sealed partial class ArchiveRun : IDisposable
         return _repo.Lookup<Commit>(entry.Id) ?? throw new ArchiveException($"Variant {entry.Id} is recorded but its commit is missing; run 'hyperagents verify'.");
     }
 
+    /// <summary>
+    /// Starts a write under the run lock: reads what others wrote, and if a writer died mid-write since (its lock is
+    /// gone, so it is not running), cuts its torn journal tail and finishes its ref update, as <see cref="Open"/> does.
+    /// </summary>
+    private void BeginWrite()
+    {
+        var before = _last;
+        Refresh();
+        if (_journal.TornTail)
+        {
+            _journal.TruncateTornTail();
+        }
+
+        if (!ReferenceEquals(before, _last))
+        {
+            RepairLastWrite();
+        }
+
+        RequireSignerIfSigned();
+    }
+
     /// <summary>The durable point of a write: after it, the write is acknowledged and survives a crash.</summary>
     private void Persist(JournalRecord record)
     {
@@ -834,12 +857,12 @@ public sealed partial class ArchiveRun : IDisposable
         var existing = _repo.Refs[shortName];
         if (existing is null)
         {
-            _repo.Refs.Add(shortName, new ObjectId(id));
+            UpdateRef(shortName, new ObjectId(id));
         }
         else if (existing.TargetIdentifier != id && _repo.Refs[VariantRefPrefix + id] is null)
         {
             // Two variants sharing 12 hex digits: the second gets its full id.
-            _repo.Refs.Add(VariantRefPrefix + id, new ObjectId(id));
+            UpdateRef(VariantRefPrefix + id, new ObjectId(id));
         }
     }
 

@@ -293,6 +293,29 @@ public sealed class ArchiveRunTests : IDisposable
     }
 
     [Fact]
+    public void The_run_keeps_working_after_plain_git_gc_packs_objects_and_refs()
+    {
+        string seed;
+        using (var run = NewRun())
+        {
+            seed = run.AddVariant(Some.Variant(Some.SeedFiles()));
+            run.AttachEvaluation(seed, Some.Evaluation(0.3));
+            run.AddVariant(Some.Variant(Some.With(Some.SeedFiles(), "task/A.cs", "a"), seed));
+        }
+
+        Git.Out(RunPath, "gc", "--quiet");
+        Assert.True(File.Exists(Path.Combine(RunPath, "packed-refs")));
+
+        using var reopened = ArchiveRun.Open(RunPath, Some.FastOptions);
+        var child = reopened.AddVariant(Some.Variant(Some.With(Some.SeedFiles(), "task/B.cs", "b"), seed));
+        reopened.AttachEvaluation(seed, Some.Evaluation(0.4));
+        Assert.Equal(3, reopened.ListVariants().Count);
+        Assert.Equal(2, reopened.GetEvaluations(seed).Count);
+        Assert.Equal("b", reopened.GetFiles(child)["task/B.cs"]);
+        Assert.True(reopened.Verify().Ok);
+    }
+
+    [Fact]
     public void Parallel_threads_add_variants_safely()
     {
         using var run = NewRun();

@@ -224,6 +224,36 @@ public sealed class CrashSafetyTests : IDisposable
         Git.AssertFsckClean(RunPath);
     }
 
+    [Fact]
+    public void A_writer_killed_while_another_keeps_writing_loses_nothing()
+    {
+        var random = new Random(7);
+        var acked = new HashSet<string>(StringComparer.Ordinal);
+        var first = KillWriter.Start(RunPath, 100, 1);
+        Assert.True(first.Process.WaitForExit(60_000));
+        acked.UnionWith(first.AckedVariants);
+        for (var round = 0; round < 3; round++)
+        {
+            var victim = KillWriter.Start(RunPath, 200 + round, int.MaxValue);
+            var survivor = KillWriter.Start(RunPath, 300 + round, 12);
+            Assert.True(victim.Ready.Wait(TimeSpan.FromSeconds(30)), victim.Errors);
+            Thread.Sleep(random.Next(50, 400));
+            victim.Process.Kill();
+            Assert.True(survivor.Process.WaitForExit(60_000));
+            Assert.True(survivor.Process.ExitCode == 0, survivor.Errors);
+            acked.UnionWith(victim.AckedVariants);
+            acked.UnionWith(survivor.AckedVariants);
+        }
+
+        // Checked before any reopen: the survivor's own writes must have left the run whole.
+        Git.AssertFsckClean(RunPath);
+        using var run = ArchiveRun.Open(RunPath);
+        var present = run.ListVariants().Select(v => v.Id).ToHashSet();
+        Assert.All(acked, id => Assert.Contains(id, present));
+        var report = run.Verify();
+        Assert.True(report.Ok, string.Join('\n', report.Problems));
+    }
+
     /// <summary>Threat rows C1, C3, C5, C6: SIGKILL a writer at 50 random points; nothing acknowledged is lost.</summary>
     [Fact]
     public void Writer_killed_at_50_random_points_loses_nothing_it_acknowledged()

@@ -8,7 +8,7 @@ namespace Hyperagents.Cli.Tests;
 /// 127.0.0.1, ephemeral port, real HTTP).</summary>
 public sealed class ModelRunTests : IDisposable
 {
-    private const string FakeKey = "sk-hyperagents-FAKE-7f3c9a1e5d2b4c68";
+    internal const string FakeKey = "sk-hyperagents-FAKE-7f3c9a1e5d2b4c68";
     private readonly CliProcess _cli = new();
 
     public ModelRunTests() => _cli.Environment["OPENAI_API_KEY"] = FakeKey;
@@ -67,8 +67,37 @@ public sealed class ModelRunTests : IDisposable
         Assert.Contains("identical child tree", replay);
         Assert.Contains("replay matches on 1 variant", replay);
 
-        AssertKeyNowhere(Path.Combine(_cli.Archive, "m"));
+        AssertKeyNowhere(_cli, Path.Combine(_cli.Archive, "m"));
     }
+
+    /// <summary>The key is in no git object of the run, no log file and no console output.</summary>
+    internal static void AssertKeyNowhere(CliProcess cli, string runFolder)
+    {
+        var objects = cli.Git(runFolder, string.Empty, "cat-file", "--batch-all-objects", "--batch");
+        Assert.True(objects.Length > 1000, "git cat-file printed the objects");
+        Assert.DoesNotContain(FakeKey, objects, StringComparison.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(runFolder, "*", SearchOption.AllDirectories)
+                     .Concat(Directory.EnumerateFiles(Path.Combine(cli.Archive, "logs"), "*", SearchOption.AllDirectories)))
+        {
+            Assert.DoesNotContain(FakeKey, Encoding.UTF8.GetString(File.ReadAllBytes(file)), StringComparison.Ordinal);
+        }
+
+        Assert.True(Directory.EnumerateFiles(Path.Combine(cli.Archive, "logs"), "*.log", SearchOption.AllDirectories).Any(), "the run wrote a log file");
+        Assert.DoesNotContain(FakeKey, cli.AllOutput.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-hyperagents", cli.AllOutput.ToString(), StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Token budgets over the scripted stand-in for a language model (streamed replies).</summary>
+public sealed class ModelBudgetTests : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    public ModelBudgetTests() => _cli.Environment["OPENAI_API_KEY"] = ModelRunTests.FakeKey;
+
+    public void Dispose() => _cli.Dispose();
+
+    private void AssertKeyNowhere(string runFolder) => ModelRunTests.AssertKeyNowhere(_cli, runFolder);
 
     [Fact]
     public async Task A_token_budget_below_the_need_stops_cleanly_and_resume_with_a_higher_budget_continues()
@@ -78,7 +107,7 @@ public sealed class ModelRunTests : IDisposable
         // One attempt costs 110 + 0.25 * 2700 = 785 equivalent tokens: the budget is spent after the first.
         var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "2", "--isolation", "native", "--name", "b",
             "--seed-agent", CliProcess.SeedAgent, "--model", "openai:gpt-scripted", "--endpoint", server.BaseUrl.ToString(), "--stream", "true",
-            "--token-budget", "785");
+            "--token-budget", "785", "--staged-gate", "1");
 
         Assert.True(exit == 0, output);
         Assert.Contains("token budget is spent", output);
@@ -94,10 +123,22 @@ public sealed class ModelRunTests : IDisposable
         Assert.Equal(4, server.Requests.Count);
         var (_, after) = _cli.Run("status", "b");
         Assert.Contains("2 of 2 (complete)", after);
-        // A budget given to resume applies to that session; the manifest keeps the budget the run was started with.
-        Assert.Contains("1570 of 785", after);
+        // Status compares the ledger, kept across sessions, with the budget of the latest session.
+        Assert.Contains("token budget: 1570 of 100000 equivalent tokens used", after);
         AssertKeyNowhere(Path.Combine(_cli.Archive, "b"));
     }
+}
+
+/// <summary>Broken replies of the scripted stand-in for a language model during a run.</summary>
+public sealed class ModelFailureTests : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    public ModelFailureTests() => _cli.Environment["OPENAI_API_KEY"] = ModelRunTests.FakeKey;
+
+    public void Dispose() => _cli.Dispose();
+
+    private void AssertKeyNowhere(string runFolder) => ModelRunTests.AssertKeyNowhere(_cli, runFolder);
 
     [Fact]
     public async Task A_malformed_or_empty_reply_during_a_run_is_a_failed_child_never_a_crash()
@@ -106,7 +147,7 @@ public sealed class ModelRunTests : IDisposable
         server.Enqueue(ScriptedReply.Malformed(), ScriptedReply.NoChoices());
         server.Responder = ScriptedMetaModel.Reply;
         var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "2", "--isolation", "native", "--name", "f",
-            "--seed-agent", CliProcess.SeedAgent, "--model", "openai:gpt-scripted", "--endpoint", server.BaseUrl.ToString());
+            "--seed-agent", CliProcess.SeedAgent, "--model", "openai:gpt-scripted", "--endpoint", server.BaseUrl.ToString(), "--staged-gate", "1");
 
         Assert.True(exit == 0, output);
         Assert.Contains("all 2 generations done", output);
@@ -116,22 +157,5 @@ public sealed class ModelRunTests : IDisposable
         Assert.All(children, c => Assert.Equal(VariantState.Failed, c.Status.State));
         Assert.All(children, c => Assert.Contains("model-failed", run.ReadTranscript(c.Id)!, StringComparison.Ordinal));
         AssertKeyNowhere(Path.Combine(_cli.Archive, "f"));
-    }
-
-    /// <summary>The key is in no git object of the run, no log file and no console output.</summary>
-    private void AssertKeyNowhere(string runFolder)
-    {
-        var objects = _cli.Git(runFolder, string.Empty, "cat-file", "--batch-all-objects", "--batch");
-        Assert.True(objects.Length > 1000, "git cat-file printed the objects");
-        Assert.DoesNotContain(FakeKey, objects, StringComparison.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(runFolder, "*", SearchOption.AllDirectories)
-                     .Concat(Directory.EnumerateFiles(Path.Combine(_cli.Archive, "logs"), "*", SearchOption.AllDirectories)))
-        {
-            Assert.DoesNotContain(FakeKey, Encoding.UTF8.GetString(File.ReadAllBytes(file)), StringComparison.Ordinal);
-        }
-
-        Assert.True(Directory.EnumerateFiles(Path.Combine(_cli.Archive, "logs"), "*.log", SearchOption.AllDirectories).Any(), "the run wrote a log file");
-        Assert.DoesNotContain(FakeKey, _cli.AllOutput.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("sk-hyperagents", _cli.AllOutput.ToString(), StringComparison.Ordinal);
     }
 }

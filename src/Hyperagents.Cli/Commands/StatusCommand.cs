@@ -93,12 +93,13 @@ internal static class StatusCommand
         }
 
         var options = RunOptions.Models(null, flags, []);
-        if (options.TokenBudget is null && options.MoneyBudgetUsd is null)
+        var budgets = ModelLedgerStore.LoadBudgets(run) ?? new Hyperagents.Models.ModelBudgets(options.TokenBudget, options.MoneyBudgetUsd);
+        if (budgets.MaxEquivalentTokens is null && budgets.MaxCostUsd is null)
         {
             return null;
         }
 
-        var ledger = new Hyperagents.Models.TokenLedger(new Hyperagents.Models.ModelBudgets(options.TokenBudget, options.MoneyBudgetUsd), ModelLedgerStore.Load(run));
+        var ledger = new Hyperagents.Models.TokenLedger(budgets, ModelLedgerStore.Load(run));
         if (ledger.ExhaustedReason is { } spent)
         {
             return spent;
@@ -106,12 +107,12 @@ internal static class StatusCommand
 
         var totals = ledger.Run;
         var parts = new List<string>();
-        if (options.TokenBudget is { } tokens)
+        if (budgets.MaxEquivalentTokens is { } tokens)
         {
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"token budget: {totals.EquivalentTokens:0} of {tokens} equivalent tokens used"));
         }
 
-        if (options.MoneyBudgetUsd is { } usd)
+        if (budgets.MaxCostUsd is { } usd)
         {
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"money budget: ${totals.CostUsd:0.0000} of ${usd:0.00} used"));
         }

@@ -11,6 +11,7 @@ namespace Hyperagents.Cli.Runs;
 internal static class ModelLedgerStore
 {
     private const string FileName = "model-ledger.json";
+    private const string BudgetFileName = "model-budgets.json";
 
     /// <summary>The file of a run's ledger state.</summary>
     public static string PathOf(ArchiveRun archive) => Path.Combine(archive.Path, "hyperagents", FileName);
@@ -57,10 +58,26 @@ internal static class ModelLedgerStore
         return any ? new TokenLedgerState(run, new Dictionary<string, UsageTotals>(), byModel) : null;
     }
 
-    /// <summary>Saves the ledger after every exchange.</summary>
+    /// <summary>The budgets of the latest session of the run (a resume may raise them), or <see langword="null"/>.</summary>
+    public static ModelBudgets? LoadBudgets(ArchiveRun archive)
+    {
+        var file = Path.Combine(archive.Path, "hyperagents", BudgetFileName);
+        try
+        {
+            return File.Exists(file) ? System.Text.Json.JsonSerializer.Deserialize<ModelBudgets>(File.ReadAllText(file)) : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Records the session's budgets, then saves the ledger after every exchange.</summary>
     public static void Attach(ArchiveRun archive, ModelServices models)
     {
         var file = PathOf(archive);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(file)!, BudgetFileName), System.Text.Json.JsonSerializer.Serialize(models.Ledger.Budgets));
         var gate = new object();
         models.ExchangeRecorded += _ =>
         {

@@ -124,7 +124,7 @@ public sealed class ModelBudgetTests : IDisposable
         var (_, after) = _cli.Run("status", "b");
         Assert.Contains("2 of 2 (complete)", after);
         // Status compares the ledger, kept across sessions, with the budget of the latest session.
-        Assert.Contains("token budget: 1570 of 100000 equivalent tokens used", after);
+        Assert.True(after.Contains("T_eq 1570 of 100000", StringComparison.Ordinal), after);
         AssertKeyNowhere(Path.Combine(_cli.Archive, "b"));
     }
 }

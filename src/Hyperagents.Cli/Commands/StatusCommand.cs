@@ -109,7 +109,7 @@ internal static class StatusCommand
         var parts = new List<string>();
         if (budgets.MaxEquivalentTokens is { } tokens)
         {
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"token budget: {totals.EquivalentTokens:0} of {tokens} equivalent tokens used"));
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"T_eq {totals.EquivalentTokens:0} of {tokens} (token budget)"));
         }
 
         if (budgets.MaxCostUsd is { } usd)

@@ -241,7 +241,8 @@ internal static class ReplayCommand
             }
         }
 
-        private RunHost Host() => _host ??= RunHost.Create(run, settings, models, null);
+        // Models built here, not by the host: a replay's calls are not the run's and must not touch its saved ledger.
+        private RunHost Host() => _host ??= RunHost.Create(run, settings, models, null, models.HasAnyModel ? ModelServices.Create(models) : null);
 
         private static IModelAccess ModelsOf(RunHost host) => host.Models is { } m ? new CliModelAccess(m) : ModelAccess.None;
 

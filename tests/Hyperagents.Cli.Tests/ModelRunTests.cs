@@ -117,6 +117,10 @@ public sealed class ModelBudgetTests : IDisposable
         Assert.Contains("1 of 2 (resumable)", status);
         Assert.Contains("token budget is spent: 785 of 785", status);
 
+        // The ledger is saved in the run; without the file, resume rebuilds the totals from the provenance's usage.
+        var ledger = Path.Combine(_cli.Archive, "b", "hyperagents", "model-ledger.json");
+        Assert.Equal(785, Hyperagents.Models.TokenLedger.ReadState(File.ReadAllText(ledger)).Run.EquivalentTokens);
+        File.Delete(ledger);
         var (again, resumed) = _cli.Run("resume", "b", "--token-budget", "100000");
         Assert.True(again == 0, resumed);
         Assert.Contains("all 2 generations done", resumed);

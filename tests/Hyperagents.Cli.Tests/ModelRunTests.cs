@@ -22,11 +22,12 @@ public sealed class ModelRunTests : IDisposable
         await using (var server = await ScriptedOpenAiServer.StartAsync())
         {
             server.Responder = ScriptedMetaModel.Reply;
-            var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "3", "--isolation", "native", "--name", "m",
+            var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "3", "--name", "m",
                 "--seed-agent", CliProcess.SeedAgent, "--model", "openai:gpt-scripted", "--endpoint", server.BaseUrl.ToString());
 
             Assert.True(exit == 0, output);
             Assert.Contains("all 3 generations done", output);
+            Assert.Contains("sandbox isolation", output);
             // Three ModifySelf calls, two chat completions each: the tool calls, then (after the tool results) the answer.
             Assert.Equal(6, server.Requests.Count);
             Assert.All(server.Requests, r => Assert.Equal("Bearer " + FakeKey, r.Headers["Authorization"]));

@@ -15,6 +15,7 @@ internal static class CommandCatalog
         yield return ShowCommand.Create(context);
         yield return DiffCommand.Create(context);
         yield return EvalCommand.Create(context);
+        yield return ReplayCommand.Create(context);
         yield return VerifyCommand.Create(context);
         yield return AuditCommand.Create(context);
         yield return ReportCommand.Create(context);

@@ -38,7 +38,7 @@ internal static class ShowCommand
                 .Select(k => $"{p.Changes.Count(c => c.Kind == k)} {k.ToString().ToLowerInvariant()}"))));
             if (p.Model is { } m)
             {
-                Row("model", Markup.Escape($"{m.Provider}/{m.Model}: {m.InputTokens} in, {m.OutputTokens} out, {m.Requests} requests"
+                Row("model", Markup.Escape($"{m.Provider}/{m.Model}: {m.InputTokens} in, {m.OutputTokens} out, {m.Requests} requests, T_eq {m.OutputTokens + 0.25 * m.InputTokens:0}"
                     + (m.CostUsd is { } cost ? $", ${cost.ToString("0.####", CultureInfo.InvariantCulture)}" : "")));
             }
 

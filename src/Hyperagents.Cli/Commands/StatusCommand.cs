@@ -67,9 +67,56 @@ internal static class StatusCommand
 
             table.AddRow("model tokens", string.Create(CultureInfo.InvariantCulture,
                 $"in {input}, out {output}, equivalent {output + 0.25 * input:0}, cost ${cost:0.####}"));
+            if (ModelBudgetLine(r) is { } budget)
+            {
+                table.AddRow("model budget", Markup.Escape(budget));
+            }
+
             context.Console.Write(table);
             return 0;
         })));
         return command;
+    }
+
+    /// <summary>The run's model budgets against what its ledger (kept across resumes) has spent, or <see langword="null"/>
+    /// when the run has no budget.</summary>
+    private static string? ModelBudgetLine(ArchiveRun run)
+    {
+        List<string[]> flags;
+        try
+        {
+            flags = RunHost.FromConfig(run.ReadManifest()).ModelFlags;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+
+        var options = RunOptions.Models(null, flags, []);
+        var budgets = ModelLedgerStore.LoadBudgets(run) ?? new Hyperagents.Models.ModelBudgets(options.TokenBudget, options.MoneyBudgetUsd);
+        if (budgets.MaxEquivalentTokens is null && budgets.MaxCostUsd is null)
+        {
+            return null;
+        }
+
+        var ledger = new Hyperagents.Models.TokenLedger(budgets, ModelLedgerStore.Load(run));
+        if (ledger.ExhaustedReason is { } spent)
+        {
+            return spent;
+        }
+
+        var totals = ledger.Run;
+        var parts = new List<string>();
+        if (budgets.MaxEquivalentTokens is { } tokens)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"T_eq {totals.EquivalentTokens:0} of {tokens} (token budget)"));
+        }
+
+        if (budgets.MaxCostUsd is { } usd)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"money budget: ${totals.CostUsd:0.0000} of ${usd:0.00} used"));
+        }
+
+        return string.Join("; ", parts);
     }
 }

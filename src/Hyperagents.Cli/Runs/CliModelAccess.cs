@@ -28,7 +28,9 @@ internal sealed class CliModelAccess(ModelServices models) : IModelAccess
 
         var usage = chat.Usage;
         var last = chat.Transcript[^1];
-        return new ModelUsage(last.Provider, last.Model, usage.InputTokens, usage.OutputTokens, (int)usage.Calls, usage.CostUsd);
+        // The exchange names the model as its spec (provider:id); provenance keeps provider and id apart.
+        var model = last.Provider is { Length: > 0 } p && last.Model?.StartsWith(p + ":", StringComparison.Ordinal) == true ? last.Model[(p.Length + 1)..] : last.Model;
+        return new ModelUsage(last.Provider, model, usage.InputTokens, usage.OutputTokens, (int)usage.Calls, usage.CostUsd);
     }
 
     public string? TranscriptOf(string session)

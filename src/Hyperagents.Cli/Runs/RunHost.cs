@@ -59,13 +59,24 @@ internal sealed class RunHost : IAsyncDisposable
     }
 
     /// <summary>Builds everything a run needs; nothing runs yet.</summary>
-    public static RunHost Create(ArchiveRun archive, RunSettings settings, ModelOptions modelOptions, Action<RunEvent>? listener)
+    /// <param name="archive">The run's archive.</param>
+    /// <param name="settings">The run's settings.</param>
+    /// <param name="modelOptions">The model options; models are built only when one is configured.</param>
+    /// <param name="listener">Receives run events.</param>
+    /// <param name="replayModels">Models to use instead of building them from <paramref name="modelOptions"/>
+    /// (<c>replay</c> serves recorded exchanges this way); the host disposes them.</param>
+    public static RunHost Create(ArchiveRun archive, RunSettings settings, ModelOptions modelOptions, Action<RunEvent>? listener, ModelServices? replayModels = null)
     {
         var loggers = new SerilogLoggerFactory(Serilog.Log.Logger);
         var domain = DomainCatalog.Create(settings.Domain, settings.DatasetPath);
         var compiler = new AgentCompiler();
         var runner = Runners.Create(settings.Isolation);
-        var models = modelOptions.HasAnyModel ? ModelServices.Create(modelOptions, loggers) : null;
+        var models = replayModels ?? (modelOptions.HasAnyModel ? ModelServices.Create(modelOptions, loggers, ModelLedgerStore.Load(archive)) : null);
+        if (replayModels is null && models is not null)
+        {
+            ModelLedgerStore.Attach(archive, models);
+        }
+
         var loop = new DgmhLoop(new RunServices
         {
             Archive = archive,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Text.Json;
 using static Hyperagents.Domains.AnswerJson;
 
 namespace Hyperagents.Domains;
@@ -16,7 +17,7 @@ namespace Hyperagents.Domains;
 /// no literature value is used: the reference is an estimate, the nearer published value scaled by √(n / n₀) (Σ r of a
 /// packing of fixed density grows as √n), so scores above 1 are possible there.</para>
 /// </remarks>
-public sealed class CirclePackingDomain : IDomain
+public sealed class CirclePackingDomain : MathDomain
 {
     /// <summary>Σ r of AlphaEvolve's published 26-circle packing.</summary>
     public const double Reference26 = 2.6358627564136983;
@@ -24,80 +25,30 @@ public sealed class CirclePackingDomain : IDomain
     /// <summary>Σ r of AlphaEvolve's published 32-circle packing.</summary>
     public const double Reference32 = 2.937944526205518;
 
-    private readonly MathTaskTable _tasks;
-
     /// <summary>Creates the domain with its fixed task sets: train n ∈ {20, 22, 24}, val {26, 28}, test {30, 32}.</summary>
     public CirclePackingDomain()
+        : base(
+            name: "circle-packing",
+            description: "Pack n disjoint circles into the unit square maximising the sum of radii (AlphaEvolve B.12). Checked in exact arithmetic.",
+            higherIsBetter: true,
+            defaultTaskId: "n26",
+            parameterName: "n",
+            instances:
+            [
+                Instance(20, Split.Train), Instance(22, Split.Train), Instance(24, Split.Train),
+                Instance(26, Split.Val), Instance(28, Split.Val),
+                Instance(30, Split.Test), Instance(32, Split.Test),
+            ],
+            describe: Describe,
+            key: "circles",
+            formatHint: "; expected {\"circles\": [[x, y, r], ...]}")
     {
-        _tasks = new MathTaskTable(Name, "n",
-        [
-            Instance(20, Split.Train), Instance(22, Split.Train), Instance(24, Split.Train),
-            Instance(26, Split.Val), Instance(28, Split.Val),
-            Instance(30, Split.Test), Instance(32, Split.Test),
-        ], Describe);
     }
 
-    /// <inheritdoc/>
-    public string Name => "circle-packing";
-
-    /// <inheritdoc/>
-    public string Description =>
-        "Pack n disjoint circles into the unit square maximising the sum of radii (AlphaEvolve B.12). Checked in exact arithmetic.";
-
-    /// <inheritdoc/>
-    public bool Deterministic => true;
-
-    /// <inheritdoc/>
-    public bool HigherIsBetter => true;
-
-    /// <inheritdoc/>
-    public string? DefaultTaskId => "n26";
-
-    /// <inheritdoc/>
-    public IReadOnlyList<TaskSpec> GetTasks(Split split) => _tasks.Get(split);
-
-    /// <inheritdoc/>
-    public double? GetReference(TaskSpec task) => _tasks.Resolve(task).Reference;
-
-    /// <inheritdoc/>
-    public TaskScore Evaluate(TaskSpec task, string answer)
-    {
-        ArgumentNullException.ThrowIfNull(answer);
-        var instance = _tasks.Resolve(task);
-        using var document = TryParseObject(answer, out var error);
-        if (document is null)
-        {
-            return TaskScore.Invalid(error + FormatHint);
-        }
-
-        if (!TryGetArray(document.RootElement, "circles", out var array, out error))
-        {
-            return TaskScore.Invalid(error + FormatHint);
-        }
-
-        var n = instance.Size;
-        if (array.GetArrayLength() != n)
-        {
-            return TaskScore.Invalid($"expected exactly {n} circles, got {array.GetArrayLength()}");
-        }
-
-        // values[3i..3i+2] = x, y, r of circle i (circles are numbered from 0 in feedback, as in the array).
-        var values = new double[3 * n];
-        var index = 0;
-        foreach (var row in array.EnumerateArray())
-        {
-            if (!TryReadRow(row, 3, $"circles[{index}]", values.AsSpan(3 * index, 3), out error))
-            {
-                return TaskScore.Invalid(error + " (each circle is [x, y, r])");
-            }
-
-            index++;
-        }
-
-        return Check(instance, values);
-    }
-
-    private const string FormatHint = "; expected {\"circles\": [[x, y, r], ...]}";
+    // values[3i..3i+2] = x, y, r of circle i (circles are numbered from 0 in feedback, as in the array).
+    private protected override TaskScore Evaluate(MathInstance instance, JsonElement array) =>
+        TryReadRows(array, instance.Size, "circles", 3, " (each circle is [x, y, r])", out var values)
+        ?? Check(instance, values);
 
     private static TaskScore Check(MathInstance instance, double[] values)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Text.Json;
 using static Hyperagents.Domains.AnswerJson;
 
 namespace Hyperagents.Domains;
@@ -17,67 +18,40 @@ namespace Hyperagents.Domains;
 /// AlphaEvolve's published bound (its 600-step construction); it does not depend on n, and small n cannot reach it,
 /// so scores on small instances stay below 1.</para>
 /// </remarks>
-public sealed class FirstAutocorrelationDomain : IDomain
+public sealed class FirstAutocorrelationDomain : MathDomain
 {
     /// <summary>AlphaEvolve's published upper bound on the first autocorrelation constant.</summary>
     public const double Reference = 1.5052939684401607;
 
     private const string ReferenceSource = "AlphaEvolve 2025, published 600-step construction; the same for every n";
-    private readonly MathTaskTable _tasks;
 
     /// <summary>Creates the domain with its fixed task sets: train n ∈ {25, 50, 100}, val {200, 600}, test {150, 400}.</summary>
     public FirstAutocorrelationDomain()
+        : base(
+            name: "first-autocorrelation",
+            description: "Find a non-negative step function on [-1/4, 1/4] minimising max(f*f)/(integral f)^2 (AlphaEvolve B.1). Lower C1 is better.",
+            higherIsBetter: false,
+            defaultTaskId: "n600",
+            parameterName: "n",
+            instances:
+            [
+                Instance(25, Split.Train), Instance(50, Split.Train), Instance(100, Split.Train),
+                Instance(200, Split.Val), Instance(600, Split.Val),
+                Instance(150, Split.Test), Instance(400, Split.Test),
+            ],
+            describe: Describe,
+            key: "values",
+            formatHint: "; expected {\"values\": [h1, ..., hn]}")
     {
-        _tasks = new MathTaskTable(Name, "n",
-        [
-            Instance(25, Split.Train), Instance(50, Split.Train), Instance(100, Split.Train),
-            Instance(200, Split.Val), Instance(600, Split.Val),
-            Instance(150, Split.Test), Instance(400, Split.Test),
-        ], Describe);
     }
 
-    /// <inheritdoc/>
-    public string Name => "first-autocorrelation";
-
-    /// <inheritdoc/>
-    public string Description =>
-        "Find a non-negative step function on [-1/4, 1/4] minimising max(f*f)/(integral f)^2 (AlphaEvolve B.1). Lower C1 is better.";
-
-    /// <inheritdoc/>
-    public bool Deterministic => true;
-
-    /// <inheritdoc/>
-    public bool HigherIsBetter => false;
-
-    /// <inheritdoc/>
-    public string? DefaultTaskId => "n600";
-
-    /// <inheritdoc/>
-    public IReadOnlyList<TaskSpec> GetTasks(Split split) => _tasks.Get(split);
-
-    /// <inheritdoc/>
-    public double? GetReference(TaskSpec task) => _tasks.Resolve(task).Reference;
-
-    /// <inheritdoc/>
-    public TaskScore Evaluate(TaskSpec task, string answer)
+    // One flat array of heights, not rows.
+    private protected override TaskScore Evaluate(MathInstance instance, JsonElement array)
     {
-        ArgumentNullException.ThrowIfNull(answer);
-        var instance = _tasks.Resolve(task);
-        using var document = TryParseObject(answer, out var error);
-        if (document is null)
-        {
-            return TaskScore.Invalid(error + FormatHint);
-        }
-
-        if (!TryGetArray(document.RootElement, "values", out var array, out error))
-        {
-            return TaskScore.Invalid(error + FormatHint);
-        }
-
         var n = instance.Size;
-        if (array.GetArrayLength() != n)
+        if (CheckCount(array, n, "step heights") is { } wrongCount)
         {
-            return TaskScore.Invalid($"expected exactly {n} step heights, got {array.GetArrayLength()}");
+            return wrongCount;
         }
 
         var heights = new double[n];
@@ -85,7 +59,7 @@ public sealed class FirstAutocorrelationDomain : IDomain
         var index = 0;
         foreach (var item in array.EnumerateArray())
         {
-            if (!TryReadDouble(item, $"values[{index}]", out heights[index], out error))
+            if (!TryReadDouble(item, $"values[{index}]", out heights[index], out var error))
             {
                 return TaskScore.Invalid(error);
             }
@@ -105,8 +79,6 @@ public sealed class FirstAutocorrelationDomain : IDomain
 
         return Check(instance, heights);
     }
-
-    private const string FormatHint = "; expected {\"values\": [h1, ..., hn]}";
 
     /// <summary>C1 of a height vector, exactly as the evaluator computes it; <see langword="null"/> when all are zero.</summary>
     internal static (double C1, int ArgMax)? ComputeC1(double[] heights)

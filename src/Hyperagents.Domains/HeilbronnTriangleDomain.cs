@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Text.Json;
 using static Hyperagents.Domains.AnswerJson;
 
 namespace Hyperagents.Domains;
@@ -17,7 +18,7 @@ namespace Hyperagents.Domains;
 /// reference 0.036529889880030156 is AlphaEvolve's published construction; for other n no literature value is used:
 /// the reference is an estimate, the n = 11 value scaled by (11/n)², so scores above 1 are possible there.</para>
 /// </remarks>
-public sealed class HeilbronnTriangleDomain : IDomain
+public sealed class HeilbronnTriangleDomain : MathDomain
 {
     /// <summary>AlphaEvolve's published n = 11 figure: min triangle area ÷ container area.</summary>
     public const double Reference11 = 0.036529889880030156;
@@ -26,79 +27,30 @@ public sealed class HeilbronnTriangleDomain : IDomain
     public const double ContainmentTolerance = 1e-12;
 
     private static readonly double Sqrt3 = Math.Sqrt(3);
-    private readonly MathTaskTable _tasks;
 
     /// <summary>Creates the domain with its fixed task sets: train n ∈ {8, 9, 10}, val {11, 12}, test {13, 14}.</summary>
     public HeilbronnTriangleDomain()
+        : base(
+            name: "heilbronn-triangle",
+            description: "Place n points in the unit equilateral triangle maximising the smallest triangle they form (AlphaEvolve B.9).",
+            higherIsBetter: true,
+            defaultTaskId: "n11",
+            parameterName: "n",
+            instances:
+            [
+                Instance(8, Split.Train), Instance(9, Split.Train), Instance(10, Split.Train),
+                Instance(11, Split.Val), Instance(12, Split.Val),
+                Instance(13, Split.Test), Instance(14, Split.Test),
+            ],
+            describe: Describe,
+            key: "points",
+            formatHint: "; expected {\"points\": [[x, y], ...]}")
     {
-        _tasks = new MathTaskTable(Name, "n",
-        [
-            Instance(8, Split.Train), Instance(9, Split.Train), Instance(10, Split.Train),
-            Instance(11, Split.Val), Instance(12, Split.Val),
-            Instance(13, Split.Test), Instance(14, Split.Test),
-        ], Describe);
     }
 
-    /// <inheritdoc/>
-    public string Name => "heilbronn-triangle";
-
-    /// <inheritdoc/>
-    public string Description =>
-        "Place n points in the unit equilateral triangle maximising the smallest triangle they form (AlphaEvolve B.9).";
-
-    /// <inheritdoc/>
-    public bool Deterministic => true;
-
-    /// <inheritdoc/>
-    public bool HigherIsBetter => true;
-
-    /// <inheritdoc/>
-    public string? DefaultTaskId => "n11";
-
-    /// <inheritdoc/>
-    public IReadOnlyList<TaskSpec> GetTasks(Split split) => _tasks.Get(split);
-
-    /// <inheritdoc/>
-    public double? GetReference(TaskSpec task) => _tasks.Resolve(task).Reference;
-
-    /// <inheritdoc/>
-    public TaskScore Evaluate(TaskSpec task, string answer)
-    {
-        ArgumentNullException.ThrowIfNull(answer);
-        var instance = _tasks.Resolve(task);
-        using var document = TryParseObject(answer, out var error);
-        if (document is null)
-        {
-            return TaskScore.Invalid(error + FormatHint);
-        }
-
-        if (!TryGetArray(document.RootElement, "points", out var array, out error))
-        {
-            return TaskScore.Invalid(error + FormatHint);
-        }
-
-        var n = instance.Size;
-        if (array.GetArrayLength() != n)
-        {
-            return TaskScore.Invalid($"expected exactly {n} points, got {array.GetArrayLength()}");
-        }
-
-        var values = new double[2 * n];
-        var index = 0;
-        foreach (var row in array.EnumerateArray())
-        {
-            if (!TryReadRow(row, 2, $"points[{index}]", values.AsSpan(2 * index, 2), out error))
-            {
-                return TaskScore.Invalid(error + " (each point is [x, y])");
-            }
-
-            index++;
-        }
-
-        return Check(instance, values);
-    }
-
-    private const string FormatHint = "; expected {\"points\": [[x, y], ...]}";
+    private protected override TaskScore Evaluate(MathInstance instance, JsonElement array) =>
+        TryReadRows(array, instance.Size, "points", 2, " (each point is [x, y])", out var values)
+        ?? Check(instance, values);
 
     private static TaskScore Check(MathInstance instance, double[] values)
     {

@@ -19,59 +19,31 @@ namespace Hyperagents.Domains;
 /// number for d = 3, 4, 8 (proven) and the best known lower bound otherwise: 40, 72, 126 for d = 5, 6, 7 (the D5, E6,
 /// E7 root systems), 306 for d = 9, 510 for d = 10 (Ganzhinov 2022), 593 for d = 11 (AlphaEvolve 2025).</para>
 /// </remarks>
-public sealed class KissingNumberDomain : IDomain
+public sealed class KissingNumberDomain : MathDomain
 {
-    private readonly MathTaskTable _tasks;
-
     /// <summary>Creates the domain with its fixed task sets: train d ∈ {3, 4, 5}, val {6, 8, 11}, test {7, 9, 10}.</summary>
     public KissingNumberDomain()
+        : base(
+            name: "kissing-number",
+            description: "Find many non-zero integer vectors in Z^d whose pairwise squared distances are at least their largest squared norm (AlphaEvolve B.11). Checked exactly.",
+            higherIsBetter: true,
+            defaultTaskId: "d11",
+            parameterName: "d",
+            instances:
+            [
+                Instance(3, Split.Train), Instance(4, Split.Train), Instance(5, Split.Train),
+                Instance(6, Split.Val), Instance(8, Split.Val), Instance(11, Split.Val),
+                Instance(7, Split.Test), Instance(9, Split.Test), Instance(10, Split.Test),
+            ],
+            describe: Describe,
+            key: "vectors",
+            formatHint: "; expected {\"vectors\": [[i1, ..., id], ...]} with JSON integers")
     {
-        _tasks = new MathTaskTable(Name, "d",
-        [
-            Instance(3, Split.Train), Instance(4, Split.Train), Instance(5, Split.Train),
-            Instance(6, Split.Val), Instance(8, Split.Val), Instance(11, Split.Val),
-            Instance(7, Split.Test), Instance(9, Split.Test), Instance(10, Split.Test),
-        ], Describe);
     }
 
-    /// <inheritdoc/>
-    public string Name => "kissing-number";
-
-    /// <inheritdoc/>
-    public string Description =>
-        "Find many non-zero integer vectors in Z^d whose pairwise squared distances are at least their largest squared norm (AlphaEvolve B.11). Checked exactly.";
-
-    /// <inheritdoc/>
-    public bool Deterministic => true;
-
-    /// <inheritdoc/>
-    public bool HigherIsBetter => true;
-
-    /// <inheritdoc/>
-    public string? DefaultTaskId => "d11";
-
-    /// <inheritdoc/>
-    public IReadOnlyList<TaskSpec> GetTasks(Split split) => _tasks.Get(split);
-
-    /// <inheritdoc/>
-    public double? GetReference(TaskSpec task) => _tasks.Resolve(task).Reference;
-
-    /// <inheritdoc/>
-    public TaskScore Evaluate(TaskSpec task, string answer)
+    // Coordinates are read exactly from the token text (never through a double), so this does not use the rows of doubles.
+    private protected override TaskScore Evaluate(MathInstance instance, JsonElement array)
     {
-        ArgumentNullException.ThrowIfNull(answer);
-        var instance = _tasks.Resolve(task);
-        using var document = TryParseObject(answer, out var error);
-        if (document is null)
-        {
-            return TaskScore.Invalid(error + FormatHint);
-        }
-
-        if (!TryGetArray(document.RootElement, "vectors", out var array, out error))
-        {
-            return TaskScore.Invalid(error + FormatHint);
-        }
-
         var d = instance.Size;
         var count = array.GetArrayLength();
         if (count == 0)
@@ -83,7 +55,7 @@ public sealed class KissingNumberDomain : IDomain
         var index = 0;
         foreach (var row in array.EnumerateArray())
         {
-            if (!TryReadVector(row, d, index, out vectors[index], out error))
+            if (!TryReadVector(row, d, index, out vectors[index], out var error))
             {
                 return TaskScore.Invalid(error);
             }
@@ -93,8 +65,6 @@ public sealed class KissingNumberDomain : IDomain
 
         return Check(instance, vectors);
     }
-
-    private const string FormatHint = "; expected {\"vectors\": [[i1, ..., id], ...]} with JSON integers";
 
     private static bool TryReadVector(JsonElement row, int d, int index, out BigInteger[] vector, out string error)
     {

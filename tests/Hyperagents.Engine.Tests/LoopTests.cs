@@ -158,6 +158,17 @@ public sealed class LoopTests(NativeWorkers workers)
     }
 
     [Fact]
+    public async Task A_protected_path_attempt_is_a_rejection_even_when_the_agent_crashes_on_the_refusal()
+    {
+        using var archive = TestRuns.NewArchive();
+        await TestRuns.Loop(archive, TestRuns.Settings(1), workers.Runner).RunAsync(TestRuns.Agent("ProtectedCrash"), CancellationToken.None);
+
+        var child = Assert.Single(archive.ListVariants(), v => v.Parent is not null);
+        Assert.Equal(VariantStatus.Rejected("protected-path attempt: evaluator/score.txt"), child.Status);
+        Assert.DoesNotContain("evaluator/score.txt", archive.GetFiles(child.Id).Keys);
+    }
+
+    [Fact]
     public async Task A_child_that_does_not_compile_is_rejected_with_the_diagnostic()
     {
         using var archive = TestRuns.NewArchive();

@@ -126,6 +126,13 @@ public sealed class DgmhLoop
 
             var finished = await Task.WhenAny(running).ConfigureAwait(false);
             running.Remove(finished);
+            if (finished.IsFaulted || finished.IsCanceled)
+            {
+                // Let the attempts still in flight end (they see the same cancellation) before the caller disposes the
+                // archive and the runner under them; then report the first failure.
+                await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default))).ConfigureAwait(false);
+            }
+
             await finished.ConfigureAwait(false);
         }
 

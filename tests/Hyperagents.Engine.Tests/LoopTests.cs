@@ -277,12 +277,14 @@ public sealed class LoopTests(NativeWorkers workers)
         Assert.Subset(archive.ListVariants().Select(v => v.Id).ToHashSet(), before.ToHashSet());
     }
 
-    [Fact]
-    public async Task Cancelling_mid_run_stops_cleanly_and_resume_completes_without_duplicates()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Cancelling_mid_run_stops_cleanly_and_resume_completes_without_duplicates(int parallel)
     {
         using var archive = TestRuns.NewArchive();
         using var cts = new CancellationTokenSource();
-        var loop = TestRuns.Loop(archive, TestRuns.Settings(3), workers.Runner, e =>
+        var loop = TestRuns.Loop(archive, TestRuns.Settings(3) with { Parallel = parallel }, workers.Runner, e =>
         {
             if (e is AttemptArchived { Attempt: 1 })
             {
@@ -300,7 +302,7 @@ public sealed class LoopTests(NativeWorkers workers)
         }
 
         Assert.True(archive.Verify().Problems.Count == 0, string.Join("; ", archive.Verify().Problems));
-        var resumed = await TestRuns.Loop(archive, TestRuns.Settings(3), workers.Runner).RunAsync(TestRuns.Agent("Base"), CancellationToken.None);
+        var resumed = await TestRuns.Loop(archive, TestRuns.Settings(3) with { Parallel = parallel }, workers.Runner).RunAsync(TestRuns.Agent("Base"), CancellationToken.None);
         Assert.True(resumed.Complete);
         Assert.Equal([1, 2, 3], TestRuns.AttemptOf(archive).Values.Order());
         Assert.All(archive.ListVariants().Where(v => v.Status.State == VariantState.Accepted), v => Assert.True(v.Evaluations >= 1));

@@ -80,6 +80,23 @@ public sealed class CliTests
         Assert.Contains("--split 'holdout' is not one of train, val, test", output);
     }
 
+    [Fact]
+    public async Task Run_on_an_interactive_console_shows_a_live_panel_then_the_summary()
+    {
+        var archive = TestRuns.TempFolder("cli");
+        var console = new TestConsole().Width(200).Interactive();
+
+        var exit = await CliApp.RunAsync(["run", "--domain", "circle-packing", "--generations", "1", "--name", "live", "--archive", archive,
+            "--seed-agent", TestRuns.AgentFolder("Base"), "--time-budget", "30"], console);
+
+        Assert.True(exit == 0, console.Output);
+        Assert.Contains("budget left", console.Output);
+        Assert.Contains("of 30 min left", console.Output);
+        Assert.Contains("1/1", console.Output);
+        Assert.Contains("hyperagents status live", console.Output);
+        Assert.Contains("log --graph --all", console.Output);
+    }
+
     private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
     {
         var console = new TestConsole().Width(400);

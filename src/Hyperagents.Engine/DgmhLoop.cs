@@ -126,6 +126,13 @@ public sealed class DgmhLoop
 
             var finished = await Task.WhenAny(running).ConfigureAwait(false);
             running.Remove(finished);
+            if (finished.IsFaulted || finished.IsCanceled)
+            {
+                // Let the attempts still in flight end (they see the same cancellation) before the caller disposes the
+                // archive and the runner under them; then report the first failure.
+                await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default))).ConfigureAwait(false);
+            }
+
             await finished.ConfigureAwait(false);
         }
 
@@ -229,17 +236,19 @@ public sealed class DgmhLoop
         var (child, outcome, transcript, workspace) = (modification.Files, modification.Outcome, modification.Transcript, modification.Workspace);
         var usage = modification.Usage;
 
+        // A reach for protected paths is recorded as such even when the agent then crashed on the refusal: the attempt
+        // is the finding (threats I1, I8), and it is never compiled.
+        if (workspace.ProtectedPathAttempts.Count > 0)
+        {
+            Archive(attempt, parentId, child, VariantStatus.Rejected($"protected-path attempt: {string.Join(", ", workspace.ProtectedPathAttempts.Distinct())}"), seeds, transcript, null, usage);
+            return;
+        }
+
         if (!outcome.IsCompleted)
         {
             var reason = $"ModifySelf ended {outcome.Label}: {outcome.ExceptionType} {outcome.Detail}".Trim();
             Archive(attempt, parentId, child, VariantStatus.Failed(reason), seeds, transcript, null, usage);
             _s.Archive.MarkInvalidParent(parentId, reason);
-            return;
-        }
-
-        if (workspace.ProtectedPathAttempts.Count > 0)
-        {
-            Archive(attempt, parentId, child, VariantStatus.Rejected($"protected-path attempt: {string.Join(", ", workspace.ProtectedPathAttempts.Distinct())}"), seeds, transcript, null, usage);
             return;
         }
 

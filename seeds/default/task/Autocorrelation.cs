@@ -7,7 +7,7 @@ namespace Seed.Solvers;
 /// Finds a non-negative step function f with n equal steps on [-1/4, 1/4] minimising
 /// C1 = max(f*f) / (∫f)². For step heights h and width w = 1/(2n), (f*f) is piecewise linear with its maximum at a
 /// breakpoint, so C1 = 2n · max_k (h ⋆ h)_k / (Σh)². Method: start from a constant function (C1 = 2), then a
-/// stochastic local search that rescales one height at a time and keeps non-worsening moves.
+/// stochastic local search that rescales one height at a time and keeps non-worsening moves, updating h ⋆ h in O(n).
 /// </summary>
 internal static class Autocorrelation
 {
@@ -19,52 +19,77 @@ internal static class Autocorrelation
     {
         var h = new double[n];
         Array.Fill(h, 1.0);
-        var best = C1(h);
+        // The autoconvolution c = h ⋆ h is kept up to date: changing one height moves O(n) of its entries, so a step
+        // costs O(n) instead of recomputing it in O(n²).
+        var c = Autoconvolution(h);
+        var sum = (double)n;
+        var best = C1(c, sum, n);
         var decay = Math.Pow(StepEnd / StepStart, 1.0 / Math.Max(1, Iterations - 1));
         var step = StepStart;
         for (var t = 0; t < Iterations; t++, step *= decay)
         {
             var i = random.NextInt(n);
             var old = h[i];
-            h[i] = Math.Max(0, old * Math.Exp(random.NextGaussian(0, step)) + random.NextGaussian(0, step * 0.1));
-            var candidate = C1(h);
+            var next = Math.Max(0, old * Math.Exp(random.NextGaussian(0, step)) + random.NextGaussian(0, step * 0.1));
+            Change(h, c, i, old, next);
+            sum += next - old;
+            var candidate = C1(c, sum, n);
             if (candidate <= best)
             {
                 best = candidate;
             }
             else
             {
-                h[i] = old;
+                Change(h, c, i, next, old);
+                sum -= next - old;
             }
         }
 
         return Json.Array("values", h);
     }
 
-    private static double C1(double[] h)
+    /// <summary>Sets h[i] from <paramref name="from"/> to <paramref name="to"/> and updates c = h ⋆ h to match.</summary>
+    private static void Change(double[] h, double[] c, int i, double from, double to)
     {
-        var n = h.Length;
-        var sum = 0.0;
-        foreach (var x in h)
+        var d = to - from;
+        for (var j = 0; j < h.Length; j++)
         {
-            sum += x;
+            if (j != i)
+            {
+                c[i + j] += 2 * d * h[j];
+            }
         }
 
+        c[2 * i] += to * to - from * from;
+        h[i] = to;
+    }
+
+    private static double[] Autoconvolution(double[] h)
+    {
+        var n = h.Length;
+        var c = new double[2 * n - 1];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                c[i + j] += h[i] * h[j];
+            }
+        }
+
+        return c;
+    }
+
+    private static double C1(double[] c, double sum, int n)
+    {
         if (sum <= 0)
         {
             return double.PositiveInfinity;
         }
 
         var max = 0.0;
-        for (var k = 0; k < 2 * n - 1; k++)
+        foreach (var x in c)
         {
-            var s = 0.0;
-            for (var i = Math.Max(0, k - n + 1); i <= Math.Min(k, n - 1); i++)
-            {
-                s += h[i] * h[k - i];
-            }
-
-            max = Math.Max(max, s);
+            max = Math.Max(max, x);
         }
 
         return 2.0 * n * max / (sum * sum);

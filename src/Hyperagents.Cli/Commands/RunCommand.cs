@@ -159,7 +159,8 @@ internal static class RunCommand
             Directory.CreateDirectory(logs);
             CliContext.ConfigureLogging(Path.Combine(logs, runName), verbose);
             var before = archive.ListVariants().Count(v => v.Parent is not null);
-            var progress = new RunProgress(context.Console, settings.Generations, before, () => BudgetLeft(settings, models));
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var progress = new RunProgress(context.Console, settings.Generations, before, () => BudgetLeft(settings, models, started.Elapsed));
             RunHost host;
             try
             {
@@ -180,7 +181,7 @@ internal static class RunCommand
                 RunSummary summary;
                 try
                 {
-                    summary = await host.Loop.RunAsync(seedFiles, ct).ConfigureAwait(false);
+                    summary = await progress.ShowAsync(() => host.Loop.RunAsync(seedFiles, ct)).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -233,12 +234,14 @@ internal static class RunCommand
         }
     }
 
-    private static string BudgetLeft(RunSettings settings, ModelOptions models)
+    private static string BudgetLeft(RunSettings settings, ModelOptions models, TimeSpan elapsed)
     {
         var parts = new List<string>();
         if (settings.WallClockBudget is { } wall)
         {
-            parts.Add($"time budget {wall.TotalMinutes:0.#} min");
+            // The wall-clock budget counts per invocation: a resumed run gets the whole budget again (docs/loop.md).
+            var left = wall - elapsed;
+            parts.Add(left > TimeSpan.Zero ? $"time {left.TotalMinutes:0.0} of {wall.TotalMinutes:0.#} min left" : "time budget spent");
         }
 
         if (models.TokenBudget is { } tokens)

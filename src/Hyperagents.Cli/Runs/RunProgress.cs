@@ -1,22 +1,29 @@
 using System.Globalization;
 using Hyperagents.Engine;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Hyperagents.Cli.Runs;
 
-/// <summary>Prints the loop's progress: one line per event, with the generation, best and mean score, acceptance rate
-/// and budget left. Never throws into the loop.</summary>
+/// <summary>Shows the loop's progress: generation, best and mean score, acceptance rate and budget left. On an
+/// interactive console a live panel (Spectre <c>Live</c>) redrawn in place, with the latest events under it; otherwise
+/// one line per event, so logs and pipes stay readable. Never throws into the loop.</summary>
 internal sealed class RunProgress
 {
+    private const int RecentLines = 8;
+
     private readonly IAnsiConsole _console;
     private readonly int _planned;
     private readonly Func<string> _budget;
     private readonly object _gate = new();
     private readonly List<double> _scores = [];
+    private readonly Queue<string> _recent = new();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private int _done;
     private int _accepted;
     private int _metaAccepted;
     private double _best = double.NegativeInfinity;
+    private bool _live;
 
     public RunProgress(IAnsiConsole console, int planned, int alreadyDone, Func<string> budget)
     {
@@ -28,6 +35,46 @@ internal sealed class RunProgress
 
     public int MetaChangedAccepted => _metaAccepted;
 
+    /// <summary>Runs <paramref name="work"/> under a live display when the console is interactive, plainly otherwise.</summary>
+    public async Task<T> ShowAsync<T>(Func<Task<T>> work)
+    {
+        if (!_console.Profile.Capabilities.Interactive)
+        {
+            return await work().ConfigureAwait(false);
+        }
+
+        T result = default!;
+        await _console.Live(Render()).AutoClear(false).StartAsync(async ctx =>
+        {
+            lock (_gate)
+            {
+                _live = true;
+            }
+
+            try
+            {
+                var task = work();
+                while (!task.IsCompleted)
+                {
+                    await Task.WhenAny(task, Task.Delay(500)).ConfigureAwait(false);
+                    ctx.UpdateTarget(Render());
+                }
+
+                result = await task.ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _live = false;
+                }
+
+                ctx.UpdateTarget(Render());
+            }
+        }).ConfigureAwait(false);
+        return result;
+    }
+
     public void OnEvent(RunEvent e)
     {
         lock (_gate)
@@ -36,10 +83,10 @@ internal sealed class RunProgress
             {
                 case SeedEvaluated seed:
                     Track(seed.Score);
-                    _console.MarkupLine($"[bold]seed[/] {Short(seed.VariantId)} evaluated: score {F(seed.Score)}");
+                    Write($"[bold]seed[/] {Short(seed.VariantId)} evaluated: score {F(seed.Score)}");
                     break;
                 case ParentSelected selected:
-                    _console.MarkupLine($"[grey]gen {selected.Attempt}/{_planned}: parent {Short(selected.ParentId)} (α {F(selected.Selection.Chosen.Alpha)})[/]");
+                    Write($"[grey]gen {selected.Attempt}/{_planned}: parent {Short(selected.ParentId)} (α {F(selected.Selection.Chosen.Alpha)})[/]");
                     break;
                 case AttemptArchived archived:
                     _done++;
@@ -55,16 +102,53 @@ internal sealed class RunProgress
                     }
 
                     var colour = archived.Status == "accepted" ? "green" : archived.Status.StartsWith("rejected", StringComparison.Ordinal) ? "yellow" : "red";
-                    _console.MarkupLine(
+                    Write(
                         $"gen {archived.Attempt}/{_planned} {Short(archived.VariantId)} [{colour}]{Markup.Escape(Shorten(archived.Status))}[/]" +
                         (archived.Score is { } s ? $" score {F(s)}" : string.Empty) +
                         (archived.MetaFilesChanged ? " [blue]meta changed[/]" : string.Empty) +
-                        $" | best {F(_best)} mean {F(_scores.Count == 0 ? 0 : _scores.Average())} accepted {_accepted}/{Math.Max(1, _done)} | {Markup.Escape(_budget())}");
+                        (_live ? string.Empty : $" | best {F(_best)} mean {F(Mean)} accepted {_accepted}/{Math.Max(1, _done)} | {Markup.Escape(_budget())}"));
                     break;
                 case RunStopped stopped:
-                    _console.MarkupLine($"[bold]stopped:[/] {Markup.Escape(stopped.Reason)}");
+                    Write($"[bold]stopped:[/] {Markup.Escape(stopped.Reason)}");
                     break;
             }
+        }
+    }
+
+    private double Mean => _scores.Count == 0 ? 0 : _scores.Average();
+
+    private void Write(string markup)
+    {
+        if (_live)
+        {
+            _recent.Enqueue(markup);
+            while (_recent.Count > RecentLines)
+            {
+                _recent.Dequeue();
+            }
+        }
+        else
+        {
+            _console.MarkupLine(markup);
+        }
+    }
+
+    private IRenderable Render()
+    {
+        lock (_gate)
+        {
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("generation", "best", "mean", "accepted", "meta changed", "elapsed", "budget left");
+            table.AddRow(
+                $"{Math.Min(_done, _planned)}/{_planned}",
+                F(_best),
+                F(Mean),
+                $"{_accepted}/{_done} ({(_done == 0 ? 0 : 100.0 * _accepted / _done).ToString("0", CultureInfo.InvariantCulture)}%)",
+                _metaAccepted.ToString(CultureInfo.InvariantCulture),
+                _clock.Elapsed.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture),
+                Markup.Escape(_budget()));
+            var rows = new List<IRenderable> { table };
+            rows.AddRange(_recent.Select(line => new Markup(line)));
+            return new Rows(rows);
         }
     }
 

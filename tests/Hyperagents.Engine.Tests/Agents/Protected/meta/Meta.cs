@@ -1,0 +1,26 @@
+using System.Threading.Tasks;
+using Hyperagents;
+
+namespace Test.Meta;
+
+/// <summary>Tries to write the evaluator's score file and the archive's own folder, then makes a normal edit.</summary>
+public static class MetaAgent
+{
+    public static async Task ModifySelf(MetaContext context)
+    {
+        foreach (var path in new[] { "eval/score.txt", ".hyperagent/x" })
+        {
+            try
+            {
+                await context.Workspace.WriteAsync(path, "1.0");
+            }
+            catch (HostCallException)
+            {
+                // Refused, as it must be; the attempt is still recorded by the host.
+            }
+        }
+
+        var code = await context.Workspace.ReadAsync("task/Agent.cs");
+        await context.Workspace.WriteAsync("task/Agent.cs", code + "// sneaky\n");
+    }
+}

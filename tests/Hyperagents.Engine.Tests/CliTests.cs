@@ -1,0 +1,106 @@
+using Hyperagents.Archive;
+using Hyperagents.Cli;
+using Hyperagents.Engine.Tests.Support;
+using Spectre.Console.Testing;
+
+namespace Hyperagents.Engine.Tests;
+
+/// <summary>User errors of run, resume, status and eval: each names the problem and the fix, exits non-zero, no stack trace.</summary>
+[Collection(RunsCollection.Name)]
+public sealed class CliTests
+{
+    [Theory]
+    [InlineData("--domain", "circle-pack", "Unknown domain 'circle-pack'")]
+    [InlineData("--selection", "fittest", "--selection 'fittest' is not one of")]
+    [InlineData("--baseline", "no-meta", "--baseline 'no-meta' is not one of")]
+    [InlineData("--isolation", "docker", "--isolation 'docker' is not one of")]
+    [InlineData("--generations", "-3", "--generations must be between 0 and 100000")]
+    [InlineData("--parallel", "0", "--parallel must be between 1 and 16")]
+    [InlineData("--seed-agent", "no/such/folder", "does not exist; pass --seed-agent")]
+    public async Task Run_with_a_bad_option_says_what_is_wrong(string option, string value, string expected)
+    {
+        var archive = TestRuns.TempFolder("cli");
+        var args = new List<string> { "run", "--name", "x", "--archive", archive };
+        if (option != "--domain")
+        {
+            args.AddRange(["--domain", "circle-packing"]);
+        }
+
+        args.AddRange([option, value]);
+        var (exit, output) = await RunAsync([.. args]);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains(expected, output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.False(Directory.Exists(Path.Combine(archive, "x")), "a refused run must not create its folder");
+    }
+
+    [Fact]
+    public async Task Run_on_an_existing_name_points_to_resume()
+    {
+        var archive = TestRuns.TempFolder("cli");
+        ArchiveRun.Create(ArchiveStore.RunFolder(archive, "taken"), new RunManifest("taken", "circle-packing", "test")).Dispose();
+
+        var (exit, output) = await RunAsync("run", "--domain", "circle-packing", "--name", "taken", "--archive", archive, "--isolation", "native");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("hyperagents resume taken", output);
+    }
+
+    [Fact]
+    public async Task Resume_and_status_of_a_missing_run_say_so()
+    {
+        var archive = TestRuns.TempFolder("cli");
+        foreach (var command in new[] { "resume", "status" })
+        {
+            var (exit, output) = await RunAsync(command, "nope", "--archive", archive);
+            Assert.NotEqual(0, exit);
+            Assert.Contains("nope", output);
+            Assert.DoesNotContain("   at ", output);
+        }
+    }
+
+    [Fact]
+    public async Task Resume_of_a_run_not_made_by_run_says_so()
+    {
+        var archive = TestRuns.TempFolder("cli");
+        ArchiveRun.Create(ArchiveStore.RunFolder(archive, "bare"), new RunManifest("bare", "circle-packing", "test")).Dispose();
+
+        var (exit, output) = await RunAsync("resume", "bare", "--archive", archive);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("not created by `hyperagents run`", output);
+    }
+
+    [Fact]
+    public async Task Eval_with_a_bad_split_names_the_valid_ones()
+    {
+        var (exit, output) = await RunAsync("eval", "r", "best", "--split", "holdout", "--archive", TestRuns.TempFolder("cli"));
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--split 'holdout' is not one of train, val, test", output);
+    }
+
+    [Fact]
+    public async Task Run_on_an_interactive_console_shows_a_live_panel_then_the_summary()
+    {
+        var archive = TestRuns.TempFolder("cli");
+        var console = new TestConsole().Width(200).Interactive();
+
+        var exit = await CliApp.RunAsync(["run", "--domain", "circle-packing", "--generations", "1", "--name", "live", "--archive", archive,
+            "--seed-agent", TestRuns.AgentFolder("Base"), "--time-budget", "30"], console);
+
+        Assert.True(exit == 0, console.Output);
+        Assert.Contains("budget left", console.Output);
+        Assert.Contains("of 30 min left", console.Output);
+        Assert.Contains("1/1", console.Output);
+        Assert.Contains("hyperagents status live", console.Output);
+        Assert.Contains("log --graph --all", console.Output);
+    }
+
+    private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
+    {
+        var console = new TestConsole().Width(400);
+        var exit = await CliApp.RunAsync(args, console);
+        return (exit, console.Output);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Hyperagents.Archive;
+using Hyperagents.Compiler;
+using Hyperagents.Domains;
+using Hyperagents.Hosting;
+
+namespace Hyperagents.Engine.Tests.Support;
+
+/// <summary>Test hyperagents (Agents/Base overlaid with Agents/&lt;name&gt;), temporary runs and loops over them.</summary>
+internal static class TestRuns
+{
+    /// <summary>The files of a test hyperagent: the base agent with the named folder's files on top.</summary>
+    public static Dictionary<string, string> Agent(string name)
+    {
+        var files = Read(Path.Combine(AppContext.BaseDirectory, "Agents", "Base"));
+        if (name != "Base")
+        {
+            foreach (var (path, content) in Read(Path.Combine(AppContext.BaseDirectory, "Agents", name)))
+            {
+                files[path] = content;
+            }
+        }
+
+        return files;
+    }
+
+    /// <summary>Writes a test hyperagent to a fresh folder (for the CLI's --seed-agent).</summary>
+    public static string AgentFolder(string name)
+    {
+        var folder = TempFolder("agent-" + name);
+        foreach (var (path, content) in Agent(name))
+        {
+            var full = Path.Combine(folder, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, content);
+        }
+
+        return folder;
+    }
+
+    public static string TempFolder(string label)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "ha-engine-tests", label + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+
+    /// <summary>Settings for quick runs: circle-packing, native isolation, generous limits for a loaded 2-core machine.</summary>
+    public static RunSettings Settings(int generations = 3) => new()
+    {
+        Domain = "circle-packing",
+        Generations = generations,
+        Isolation = Isolation.Native,
+        TaskLimits = new RunLimits { WallClock = TimeSpan.FromSeconds(60) },
+        MetaLimits = new RunLimits { WallClock = TimeSpan.FromSeconds(120) },
+    };
+
+    public static NativeRunner NativeRunner() => new(NativeRunnerOptions.ForCliAssembly(Path.Combine(AppContext.BaseDirectory, "hyperagents.dll")) with
+    {
+        PoolSize = 2,
+        KillGrace = TimeSpan.FromSeconds(10),
+        StartTimeout = TimeSpan.FromSeconds(60),
+        UnloadTimeout = TimeSpan.FromSeconds(30),
+    });
+
+    public static DgmhLoop Loop(ArchiveRun archive, RunSettings settings, IAgentRunner runner, Action<RunEvent>? listener = null)
+    {
+        var domain = DomainCatalog.Create(settings.Domain, settings.DatasetPath);
+        return new DgmhLoop(new RunServices
+        {
+            Archive = archive,
+            Settings = settings,
+            Domain = domain,
+            Compiler = Compiler,
+            Runner = runner,
+            EvaluatorHash = EvaluatorHash.For(domain),
+            Listener = listener,
+        });
+    }
+
+    /// <summary>One compiler for the whole test run: Roslyn's first compile is the slow one.</summary>
+    public static AgentCompiler Compiler { get; } = new();
+
+    public static ArchiveRun NewArchive(string label = "run") =>
+        ArchiveRun.Create(Path.Combine(TempFolder(label), "run"), new RunManifest("test", "circle-packing", "test"));
+
+    /// <summary>The attempt number each child records in its provenance.</summary>
+    public static Dictionary<string, int> AttemptOf(ArchiveRun archive) =>
+        archive.ListVariants().Where(v => v.Parent is not null)
+            .ToDictionary(v => v.Id, v => (int)archive.ReadProvenance(v.Id).Seeds!["attempt"]);
+
+    /// <summary>Runs git in a folder and returns its standard output; fails the test on a non-zero exit.</summary>
+    public static string Git(string folder, params string[] args)
+    {
+        var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"git {string.Join(' ', args)} failed: {stderr}");
+        return stdout.Result;
+    }
+
+    private static Dictionary<string, string> Read(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(folder, f).Replace('\\', '/'), File.ReadAllText);
+}

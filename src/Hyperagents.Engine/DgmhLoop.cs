@@ -53,7 +53,9 @@ public sealed record RunServices
 /// <param name="Transcript">Every capability request, log line and model exchange, as JSON lines.</param>
 /// <param name="Workspace">The workspace, with its protected-path attempts.</param>
 /// <param name="Usage">The model usage of the call, if any.</param>
-public sealed record Modification(IReadOnlyDictionary<string, string> Files, AgentOutcome Outcome, string Transcript, AgentWorkspace Workspace, ModelUsage? Usage);
+/// <param name="ModelFailure">The first model failure the host refused the agent with (<c>model-failed</c>,
+/// <c>budget-exhausted</c>), or <see langword="null"/>: a failure that is the model's or the budget's, not the agent's.</param>
+public sealed record Modification(IReadOnlyDictionary<string, string> Files, AgentOutcome Outcome, string Transcript, AgentWorkspace Workspace, ModelUsage? Usage, string? ModelFailure = null);
 
 /// <summary>The end of a <see cref="DgmhLoop.RunAsync"/>.</summary>
 /// <param name="Reason">Why it stopped.</param>
@@ -247,6 +249,13 @@ public sealed class DgmhLoop
         if (!outcome.IsCompleted)
         {
             var reason = $"ModifySelf ended {outcome.Label}: {outcome.ExceptionType} {outcome.Detail}".Trim();
+            if (modification.ModelFailure is { } modelFailure)
+            {
+                // The model or the budget failed the agent, not its own code: the parent stays a valid parent.
+                Archive(attempt, parentId, child, VariantStatus.Failed($"model: {modelFailure}; {reason}"), seeds, transcript, null, usage);
+                return;
+            }
+
             Archive(attempt, parentId, child, VariantStatus.Failed(reason), seeds, transcript, null, usage);
             _s.Archive.MarkInvalidParent(parentId, reason);
             return;
@@ -295,7 +304,11 @@ public sealed class DgmhLoop
         var invocation = new MetaInvocation(_settings.Instruction, metaSeed, chat is not null, [_s.Domain.Name]);
         var outcome = await _s.Runner.ModifySelfAsync(metaAgent, invocation, agentSession, _settings.MetaLimits, cancellationToken).ConfigureAwait(false);
         var transcript = Transcript(agentSession, outcome) + (_s.Models.TranscriptOf(session + "/meta") ?? string.Empty);
-        return new Modification(workspace.Snapshot(), outcome, transcript, workspace, _s.Models.UsageOf(session + "/meta"));
+        var modelFailure = agentSession.Transcript
+            .Where(e => e.Capability == Capabilities.Chat && e.Error is { Error: "model-failed" or "budget-exhausted" })
+            .Select(e => $"{e.Error!.Error}: {e.Error.Message}")
+            .FirstOrDefault();
+        return new Modification(workspace.Snapshot(), outcome, transcript, workspace, _s.Models.UsageOf(session + "/meta"), modelFailure);
     }
 
     /// <summary>Compiles a variant's files (cached by content).</summary>

@@ -161,6 +161,8 @@ public sealed class ModelFailureTests : IDisposable
         Assert.Equal(2, children.Count);
         Assert.All(children, c => Assert.Equal(VariantState.Failed, c.Status.State));
         Assert.All(children, c => Assert.Contains("model-failed", run.ReadTranscript(c.Id)!, StringComparison.Ordinal));
+        Assert.All(children, c => Assert.StartsWith("model: model-failed", c.Status.Reason, StringComparison.Ordinal));
+        Assert.DoesNotContain(run.ListVariants(), v => v.InvalidParent);  // the model failed, not the parent's code
         AssertKeyNowhere(Path.Combine(_cli.Archive, "f"));
     }
 }

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Hyperagents.Hosting.Sessions;
+using Hyperagents.Transport;
+using Xunit;
+
+namespace Hyperagents.Hosting.Tests;
+
+/// <summary>The host side of the capability channel: every request is untrusted, every refusal is a value.</summary>
+public sealed class AgentSessionTests
+{
+    private static readonly Dictionary<string, string> Files = new()
+    {
+        ["task/Agent.cs"] = "class A { int x = 1; }",
+        ["meta/Meta.cs"] = "class M { }",
+    };
+
+    [Theory]
+    [InlineData("../outside.cs", "bad-path")]
+    [InlineData("/etc/passwd", "bad-path")]
+    [InlineData("task\\Agent.cs", "bad-path")]
+    [InlineData("task//Agent.cs", "bad-path")]
+    [InlineData("eval/score.txt", "protected-path")]
+    [InlineData(".hyperagent/provenance.json", "protected-path")]
+    [InlineData("Policy/gate.txt", "protected-path")]
+    [InlineData("sandbox/policy.txt", "protected-path")]
+    public async Task Writes_outside_the_agent_or_to_protected_paths_are_refused_and_protected_ones_remembered(string path, string code)
+    {
+        var (session, workspace) = Meta();
+
+        var reply = await Call(session, Capabilities.WorkspaceWrite, new WriteRequest(path, "x"), SdkJson.Default.WriteRequest);
+
+        Assert.Equal(code, reply.Error?.Error);
+        Assert.Equal(Files.Count, workspace.Snapshot().Count);
+        Assert.Equal(code == "protected-path", workspace.ProtectedPathAttempts.Contains(path));
+    }
+
+    [Fact]
+    public async Task Replace_needs_exactly_one_occurrence()
+    {
+        var (session, workspace) = Meta(new Dictionary<string, string> { ["task/A.cs"] = "aa b aa" });
+
+        var twice = await Call(session, Capabilities.WorkspaceReplace, new ReplaceRequest("task/A.cs", "aa", "c"), SdkJson.Default.ReplaceRequest);
+        var once = await Call(session, Capabilities.WorkspaceReplace, new ReplaceRequest("task/A.cs", "b", "c"), SdkJson.Default.ReplaceRequest);
+
+        Assert.Equal("no-unique-match", twice.Error?.Error);
+        Assert.Null(once.Error);
+        Assert.Equal("aa c aa", workspace.Snapshot()["task/A.cs"]);
+    }
+
+    [Fact]
+    public async Task Size_and_count_caps_hold()
+    {
+        var limits = new WorkspaceLimits { MaxFileBytes = 10, MaxFiles = 2 };
+        var workspace = new AgentWorkspace(Files, limits);
+        var session = AgentSession.ForMeta(workspace, new NoTools(), null, new SessionOptions());
+
+        var big = await Call(session, Capabilities.WorkspaceWrite, new WriteRequest("task/B.cs", new string('x', 11)), SdkJson.Default.WriteRequest);
+        var third = await Call(session, Capabilities.WorkspaceWrite, new WriteRequest("task/C.cs", "x"), SdkJson.Default.WriteRequest);
+
+        Assert.Equal("too-large", big.Error?.Error);
+        Assert.Equal("too-many-files", third.Error?.Error);
+    }
+
+    [Fact]
+    public async Task A_task_session_serves_no_workspace_and_unknown_or_malformed_requests_are_refused()
+    {
+        var session = AgentSession.ForTask(null, new SessionOptions());
+
+        var workspace = await session.HandleAsync(Capabilities.WorkspaceList, "{}"u8.ToArray(), CancellationToken.None);
+        var unknown = await session.HandleAsync("filesystem.read", "{}"u8.ToArray(), CancellationToken.None);
+        var malformed = await session.HandleAsync(Capabilities.Log, "{not json"u8.ToArray(), CancellationToken.None);
+        var chat = await Call(session, Capabilities.Chat, new ChatRequest([ChatMessage.User("hi")]), SdkJson.Default.ChatRequest);
+
+        Assert.Equal("not-granted", workspace.Error?.Error);
+        Assert.Equal("unknown-capability", unknown.Error?.Error);
+        Assert.Equal("bad-request", malformed.Error?.Error);
+        Assert.Equal("no-model", chat.Error?.Error);
+        Assert.Equal(4, session.Transcript.Count);
+    }
+
+    [Fact]
+    public async Task The_host_sets_the_chat_role_and_counts_model_calls()
+    {
+        var chat = new RecordingChat();
+        var session = AgentSession.ForTask(chat, new SessionOptions { MaxModelCalls = 1 });
+
+        var first = await Call(session, Capabilities.Chat, new ChatRequest([ChatMessage.User("hi")]) { Role = ChatRole.Meta }, SdkJson.Default.ChatRequest);
+        var second = await Call(session, Capabilities.Chat, new ChatRequest([ChatMessage.User("again")]), SdkJson.Default.ChatRequest);
+
+        Assert.Null(first.Error);
+        Assert.Equal([ChatRole.Task], chat.Roles);
+        Assert.Equal("budget-exhausted", second.Error?.Error);
+    }
+
+    [Fact]
+    public async Task Try_evaluations_are_capped_by_the_session_budget()
+    {
+        var (session, _) = Meta(options: new SessionOptions { MaxEvaluations = 1 });
+
+        var first = await Call(session, Capabilities.Evaluate, new EvaluateRequest(1), SdkJson.Default.EvaluateRequest);
+        var second = await Call(session, Capabilities.Evaluate, new EvaluateRequest(1), SdkJson.Default.EvaluateRequest);
+
+        Assert.Null(first.Error);
+        Assert.Equal("budget-exhausted", second.Error?.Error);
+    }
+
+    [Fact]
+    public async Task Log_lines_are_capped_in_length_and_count()
+    {
+        var session = AgentSession.ForTask(null, new SessionOptions { MaxLogLines = 2, MaxLogLineLength = 5 });
+
+        for (var i = 0; i < 4; i++)
+        {
+            await Call(session, Capabilities.Log, new LogRequest("info", "0123456789"), SdkJson.Default.LogRequest);
+        }
+
+        Assert.Equal(["[info] 01234…", "[info] 01234…"], session.LogLines);
+        Assert.Equal(2, session.DroppedLogLines);
+    }
+
+    private static (AgentSession Session, AgentWorkspace Workspace) Meta(Dictionary<string, string>? files = null, SessionOptions? options = null)
+    {
+        var workspace = new AgentWorkspace(files ?? Files, new WorkspaceLimits());
+        return (AgentSession.ForMeta(workspace, new NoTools(), null, options ?? new SessionOptions()), workspace);
+    }
+
+    private static async Task<HostReply> Call<T>(AgentSession session, string capability, T request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        await session.HandleAsync(capability, JsonSerializer.SerializeToUtf8Bytes(request, type), CancellationToken.None);
+
+    private sealed class NoTools : IMetaTools
+    {
+        public CompileReport Compile(IReadOnlyDictionary<string, string> files) => new(true, []);
+
+        public Task<EvaluationReport> EvaluateAsync(IReadOnlyDictionary<string, string> files, int maxTasks, CancellationToken cancellationToken) =>
+            Task.FromResult(new EvaluationReport(0.5, [], new CompileReport(true, [])));
+
+        public IReadOnlyList<MutationSite> GetSites(string code) => [];
+
+        public (string Code, MutationReport Report) Mutate(string code, MutationRequest request) => (code, new MutationReport(request.Path, []));
+
+        public IReadOnlyList<LineageEntry> GetLineage(int maxAncestors) => [];
+    }
+
+    private sealed class RecordingChat : IChatService
+    {
+        public List<ChatRole> Roles { get; } = [];
+
+        public Task<ChatReply> CompleteAsync(ChatRequest request, CancellationToken cancellationToken)
+        {
+            Roles.Add(request.Role);
+            return Task.FromResult(new ChatReply("ok", [], "stop", 1, 1));
+        }
+    }
+}

@@ -6,13 +6,6 @@ public static class AgentPaths
     /// <summary>The folder of every variant's tree reserved for the archive (provenance, transcript, manifest).</summary>
     public const string Reserved = ".hyperagent";
 
-    /// <summary>Task, meta or other, by top folder: <c>task/</c>, <c>meta/</c>, anything else.</summary>
-    /// <param name="path">A relative path with forward slashes.</param>
-    public static FileKind Classify(string path) =>
-        path.StartsWith("task/", StringComparison.Ordinal) ? FileKind.Task
-        : path.StartsWith("meta/", StringComparison.Ordinal) ? FileKind.Meta
-        : FileKind.Other;
-
     /// <summary>Why <paramref name="path"/> cannot name an agent file, or <see langword="null"/> when it can.</summary>
     /// <param name="path">The candidate path.</param>
     public static string? Problem(string path)

@@ -353,15 +353,15 @@ public sealed partial class ArchiveRun
         {
             if (!parent.TryGetValue(path, out var old))
             {
-                changes.Add(new(path, "added", AgentPaths.Classify(path)));
+                changes.Add(new(path, "added", FileKinds.Of(path)));
             }
             else if (old != file)
             {
-                changes.Add(new(path, "modified", AgentPaths.Classify(path)));
+                changes.Add(new(path, "modified", FileKinds.Of(path)));
             }
         }
 
-        changes.AddRange(parent.Keys.Where(p => !child.ContainsKey(p)).Select(p => new ChangedFile(p, "deleted", AgentPaths.Classify(p))));
+        changes.AddRange(parent.Keys.Where(p => !child.ContainsKey(p)).Select(p => new ChangedFile(p, "deleted", FileKinds.Of(p))));
         changes.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         return changes;
     }

@@ -264,7 +264,7 @@ public sealed partial class ArchiveRun : IDisposable
                         _repo.ObjectDatabase.Write<Blob>(bytes);
                     }
 
-                    changes.Add(new ChangedFile(path, parentFiles.ContainsKey(path) ? "modified" : "added", AgentPaths.Classify(path)));
+                    changes.Add(new ChangedFile(path, parentFiles.ContainsKey(path) ? "modified" : "added", FileKinds.Of(path)));
                 }
 
                 var slash = path.IndexOf('/');
@@ -286,7 +286,7 @@ public sealed partial class ArchiveRun : IDisposable
 
             foreach (var path in parentFiles.Keys.Where(p => !variant.Files.ContainsKey(p)))
             {
-                changes.Add(new ChangedFile(path, "deleted", AgentPaths.Classify(path)));
+                changes.Add(new ChangedFile(path, "deleted", FileKinds.Of(path)));
             }
 
             changes.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
@@ -592,7 +592,7 @@ public sealed partial class ArchiveRun : IDisposable
                 .Select(p => new FileDiff(
                     p.Path,
                     p.Status switch { ChangeKind.Added => "added", ChangeKind.Deleted => "deleted", _ => "modified" },
-                    AgentPaths.Classify(p.Path),
+                    FileKinds.Of(p.Path),
                     p.Patch))
                 .OrderBy(d => d.Path, StringComparer.Ordinal)
                 .ToList();

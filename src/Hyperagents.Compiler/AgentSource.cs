@@ -27,13 +27,6 @@ public sealed class AgentSource
     /// <summary>Lower-case hex SHA-256 over every path and content, in path order. Equal sources have equal hashes.</summary>
     public string ContentHash => _hash ??= ComputeHash();
 
-    /// <summary>Which part of the hyperagent a relative path belongs to.</summary>
-    /// <param name="path">A relative path with forward slashes.</param>
-    public static FileKind KindOf(string path) =>
-        path.StartsWith("task/", StringComparison.Ordinal) ? FileKind.Task
-        : path.StartsWith("meta/", StringComparison.Ordinal) ? FileKind.Meta
-        : FileKind.Other;
-
     /// <summary>Builds a source from in-memory files.</summary>
     /// <param name="files">Relative path to content.</param>
     /// <param name="limits">Size and count caps; <see cref="AgentSourceLimits.Default"/> when <see langword="null"/>.</param>

@@ -20,9 +20,9 @@ public sealed class AgentSourceTests
 
         var source = AgentSource.FromDirectory(dir);
         Assert.Equal(["notes.md", "task/A.cs"], source.Files.Keys);
-        Assert.Equal(FileKind.Task, AgentSource.KindOf("task/A.cs"));
-        Assert.Equal(FileKind.Meta, AgentSource.KindOf("meta/prompt.md"));
-        Assert.Equal(FileKind.Other, AgentSource.KindOf("notes.md"));
+        Assert.Equal(FileKind.Task, FileKinds.Of("task/A.cs"));
+        Assert.Equal(FileKind.Meta, FileKinds.Of("meta/prompt.md"));
+        Assert.Equal(FileKind.Other, FileKinds.Of("notes.md"));
     }
 
     [Fact]

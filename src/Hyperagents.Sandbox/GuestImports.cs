@@ -97,12 +97,14 @@ internal static class GuestImports
             h["env." + name] = (vm, _, _, _) => Stop(vm, OutcomeKind.Crashed, $"the guest called JavaScript interop ({name}), which the sandbox does not provide");
         }
 
-        // The interpreter's jiterpreter hooks: no JIT in the sandbox.
-        h["env.mono_interp_tier_prepare_jiterpreter"] = (_, _, _, r) => r[0] = 0;
-        h["env.mono_interp_jit_wasm_entry_trampoline"] = (_, _, _, r) => r[0] = 0;
-        h["env.mono_interp_invoke_wasm_jit_call_trampoline"] = (vm, _, _, _) => Stop(vm, OutcomeKind.Crashed, "unexpected jiterpreter call");
-        h["env.mono_interp_jit_wasm_jit_call_trampoline"] = Nothing;
-        h["env.mono_interp_flush_jitcall_queue"] = Nothing;
+        // The interpreter's jiterpreter hooks: GuestVm.RuntimeOptions turn the jiterpreter off, so none of them is ever
+        // called; a call means those options did not take effect, and the VM stops rather than run half-configured.
+        Handler jiterpreter = (vm, _, _, _) => Stop(vm, OutcomeKind.Crashed, "unexpected jiterpreter call: the runtime options that turn it off did not take effect");
+        h["env.mono_interp_tier_prepare_jiterpreter"] = jiterpreter;
+        h["env.mono_interp_jit_wasm_entry_trampoline"] = jiterpreter;
+        h["env.mono_interp_invoke_wasm_jit_call_trampoline"] = jiterpreter;
+        h["env.mono_interp_jit_wasm_jit_call_trampoline"] = jiterpreter;
+        h["env.mono_interp_flush_jitcall_queue"] = jiterpreter;
         h["env.mono_interp_record_interp_entry"] = Nothing;
         h["env.mono_wasm_free_method_data"] = Nothing;
 

@@ -19,6 +19,17 @@ internal sealed partial class GuestVm : IDisposable
     /// <summary>The virtual wall clock starts at this instant (UTC) in every VM.</summary>
     internal static readonly DateTimeOffset VirtualEpoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>Options given to Mono before it loads, through the pack's <c>mono_wasm_parse_runtime_options</c>.</summary>
+    /// <remarks>The jiterpreter (Mono's trace JIT) compiles through JavaScript, which the sandbox does not have. Left on,
+    /// the interpreter plants a trace-entry opcode in every hot loop, executes it on each iteration and asks the host to
+    /// compile traces it must refuse; off, the same code runs 15–20 % faster and spends that much less fuel.</remarks>
+    internal static readonly IReadOnlyList<string> RuntimeOptions =
+    [
+        "--no-jiterpreter-traces-enabled",
+        "--no-jiterpreter-interp-entry-enabled",
+        "--no-jiterpreter-jit-call-enabled",
+    ];
+
     private const ulong BootFuel = 40_000_000_000;
     private const long BootMemoryBytes = 512L * 1024 * 1024;
     private const int MaxTableElements = 20_000;
@@ -226,6 +237,7 @@ internal sealed partial class GuestVm : IDisposable
         var instance = Attach();
         var setenv = instance.GetAction<int, int>("mono_wasm_setenv") ?? throw Protocol("no mono_wasm_setenv");
         var addAssembly = instance.GetFunction<int, int, int, int>("mono_wasm_add_assembly") ?? throw Protocol("no mono_wasm_add_assembly");
+        var parseOptions = instance.GetAction<int, int>("mono_wasm_parse_runtime_options") ?? throw Protocol("no mono_wasm_parse_runtime_options");
         var loadRuntime = instance.GetAction<int, int, int, int>("mono_wasm_load_runtime") ?? throw Protocol("no mono_wasm_load_runtime");
         var assemblyLoad = instance.GetFunction<int, int>("mono_wasm_assembly_load") ?? throw Protocol("no mono_wasm_assembly_load");
         var findClass = instance.GetFunction<int, int, int, int>("mono_wasm_assembly_find_class") ?? throw Protocol("no mono_wasm_assembly_find_class");
@@ -234,6 +246,13 @@ internal sealed partial class GuestVm : IDisposable
         (instance.GetAction("__wasm_call_ctors") ?? throw Protocol("no __wasm_call_ctors"))();
         setenv(CString("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"), CString("true"));
         setenv(CString("DOTNET_SYSTEM_TIMEZONE_INVARIANT"), CString("true"));
+        var argv = Malloc(sizeof(int) * RuntimeOptions.Count);
+        for (var i = 0; i < RuntimeOptions.Count; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(Read(argv + (sizeof(int) * i), sizeof(int)), CString(RuntimeOptions[i]));
+        }
+
+        parseOptions(RuntimeOptions.Count, argv);
         foreach (var (name, image) in _engine.BootAssemblies)
         {
             // mono_wasm_add_assembly keeps the pointers: the copies live as long as the VM.

@@ -119,6 +119,9 @@ public sealed class SandboxEngine : IDisposable
     /// <summary>The pinned engine configuration, as it enters the cache key.</summary>
     public string ConfigDescription { get; }
 
+    /// <summary>The options every VM's Mono runtime is started with (the jiterpreter off: it needs JavaScript).</summary>
+    public static IReadOnlyList<string> RuntimeOptions => GuestVm.RuntimeOptions;
+
     /// <summary>The manifest the module was verified against.</summary>
     public RuntimePackManifest Manifest { get; }
 

@@ -23,6 +23,17 @@ public sealed class RunTests(SandboxFixture fixture, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Hot_loops_run_without_the_jiterpreter()
+    {
+        // Every jiterpreter hook stops the VM; hot loops reach them unless the runtime options turned it off.
+        var outcome = await fixture.SolveAsync("HotLoops");
+        output.WriteLine($"{outcome}");
+        Assert.Equal(OutcomeKind.Completed, outcome.Kind);
+        var expected = Enumerable.Range(0, 2_000_000).Sum(i => (long)(((i * 31) ^ (i >> 3)) & 7));
+        Assert.Equal($"{expected};9592", outcome.Answer);
+    }
+
+    [Fact]
     public async Task Concurrent_calls_run_in_separate_VMs()
     {
         var outcomes = await Task.WhenAll(Enumerable.Range(1, 3).Select(n =>

@@ -72,6 +72,7 @@ internal static class DoctorCommand
             engine = SandboxEngine.Create(new SandboxOptions { PoolSize = 0 });
             var start = watch.Elapsed;
             Row(true, "engine configuration", engine.ConfigDescription);
+            Row(true, "guest runtime options", string.Join(' ', SandboxEngine.RuntimeOptions));
             Row(true, "runtime pack", $"{engine.Manifest.Package} {engine.Manifest.Version}: module SHA-256 and all {engine.Manifest.Imports.Count} imports / {engine.Manifest.Exports.Count} exports match sandbox/runtime-pack.json");
             Row(true, "module cache", $"{engine.Cache} (snapshot module: {engine.SnapshotCache?.ToString() ?? "none"}); engine ready in {start.TotalMilliseconds:0} ms: {engine.CachePath ?? "(caching off)"}");
 

@@ -11,6 +11,7 @@ public sealed class SandboxFixture : IAsyncLifetime
 
     public static string CacheDirectory { get; } = Path.Combine(Path.GetTempPath(), "hyperagents-sandbox-tests", "cwasm");
 
+    // Null until InitializeAsync succeeds; a failed start-up then reports its own error, not a dispose crash.
     public SandboxEngine Engine { get; private set; } = null!;
 
     public SandboxRunner Runner { get; private set; } = null!;
@@ -29,8 +30,12 @@ public sealed class SandboxFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Runner.DisposeAsync();
-        Engine.Dispose();
+        if (Runner is not null)
+        {
+            await Runner.DisposeAsync();
+        }
+
+        Engine?.Dispose();
     }
 }
 

@@ -303,12 +303,13 @@ public sealed class DgmhLoop
         });
         var invocation = new MetaInvocation(_settings.Instruction, metaSeed, chat is not null, [_s.Domain.Name]);
         var outcome = await _s.Runner.ModifySelfAsync(metaAgent, invocation, agentSession, _settings.MetaLimits, cancellationToken).ConfigureAwait(false);
-        var transcript = Transcript(agentSession, outcome) + (_s.Models.TranscriptOf(session + "/meta") ?? string.Empty);
+        var model = _s.Models.Close(session + "/meta");
+        var transcript = Transcript(agentSession, outcome) + (model.Transcript ?? string.Empty);
         var modelFailure = agentSession.Transcript
             .Where(e => e.Capability == Capabilities.Chat && e.Error is { Error: "model-failed" or "budget-exhausted" })
             .Select(e => $"{e.Error!.Error}: {e.Error.Message}")
             .FirstOrDefault();
-        return new Modification(workspace.Snapshot(), outcome, transcript, workspace, _s.Models.UsageOf(session + "/meta"), modelFailure);
+        return new Modification(workspace.Snapshot(), outcome, transcript, workspace, model.Usage, modelFailure);
     }
 
     /// <summary>Compiles a variant's files (cached by content).</summary>

@@ -15,13 +15,13 @@ public interface IModelAccess
     /// <param name="session">A unique session id.</param>
     IChatService? OpenTask(string session);
 
-    /// <summary>The model usage of a session, for the variant's provenance; <see langword="null"/> when it made no call.</summary>
+    /// <summary>Ends a <c>ModifySelf</c> session opened with <see cref="OpenMeta"/> and hands back what the variant
+    /// records of it; the session is forgotten afterwards. Task sessions are never kept: their usage counts in the run's
+    /// ledger only.</summary>
     /// <param name="session">The session id.</param>
-    ModelUsage? UsageOf(string session);
-
-    /// <summary>The session's model exchanges as JSON lines, for the variant's transcript; <see langword="null"/> when none.</summary>
-    /// <param name="session">The session id.</param>
-    string? TranscriptOf(string session);
+    /// <returns>The usage (for provenance) and exchanges as JSON lines (for the transcript), each <see langword="null"/>
+    /// when the session made no call.</returns>
+    ModelRecord Close(string session);
 
     /// <summary>Why the run's model budget is spent, or <see langword="null"/> while it is not.</summary>
     string? ExhaustedReason { get; }
@@ -41,8 +41,15 @@ public static class ModelAccess
 
         public IChatService? OpenTask(string session) => null;
 
-        public ModelUsage? UsageOf(string session) => null;
-
-        public string? TranscriptOf(string session) => null;
+        public ModelRecord Close(string session) => ModelRecord.Empty;
     }
+}
+
+/// <summary>What a variant records of its <c>ModifySelf</c> model session.</summary>
+/// <param name="Usage">Tokens, calls and cost; <see langword="null"/> when no call was made.</param>
+/// <param name="Transcript">The exchanges as JSON lines; <see langword="null"/> when none.</param>
+public sealed record ModelRecord(ModelUsage? Usage, string? Transcript)
+{
+    /// <summary>No call was made.</summary>
+    public static ModelRecord Empty { get; } = new(null, null);
 }

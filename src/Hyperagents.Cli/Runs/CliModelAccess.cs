@@ -7,42 +7,37 @@ using Hyperagents.Models;
 
 namespace Hyperagents.Cli.Runs;
 
-/// <summary>The loop's view of <see cref="ModelServices"/>: one <see cref="ChatService"/> per agent call, its usage for
-/// provenance and its exchanges for the transcript (one JSON line, <c>{"type":"model","exchanges":[...]}</c>).</summary>
+/// <summary>The loop's view of <see cref="ModelServices"/>: one <see cref="ChatService"/> per agent call. A meta session
+/// is kept until <see cref="Close"/> hands its usage (for provenance) and exchanges (for the transcript, one JSON line,
+/// <c>{"type":"model","exchanges":[...]}</c>) to the variant; task sessions are not kept at all (their usage is in the
+/// run's ledger), so memory does not grow with the number of evaluations.</summary>
 internal sealed class CliModelAccess(ModelServices models) : IModelAccess
 {
-    private readonly ConcurrentDictionary<string, ChatService> _sessions = new();
+    private readonly ConcurrentDictionary<string, ChatService> _metaSessions = new();
 
     public string? ExhaustedReason => models.Ledger.ExhaustedReason;
 
-    public IChatService? OpenMeta(string session) => models.HasModel(ChatRole.Meta) ? Open(session) : null;
+    /// <summary>How many meta sessions are open (tests check that closing forgets them).</summary>
+    public int OpenSessions => _metaSessions.Count;
 
-    public IChatService? OpenTask(string session) => models.HasModel(ChatRole.Task) ? Open(session) : null;
+    public IChatService? OpenMeta(string session) => models.HasModel(ChatRole.Meta) ? _metaSessions.GetOrAdd(session, models.OpenSession) : null;
 
-    public ModelUsage? UsageOf(string session)
+    public IChatService? OpenTask(string session) => models.HasModel(ChatRole.Task) ? models.OpenSession(session) : null;
+
+    public ModelRecord Close(string session)
     {
-        if (!_sessions.TryGetValue(session, out var chat) || chat.Transcript.Count == 0)
+        if (!_metaSessions.TryRemove(session, out var chat) || chat.Transcript.Count == 0)
         {
-            return null;
+            return ModelRecord.Empty;
         }
 
         var usage = chat.Usage;
         var last = chat.Transcript[^1];
         // The exchange names the model as its spec (provider:id); provenance keeps provider and id apart.
         var model = last.Provider is { Length: > 0 } p && last.Model?.StartsWith(p + ":", StringComparison.Ordinal) == true ? last.Model[(p.Length + 1)..] : last.Model;
-        return new ModelUsage(last.Provider, model, usage.InputTokens, usage.OutputTokens, (int)usage.Calls, usage.CostUsd);
-    }
-
-    public string? TranscriptOf(string session)
-    {
-        if (!_sessions.TryGetValue(session, out var chat) || chat.Transcript.Count == 0)
-        {
-            return null;
-        }
-
         var line = new JsonObject { ["type"] = "model", ["exchanges"] = JsonNode.Parse(chat.TranscriptJson()) };
-        return line.ToJsonString() + "\n";
+        return new ModelRecord(
+            new ModelUsage(last.Provider, model, usage.InputTokens, usage.OutputTokens, (int)usage.Calls, usage.CostUsd),
+            line.ToJsonString() + "\n");
     }
-
-    private ChatService Open(string session) => _sessions.GetOrAdd(session, models.OpenSession);
 }

@@ -14,7 +14,7 @@ public static class CliApp
     /// <returns>The process exit code.</returns>
     public static async Task<int> RunAsync(string[] args, IAnsiConsole? console = null)
     {
-        var context = new CliContext(console ?? AnsiConsole.Console);
+        var context = new CliContext(console ?? TerminalConsole());
         var root = new RootCommand("Hyperagents: DGM-H runs of self-modifying C# hyperagents (Roslyn, git archive, Wasmtime sandbox).");
         foreach (var command in CommandCatalog.Create(context))
         {
@@ -29,5 +29,18 @@ public static class CliApp
         {
             await Log.CloseAndFlushAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The real terminal. When output goes to a pipe or a file there is no window to measure and Spectre would
+    /// wrap every table at 80 columns; it gets <c>$COLUMNS</c> when set, else 200, so piped tables stay one row a line.</summary>
+    private static IAnsiConsole TerminalConsole()
+    {
+        var console = AnsiConsole.Console;
+        if (System.Console.IsOutputRedirected)
+        {
+            console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns >= 40 ? columns : 200;
+        }
+
+        return console;
     }
 }

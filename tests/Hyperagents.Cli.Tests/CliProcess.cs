@@ -25,7 +25,12 @@ internal sealed class CliProcess : IDisposable
 
     public static string SeedAgent => Path.Combine(RepoRoot, "seeds", "default");
 
-    public (int Exit, string Output) Run(params string[] args)
+    public (int Exit, string Output) Run(params string[] args) => Run(args, withArchive: true);
+
+    /// <summary>For commands that take no archive (domains, score, check, doctor).</summary>
+    public (int Exit, string Output) RunWithoutArchive(params string[] args) => Run(args, withArchive: false);
+
+    private (int Exit, string Output) Run(string[] args, bool withArchive)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "hyperagents.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
@@ -35,8 +40,12 @@ internal sealed class CliProcess : IDisposable
             start.ArgumentList.Add(a);
         }
 
-        start.ArgumentList.Add("--archive");
-        start.ArgumentList.Add(Archive);
+        if (withArchive)
+        {
+            start.ArgumentList.Add("--archive");
+            start.ArgumentList.Add(Archive);
+        }
+
         start.Environment["COLUMNS"] = "240";
         start.Environment.Remove("HYPERAGENTS_ARCHIVE");
         foreach (var (k, v) in Environment)

@@ -39,11 +39,13 @@ public sealed class AgentSource
         long total = 0;
         foreach (var (rawPath, content) in files)
         {
-            var path = NormalizePath(rawPath);
+            var path = (rawPath ?? string.Empty).Replace('\\', '/');
             if (IsIgnored(path))
             {
                 continue;
             }
+
+            CheckPath(path, rawPath);
 
             var size = Encoding.UTF8.GetByteCount(content);
             CheckFileSize(path, size, limits);
@@ -120,6 +122,7 @@ public sealed class AgentSource
                     throw new AgentSourceException($"The agent folder holds more than {limits.MaxFiles} files. Remove files that are not part of the agent.");
                 }
 
+                CheckPath(relative, relative);
                 builder[relative] = ReadNoFollow(file.FullName, relative);
             }
         }
@@ -131,7 +134,7 @@ public sealed class AgentSource
     /// <param name="path">The relative path.</param>
     /// <param name="content">The new content.</param>
     public AgentSource With(string path, string content) =>
-        FromFiles(Files.SetItem(NormalizePath(path), content));
+        FromFiles(Files.SetItem(path, content));
 
     private static AgentSource Finish(ImmutableSortedDictionary<string, string>.Builder builder, long total, AgentSourceLimits limits, string origin)
     {
@@ -213,35 +216,19 @@ public sealed class AgentSource
         }
     }
 
-    /// <summary>Build output (<c>bin/</c>, <c>obj/</c>) and version-control folders (<c>.git/</c>) at any depth.</summary>
+    /// <summary>Build output (<c>bin/</c>, <c>obj/</c>) and version-control folders (<c>.git/</c>) at any depth, and
+    /// the archive's own top-level folder (a checked-out variant holds <c>.hyperagent/</c>; the archive writes it).</summary>
     private static bool IsIgnored(string relative) =>
-        relative.Split('/').Any(segment => segment is "bin" or "obj" or ".git");
+        relative.Split('/').Any(segment => segment is "bin" or "obj" or ".git")
+        || relative.StartsWith(AgentFilePaths.Reserved + "/", StringComparison.Ordinal);
 
-    internal static string NormalizePath(string path)
+    /// <summary>Applies the one path rule every hyperagent file follows (<see cref="AgentFilePaths"/>).</summary>
+    private static void CheckPath(string path, string? asGiven)
     {
-        if (string.IsNullOrWhiteSpace(path))
+        if (AgentFilePaths.Problem(path) is { } problem)
         {
-            throw new AgentSourceException("A file has an empty path. Give every file a relative path such as 'task/Solver.cs'.");
+            throw new AgentSourceException($"The file path '{asGiven}' is refused: {problem}. Rename or move the file inside the agent folder.");
         }
-
-        var normalized = path.Replace('\\', '/');
-        if (normalized.StartsWith('/') || Path.IsPathRooted(path) || normalized.Contains(':', StringComparison.Ordinal))
-        {
-            throw new AgentSourceException($"The path '{path}' is absolute. Use a path relative to the agent folder, such as 'task/Solver.cs'.");
-        }
-
-        var segments = normalized.Split('/');
-        if (segments.Any(s => s is "" or "." or ".."))
-        {
-            throw new AgentSourceException($"The path '{path}' has an empty, '.' or '..' segment and could leave the agent folder. Use a plain relative path such as 'task/Solver.cs'.");
-        }
-
-        if (normalized.Any(c => char.IsControl(c)))
-        {
-            throw new AgentSourceException($"The path '{path}' contains control characters. Rename the file.");
-        }
-
-        return normalized;
     }
 
     private string ComputeHash()

@@ -65,6 +65,67 @@ public static class FileKinds
         : FileKind.Other;
 }
 
+/// <summary>The one rule for the path of a hyperagent file, used by the workspace, the compiler and the archive: a
+/// relative path with forward slashes that cannot leave the agent folder or reach the archive's own files.</summary>
+public static class AgentFilePaths
+{
+    /// <summary>The top-level folder of every variant reserved for the archive (provenance, transcript, manifest).</summary>
+    public const string Reserved = ".hyperagent";
+
+    /// <summary>The longest accepted path, in characters.</summary>
+    public const int MaxLength = 260;
+
+    /// <summary>Why <paramref name="path"/> cannot name a hyperagent file, or <see langword="null"/> when it can.</summary>
+    /// <param name="path">The candidate path.</param>
+    /// <returns>A reason in lower case that names the rule and the fix, without the path itself.</returns>
+    public static string? Problem(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return "the path is empty";
+        }
+
+        if (path.Length > MaxLength)
+        {
+            return $"the path is {path.Length} characters long; the cap is {MaxLength}";
+        }
+
+        if (path.Contains('\\', StringComparison.Ordinal) || path.Contains(':', StringComparison.Ordinal) || path.StartsWith('/') || path.EndsWith('/'))
+        {
+            return "use a relative path with forward slashes, such as 'task/Solver.cs' (no drive, no leading or trailing '/')";
+        }
+
+        foreach (var c in path)
+        {
+            if (char.IsControl(c))
+            {
+                return "the path contains a control character";
+            }
+        }
+
+        var segments = path.Split('/');
+        if (segments[0].Equals(Reserved, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"'{Reserved}/' is reserved for the archive's provenance and transcript";
+        }
+
+        foreach (var segment in segments)
+        {
+            if (segment.Length == 0 || segment is "." or "..")
+            {
+                return "empty, '.' and '..' segments are not allowed: they could leave the agent folder";
+            }
+
+            if (segment.Equals(".git", StringComparison.OrdinalIgnoreCase))
+            {
+                return "'.git' segments are not allowed";
+            }
+        }
+
+        return null;
+    }
+}
+
 /// <summary>Which part of a hyperagent a file belongs to, by folder: <c>task/</c>, <c>meta/</c>, anything else.</summary>
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FileKind>))]
 public enum FileKind

@@ -152,14 +152,10 @@ public sealed class AgentWorkspace
         }
     }
 
-    /// <summary>Checks a path without touching anything; records protected-path attempts.</summary>
+    /// <summary>Checks a path without touching anything; records protected-path attempts (checked first, so that an
+    /// attempt on the archive's reserved folder is recorded as one, not merely refused as a bad path).</summary>
     private WorkspaceError? CheckPath(string path, bool writing)
     {
-        if (WorkspacePaths.Validate(path) is { } problem)
-        {
-            return new WorkspaceError("bad-path", problem);
-        }
-
         foreach (var prefix in _limits.ProtectedPrefixes)
         {
             if (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
@@ -167,6 +163,11 @@ public sealed class AgentWorkspace
                 _protectedAttempts.Add(path);
                 return new WorkspaceError("protected-path", $"'{path}' is protected ({prefix}*): evaluators, data, budgets and policy are outside the agent's reach.");
             }
+        }
+
+        if (AgentFilePaths.Problem(path) is { } problem)
+        {
+            return new WorkspaceError("bad-path", $"'{path}' is refused: {problem}.");
         }
 
         _ = writing;
@@ -210,52 +211,14 @@ public sealed record WorkspaceLimits
     public IReadOnlyList<string> ProtectedPrefixes { get; init; } = WorkspacePaths.DefaultProtectedPrefixes;
 }
 
-/// <summary>Rules for hyperagent file paths, shared by the workspace, the compiler and the archive.</summary>
+/// <summary>What the workspace protects beyond the path rule every hyperagent file follows (<see cref="AgentFilePaths"/>).</summary>
 public static class WorkspacePaths
 {
     /// <summary>The folder of a variant commit reserved for the archive's own files (provenance, transcript).</summary>
-    public const string ReservedFolder = ".hyperagent/";
+    public const string ReservedFolder = AgentFilePaths.Reserved + "/";
 
     /// <summary>Prefixes no agent may touch: the archive's folder, and evaluator/data/budget/policy names
     /// (threat rows I1, I8), so that a diff touching them is refused before compile.</summary>
     public static IReadOnlyList<string> DefaultProtectedPrefixes { get; } =
         [ReservedFolder, ".git/", "eval/", "evaluator/", "evaluators/", "domains/", "data/", "policy/", "sandbox/", "budget", ".editorconfig", ".globalconfig"];
-
-    /// <summary>Returns why <paramref name="path"/> is not an acceptable relative path, or <see langword="null"/>.</summary>
-    /// <param name="path">The candidate path.</param>
-    public static string? Validate(string path)
-    {
-        if (string.IsNullOrEmpty(path))
-        {
-            return "The path is empty.";
-        }
-
-        if (path.Length > 260)
-        {
-            return $"The path is {path.Length} characters long; the cap is 260.";
-        }
-
-        if (path.Contains('\\') || path.StartsWith('/') || path.Contains(':'))
-        {
-            return $"'{path}' must be relative, with forward slashes.";
-        }
-
-        foreach (var segment in path.Split('/'))
-        {
-            if (segment.Length == 0 || segment == "." || segment == "..")
-            {
-                return $"'{path}' has an empty, '.' or '..' segment.";
-            }
-        }
-
-        foreach (var c in path)
-        {
-            if (char.IsControl(c))
-            {
-                return $"'{path}' contains a control character.";
-            }
-        }
-
-        return null;
-    }
 }

@@ -54,8 +54,35 @@ internal static class Some
         var dir = Directory.CreateTempSubdirectory("ha-policy-");
         var path = Path.Combine(dir.FullName, "policy.txt");
         File.WriteAllText(path, File.ReadAllText(RepoPolicyPath) + "\n" + extra + "\n");
-        return new AgentCompiler(new AgentCompilerOptions { PolicyPath = path });
+        try
+        {
+            // The policy is read once, in the constructor.
+            return new AgentCompiler(new AgentCompilerOptions { PolicyPath = path });
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
-    public static string TempDir() => Directory.CreateTempSubdirectory("ha-agent-").FullName;
+    /// <summary>A fresh folder, removed when the test process ends.</summary>
+    public static string TempDir()
+    {
+        var folder = Directory.CreateTempSubdirectory("ha-agent-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        };
+
+        return folder;
+    }
 }

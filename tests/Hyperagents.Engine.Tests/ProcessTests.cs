@@ -7,12 +7,12 @@ namespace Hyperagents.Engine.Tests;
 /// <summary>The CLI as a separate process: SIGKILL at random moments then <c>resume</c> (threat rows C2, C8), and
 /// <c>eval --split test</c> and <c>status</c> on a finished run.</summary>
 [Collection(RunsCollection.Name)]
-public sealed class ProcessTests
+public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper testOutput)
 {
     [Fact]
     public async Task Resume_after_SIGKILL_at_random_moments_loses_and_duplicates_nothing()
     {
-        const int generations = 6;
+        const int generations = 10;
         var root = TestRuns.TempFolder("kill");
         var archiveFolder = Path.Combine(root, "archive");
         var seed = TestRuns.AgentFolder("Base");
@@ -27,15 +27,22 @@ public sealed class ProcessTests
                 : ["run", "--domain", "circle-packing", "--generations", $"{generations}", "--isolation", "native", "--name", "k", "--archive", archiveFolder, "--seed-agent", seed];
             var output = new StringBuilder();
             using var p = CliProcess.Start(root, output, args);
-            // Random moments from start-up to well into the generations (a CLI start takes about a second).
-            var delay = TimeSpan.FromMilliseconds(random.Next(800, 6000));
-            var exited = await Task.WhenAny(p.WaitForExitAsync(), Task.Delay(delay)) is var t && p.HasExited;
+            // Round 0 dies at a random moment of start-up (creating the archive, evaluating the seed); later rounds
+            // die a random moment after this process archived its first attempt, so every round is killed mid-run
+            // however fast the machine is, and the kill lands anywhere in the next attempt's writes.
+            var moment = round == 0
+                ? TimeSpan.FromMilliseconds(random.Next(300, 2500))
+                : TimeSpan.FromMilliseconds(random.Next(0, 60));
+            var exited = round == 0
+                ? await Task.WhenAny(p.WaitForExitAsync(), Task.Delay(moment)) is var _ && p.HasExited
+                : await ExitedBeforeAsync(p, output, moment);
             if (!exited)
             {
                 p.Kill(entireProcessTree: false);
                 kills++;
             }
 
+            var delay = moment;
             await p.WaitForExitAsync();
             log.AppendLine($"round {round}: {string.Join(' ', args.Take(2))} after {delay.TotalMilliseconds} ms {(exited ? "exited " + p.ExitCode : "SIGKILL")}");
             if (exited && p.ExitCode == 0)
@@ -48,6 +55,7 @@ public sealed class ProcessTests
             ? ["resume", "k", "--archive", archiveFolder]
             : ["run", "--domain", "circle-packing", "--generations", $"{generations}", "--isolation", "native", "--name", "k", "--archive", archiveFolder, "--seed-agent", seed]);
         Assert.True(exit == 0, log + final);
+        testOutput.WriteLine(log.ToString());
         Assert.True(kills >= 2, log.ToString());
 
         TestRuns.Git(runFolder, "fsck", "--full");
@@ -112,5 +120,26 @@ public sealed class ProcessTests
         Assert.True(statusExit == 0, status);
         Assert.Contains("1 of 1 (complete)", status);
         Assert.Contains("accepted / rejected / failed", status);
+    }
+
+    /// <summary>Waits until the process has printed its first archived attempt, then for <paramref name="after"/>;
+    /// true when it exited first.</summary>
+    private static async Task<bool> ExitedBeforeAsync(System.Diagnostics.Process p, StringBuilder output, TimeSpan after)
+    {
+        while (!p.HasExited)
+        {
+            lock (output)
+            {
+                if (output.ToString().Contains("gen ", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+
+            await Task.Delay(20);
+        }
+
+        await Task.WhenAny(p.WaitForExitAsync(), Task.Delay(after));
+        return p.HasExited;
     }
 }

@@ -42,8 +42,24 @@ internal static class TestRuns
     {
         var folder = Path.Combine(Path.GetTempPath(), "ha-engine-tests", label + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
+        DeleteAtExit(folder);
         return folder;
     }
+
+    /// <summary>Removes a test's folder when the test process ends (a failed run's folder is kept while it runs).</summary>
+    public static void DeleteAtExit(string folder) => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    };
 
     /// <summary>Settings for quick runs: circle-packing, native isolation, generous limits for a loaded 2-core machine.</summary>
     public static RunSettings Settings(int generations = 3) => new()

@@ -565,19 +565,6 @@ public sealed partial class ArchiveRun : IDisposable
         }
     }
 
-    /// <summary>Writes a variant's agent files into a folder (created if missing; existing files are overwritten).</summary>
-    /// <param name="variantId">The variant's full id.</param>
-    /// <param name="folder">The destination folder.</param>
-    public void Materialize(string variantId, string folder)
-    {
-        foreach (var (path, content) in GetFiles(variantId))
-        {
-            var target = System.IO.Path.Combine(folder, path);
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
-            File.WriteAllText(target, content, new UTF8Encoding(false));
-        }
-    }
-
     /// <summary>The change from the parent variant, one unified diff per file (against nothing for the seed).</summary>
     /// <param name="variantId">The variant's full id.</param>
     public IReadOnlyList<FileDiff> GetDiff(string variantId)

@@ -134,7 +134,7 @@ public sealed class AgentSource
     /// <param name="path">The relative path.</param>
     /// <param name="content">The new content.</param>
     public AgentSource With(string path, string content) =>
-        FromFiles(Files.SetItem(path, content));
+        FromFiles(Files.SetItem((path ?? string.Empty).Replace('\\', '/'), content));
 
     private static AgentSource Finish(ImmutableSortedDictionary<string, string>.Builder builder, long total, AgentSourceLimits limits, string origin)
     {
@@ -216,11 +216,12 @@ public sealed class AgentSource
         }
     }
 
-    /// <summary>Build output (<c>bin/</c>, <c>obj/</c>) and version-control folders (<c>.git/</c>) at any depth, and
-    /// the archive's own top-level folder (a checked-out variant holds <c>.hyperagent/</c>; the archive writes it).</summary>
+    /// <summary>Build output and version-control folders (<see cref="AgentFilePaths.IsSkippedFolder"/>) at any depth,
+    /// and the archive's own top-level folder (a checked-out variant holds <c>.hyperagent/</c>; the archive writes it):
+    /// skipped when reading an agent folder, never part of a hyperagent.</summary>
     private static bool IsIgnored(string relative) =>
-        relative.Split('/').Any(segment => segment is "bin" or "obj" or ".git")
-        || relative.StartsWith(AgentFilePaths.Reserved + "/", StringComparison.Ordinal);
+        relative.Split('/').Any(AgentFilePaths.IsSkippedFolder)
+        || relative.StartsWith(AgentFilePaths.Reserved + "/", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Applies the one path rule every hyperagent file follows (<see cref="AgentFilePaths"/>).</summary>
     private static void CheckPath(string path, string? asGiven)

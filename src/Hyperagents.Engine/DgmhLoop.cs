@@ -302,7 +302,17 @@ public sealed class DgmhLoop
             MaxEvaluations = _settings.MaxTryEvaluations,
         });
         var invocation = new MetaInvocation(_settings.Instruction, metaSeed, chat is not null, [_s.Domain.Name]);
-        var outcome = await _s.Runner.ModifySelfAsync(metaAgent, invocation, agentSession, _settings.MetaLimits, cancellationToken).ConfigureAwait(false);
+        AgentOutcome outcome;
+        try
+        {
+            outcome = await _s.Runner.ModifySelfAsync(metaAgent, invocation, agentSession, _settings.MetaLimits, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _s.Models.Close(session + "/meta");
+            throw;
+        }
+
         var model = _s.Models.Close(session + "/meta");
         var transcript = Transcript(agentSession, outcome) + (model.Transcript ?? string.Empty);
         var modelFailure = agentSession.Transcript

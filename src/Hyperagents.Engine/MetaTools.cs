@@ -17,6 +17,7 @@ internal sealed class MetaTools : IMetaTools
     private readonly string _variantId;
     private readonly ulong _seed;
     private readonly CancellationToken _runCancellation;
+    private int _snippets;
 
     public MetaTools(AgentCompiler compiler, TaskEvaluator evaluator, ArchiveRun archive, string variantId, ulong seed, CancellationToken runCancellation)
     {
@@ -45,6 +46,39 @@ internal sealed class MetaTools : IMetaTools
             results.Count == 0 ? 0 : results.Average(r => r.Score),
             results.Select(r => new TaskFeedback(r.TaskId, r.Outcome, r.Score, r.Feedback)).ToList(),
             compiled.Report);
+    }
+
+    public async Task<SnippetReport> RunSnippetAsync(string code, CancellationToken cancellationToken)
+    {
+        var (source, problem) = SnippetSource.Create(code);
+        if (source is null)
+        {
+            return Rejected([new CompileDiagnostic("snippet", 1, 1, "HA0100", problem!)]);
+        }
+
+        var compiled = CompileCore(source.Files);
+        if (!compiled.Success && source.HasResult && SnippetSource.Create(code, resultAsStatement: true).Source is { } statement
+            && CompileCore(statement.Files) is { Success: true } asStatement)
+        {
+            // The trailing expression has no value (a void call): run it as a statement, with an empty value.
+            (source, compiled) = (statement, asStatement);
+        }
+
+        if (!compiled.Success || compiled.Agent is null)
+        {
+            return Rejected(compiled.Report.Diagnostics
+                .Select(d => d.File == SnippetSource.FilePath ? d with { File = "snippet", Line = source.OriginalLine(d.Line) ?? 1 } : d)
+                .ToList());
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
+        var seed = Seeds.Mix(_seed, $"snippet:{Interlocked.Increment(ref _snippets)}");
+        var (outcome, log) = await _evaluator.RunSnippetAsync(compiled.Agent, seed, linked.Token).ConfigureAwait(false);
+        var detail = outcome.IsCompleted ? null : outcome.ExceptionType is null ? outcome.Detail : $"{outcome.ExceptionType}: {outcome.Detail}";
+        var output = string.Join('\n', log.Append(outcome.Output ?? string.Empty).Where(line => line.Length > 0));
+        return new SnippetReport(outcome.Label, outcome.IsCompleted ? outcome.Answer ?? string.Empty : null, detail, output, [], outcome.FuelConsumed, outcome.Elapsed.TotalMilliseconds);
+
+        static SnippetReport Rejected(IReadOnlyList<CompileDiagnostic> diagnostics) => new("rejected", null, "the snippet did not compile or failed the capability gate", string.Empty, diagnostics, null, 0);
     }
 
     public IReadOnlyList<MutationSite> GetSites(string code) => MutationEngine.GetSites(code);

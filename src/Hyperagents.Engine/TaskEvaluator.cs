@@ -92,6 +92,20 @@ public sealed class TaskEvaluator
         return new TaskResult(task.Id, score.Valid ? "completed" : "invalid-answer", score.Valid ? score.Score : 0, score.Raw, score.Feedback, seed, outcome.FuelConsumed, ms);
     }
 
+    /// <summary>Runs a scratchpad snippet (a one-file agent from <see cref="Compiler.SnippetSource"/>) with a task's
+    /// runner and limits, no model and no domain: its answer is its value, never scored.</summary>
+    /// <param name="agent">The compiled snippet.</param>
+    /// <param name="seed">The seed of its <c>context.Random</c>.</param>
+    /// <param name="cancellationToken">Stops the call.</param>
+    /// <returns>The outcome and the snippet's log lines.</returns>
+    public async Task<(AgentOutcome Outcome, IReadOnlyList<string> Log)> RunSnippetAsync(CompiledAgent agent, ulong seed, CancellationToken cancellationToken)
+    {
+        var session = AgentSession.ForTask(null, new SessionOptions { WallClock = _limits.WallClock, MaxEvaluations = 0 });
+        var task = new TaskSpec("scratchpad", "snippet", "A meta agent's scratchpad snippet: no task input, no model.", new Dictionary<string, string>(), null);
+        var outcome = await _runner.SolveTaskAsync(agent, new TaskInvocation(task, seed), session, _limits, cancellationToken).ConfigureAwait(false);
+        return (outcome, session.LogLines);
+    }
+
     private static string Cap(string text) => text.Length <= 1000 ? text : text[..1000] + "…";
 }
 

@@ -105,7 +105,7 @@ internal static class GuestImports
         h["env.mono_interp_invoke_wasm_jit_call_trampoline"] = jiterpreter;
         h["env.mono_interp_jit_wasm_jit_call_trampoline"] = jiterpreter;
         h["env.mono_interp_flush_jitcall_queue"] = jiterpreter;
-        h["env.mono_interp_record_interp_entry"] = Nothing;
+        h["env.mono_interp_record_interp_entry"] = jiterpreter;
         h["env.mono_wasm_free_method_data"] = Nothing;
 
         // Scheduling: the host pumps background jobs and timers between entries.

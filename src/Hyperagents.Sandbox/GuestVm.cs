@@ -249,7 +249,9 @@ internal sealed partial class GuestVm : IDisposable
         var argv = Malloc(sizeof(int) * RuntimeOptions.Count);
         for (var i = 0; i < RuntimeOptions.Count; i++)
         {
-            BinaryPrimitives.WriteInt32LittleEndian(Read(argv + (sizeof(int) * i), sizeof(int)), CString(RuntimeOptions[i]));
+            // Allocate first: malloc may grow the memory, which invalidates any span taken before it.
+            var option = CString(RuntimeOptions[i]);
+            BinaryPrimitives.WriteInt32LittleEndian(Read(argv + (sizeof(int) * i), sizeof(int)), option);
         }
 
         parseOptions(RuntimeOptions.Count, argv);

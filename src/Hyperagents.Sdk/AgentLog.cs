@@ -43,4 +43,5 @@ public sealed class Budget
 /// <param name="TokensLeft">Model tokens (equivalent tokens) left, or <see langword="null"/> when unlimited.</param>
 /// <param name="EvaluationsLeft">Try-evaluations left (meta agent only), or <see langword="null"/> when not applicable.</param>
 /// <param name="ModelCallsLeft">Model calls left in this call.</param>
-public sealed record BudgetStatus(double WallSecondsLeft, long? TokensLeft, int? EvaluationsLeft, int ModelCallsLeft);
+/// <param name="SnippetsLeft">Scratchpad snippet runs left (meta agent only), or <see langword="null"/> when not applicable.</param>
+public sealed record BudgetStatus(double WallSecondsLeft, long? TokensLeft, int? EvaluationsLeft, int ModelCallsLeft, int? SnippetsLeft = null);

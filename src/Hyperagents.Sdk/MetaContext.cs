@@ -69,6 +69,36 @@ public sealed class MetaContext
     /// <exception cref="HostCallException">The evaluation budget is spent (<c>budget-exhausted</c>).</exception>
     public ValueTask<EvaluationReport> TryEvaluateAsync(int maxTasks = 3) =>
         _channel.CallAsync(Capabilities.Evaluate, new EvaluateRequest(maxTasks), SdkJson.Default.EvaluateRequest, SdkJson.Default.EvaluationReport);
+
+    /// <summary>The scratchpad: compiles a C# snippet with the same references and gate as an agent and runs it in a
+    /// fresh isolate with a task's limits; charged to the budget.</summary>
+    /// <param name="code">C# statements (script syntax: top-level statements, <c>await</c>, methods, types, <c>using</c>
+    /// directives), optionally ending in an expression without <c>;</c> whose value is returned as text. The code runs
+    /// as the body of <c>SolveTask(TaskContext context)</c>: <c>context.Random</c> and <c>context.Log</c> work; there is
+    /// no task input and no model.</param>
+    /// <returns>The outcome, the value, the console output and, when it did not compile, the diagnostics (lines are
+    /// the snippet's).</returns>
+    /// <exception cref="HostCallException">The snippet budget is spent (<c>budget-exhausted</c>).</exception>
+    /// <example><code>var r = await context.RunSnippetAsync("Enumerable.Range(1, 10).Sum(i => i * i)"); // r.Value == "385"</code></example>
+    public ValueTask<SnippetReport> RunSnippetAsync(string code) =>
+        _channel.CallAsync(Capabilities.RunSnippet, new SnippetRequest(code), SdkJson.Default.SnippetRequest, SdkJson.Default.SnippetReport);
+}
+
+/// <summary>What a scratchpad snippet did.</summary>
+/// <param name="Outcome">How the run ended: <c>completed</c>, <c>rejected</c> (did not compile or failed the gate; see
+/// <paramref name="Diagnostics"/>), or the failure, e.g. <c>deadline</c>, <c>out-of-fuel</c>, <c>guest-exception</c>.</param>
+/// <param name="Value">The trailing expression's value as invariant text, <c>""</c> when there is none;
+/// <see langword="null"/> unless completed.</param>
+/// <param name="Detail">For a failure: what happened (exception type and message, the limit that was hit).</param>
+/// <param name="Output">The snippet's log lines (<c>context.Log</c>), capped; the console is not available to agents.</param>
+/// <param name="Diagnostics">Compiler errors and gate violations, with snippet lines.</param>
+/// <param name="Fuel">Fuel the run consumed in the sandbox; <see langword="null"/> in native mode.</param>
+/// <param name="Milliseconds">Wall time of the run.</param>
+public sealed record SnippetReport(string Outcome, string? Value, string? Detail, string Output, IReadOnlyList<CompileDiagnostic> Diagnostics, long? Fuel, double Milliseconds)
+{
+    /// <summary>Whether the snippet compiled, passed the gate and ran to completion.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Completed => Outcome == "completed";
 }
 
 /// <summary>The result of compiling and gating a hyperagent.</summary>

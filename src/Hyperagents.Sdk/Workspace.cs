@@ -78,7 +78,14 @@ public static class AgentFilePaths
     /// <summary>Why <paramref name="path"/> cannot name a hyperagent file, or <see langword="null"/> when it can.</summary>
     /// <param name="path">The candidate path.</param>
     /// <returns>A reason in lower case that names the rule and the fix, without the path itself.</returns>
-    public static string? Problem(string? path)
+    public static string? Problem(string? path) => ShapeProblem(path) ?? PlaceProblem(path!);
+
+    /// <summary>The rules about how a path is written (length, separators, characters, segments), without the rules
+    /// about where it points (<c>.hyperagent/</c>, <c>.git</c>, build output): a workspace checks this first, so that an
+    /// attempt on a protected folder is recorded only when the path itself is well formed.</summary>
+    /// <param name="path">The candidate path.</param>
+    /// <returns>A reason, or <see langword="null"/>.</returns>
+    public static string? ShapeProblem(string? path)
     {
         if (string.IsNullOrEmpty(path))
         {
@@ -103,6 +110,24 @@ public static class AgentFilePaths
             }
         }
 
+        foreach (var segment in path.Split('/'))
+        {
+            if (segment.Length == 0 || segment is "." or "..")
+            {
+                return "empty, '.' and '..' segments are not allowed: they could leave the agent folder";
+            }
+
+            if (segment != segment.Trim())
+            {
+                return "a file or folder name may not start or end with white space";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? PlaceProblem(string path)
+    {
         var segments = path.Split('/');
         if (segments[0].Equals(Reserved, StringComparison.OrdinalIgnoreCase))
         {
@@ -111,19 +136,22 @@ public static class AgentFilePaths
 
         foreach (var segment in segments)
         {
-            if (segment.Length == 0 || segment is "." or "..")
+            if (IsSkippedFolder(segment))
             {
-                return "empty, '.' and '..' segments are not allowed: they could leave the agent folder";
-            }
-
-            if (segment.Equals(".git", StringComparison.OrdinalIgnoreCase))
-            {
-                return "'.git' segments are not allowed";
+                return $"'{segment}' folders are version control or build output, which a hyperagent may not hold";
             }
         }
 
         return null;
     }
+
+    /// <summary>Folder names a hyperagent may not hold and that reading an agent folder from disk skips:
+    /// <c>.git</c>, <c>bin</c>, <c>obj</c> (any case).</summary>
+    /// <param name="segment">One segment of a path.</param>
+    public static bool IsSkippedFolder(string segment) =>
+        segment.Equals(".git", StringComparison.OrdinalIgnoreCase)
+        || segment.Equals("bin", StringComparison.OrdinalIgnoreCase)
+        || segment.Equals("obj", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>Which part of a hyperagent a file belongs to, by folder: <c>task/</c>, <c>meta/</c>, anything else.</summary>

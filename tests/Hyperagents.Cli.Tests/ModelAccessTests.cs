@@ -69,7 +69,6 @@ public sealed class ModelAccessTests : IAsyncLifetime
         }
 
         Assert.NotSame(access.OpenTask("task/abc/t0"), access.OpenTask("task/abc/t0"));
-        Assert.Equal(0, access.OpenSessions);
         Assert.Equal(20, _server.Requests.Count);
         Assert.Equal(200, models.Ledger.Run.InputTokens);
     }

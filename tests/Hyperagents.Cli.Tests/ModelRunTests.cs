@@ -32,6 +32,8 @@ public sealed class ModelRunTests : IDisposable
             Assert.Equal(6, server.Requests.Count);
             Assert.All(server.Requests, r => Assert.Equal("Bearer " + FakeKey, r.Headers["Authorization"]));
             Assert.Equal(3, server.Requests.Count(r => r.Body.Contains("\"tool_call_id\":\"call_compile_3\"", StringComparison.Ordinal)));
+            // The scratchpad ran in a fresh sandbox VM and its value and log went back to the model as the tool result.
+            Assert.Equal(3, server.Requests.Count(r => r.Body.Contains("value: 351\\nlog:\\n[info] summing", StringComparison.Ordinal)));
 
             using var run = ArchiveRun.Open(Path.Combine(_cli.Archive, "m"));
             var children = run.ListVariants().Where(v => v.Parent is not null).ToList();

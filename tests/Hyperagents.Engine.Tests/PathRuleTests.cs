@@ -11,7 +11,7 @@ public sealed class PathRuleTests
     public static TheoryData<string> Refused => new()
     {
         "", "/etc/passwd", "task/", "C:/agent/A.cs", "../outside.cs", "task/../../x.cs", "task/./A.cs",
-        "task//A.cs", "task/A\u0001.cs", "task/.GIT/hooks", new string('a', AgentFilePaths.MaxLength + 1),
+        "task//A.cs", "task/A\u0001.cs", "task/A.cs ", " notes.md", "task/ /A.cs", new string('a', AgentFilePaths.MaxLength + 1),
     };
 
     public static TheoryData<string> Accepted => new()
@@ -44,15 +44,20 @@ public sealed class PathRuleTests
     [Fact]
     public void The_archives_own_folder_is_protected_in_the_workspace_refused_by_the_archive_and_skipped_from_a_checkout()
     {
-        // The compiler reads folders from disk: it skips '.git/', build output and '.hyperagent/' rather than refusing
-        // them, and turns Windows separators into '/'.
+        // The compiler reads folders from disk: it skips '.git/', 'bin/', 'obj/' and '.hyperagent/' rather than
+        // refusing them, and turns Windows separators into '/'; the workspace and the archive refuse them.
         var workspace = new AgentWorkspace(new Dictionary<string, string>(), new WorkspaceLimits());
         Assert.Equal("protected-path", workspace.Write(".hyperagent/provenance.json", "{}")?.Code);
         Assert.Equal([".hyperagent/provenance.json"], workspace.ProtectedPathAttempts);
         Assert.Throws<ArchiveException>(() => AgentPaths.Validate([".hyperagent/provenance.json"]));
-        var source = AgentSource.FromFiles(new Dictionary<string, string> { ["task/A.cs"] = "class A {}", [".hyperagent/provenance.json"] = "{}", [".git/HEAD"] = "x", ["task/.git/config"] = "x", ["meta\\B.cs"] = "class B {}" });
+        var source = AgentSource.FromFiles(new Dictionary<string, string> { ["task/A.cs"] = "class A {}", [".hyperagent/provenance.json"] = "{}", [".git/HEAD"] = "x", ["task/.GIT/config"] = "x", ["task/bin/A.dll"] = "x", ["Obj/x.json"] = "{}", ["meta\\B.cs"] = "class B {}" });
         Assert.Equal(["meta/B.cs", "task/A.cs"], source.Files.Keys);
+        Assert.Equal("class B2 {}", source.With("meta\\B.cs", "class B2 {}").Files["meta/B.cs"]);
         Assert.Equal("bad-path", workspace.Write("meta\\B.cs", "x")?.Code);
-        Assert.Throws<ArchiveException>(() => AgentPaths.Validate(["task/.git/config"]));
+        foreach (var skipped in new[] { "task/.GIT/config", "task/bin/A.cs", "Obj/x.json" })
+        {
+            Assert.Equal("bad-path", workspace.Write(skipped, "x")?.Code);
+            Assert.Throws<ArchiveException>(() => AgentPaths.Validate([skipped]));
+        }
     }
 }

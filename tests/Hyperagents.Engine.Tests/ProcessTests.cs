@@ -12,7 +12,7 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper testOutput
     [Fact]
     public async Task Resume_after_SIGKILL_at_random_moments_loses_and_duplicates_nothing()
     {
-        const int generations = 10;
+        const int generations = 14;
         var root = TestRuns.TempFolder("kill");
         var archiveFolder = Path.Combine(root, "archive");
         var seed = TestRuns.AgentFolder("Base");
@@ -28,14 +28,16 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper testOutput
             var output = new StringBuilder();
             using var p = CliProcess.Start(root, output, args);
             // Round 0 dies at a random moment of start-up (creating the archive, evaluating the seed); later rounds
-            // die a random moment after this process archived its first attempt, so every round is killed mid-run
-            // however fast the machine is, and the kill lands anywhere in the next attempt's writes.
+            // die a random 0-150 ms (about one attempt here) after this process archived its first or second attempt,
+            // so every round is killed mid-run however fast the machine is, anywhere in an attempt: selecting,
+            // running ModifySelf, evaluating, writing the variant, its note or the journal.
             var moment = round == 0
                 ? TimeSpan.FromMilliseconds(random.Next(300, 2500))
-                : TimeSpan.FromMilliseconds(random.Next(0, 60));
+                : TimeSpan.FromMilliseconds(random.Next(0, 150));
+            var archivedBefore = round == 0 ? 0 : random.Next(1, 3);
             var exited = round == 0
                 ? await Task.WhenAny(p.WaitForExitAsync(), Task.Delay(moment)) is var _ && p.HasExited
-                : await ExitedBeforeAsync(p, output, moment);
+                : await ExitedBeforeAsync(p, output, archivedBefore, moment);
             if (!exited)
             {
                 p.Kill(entireProcessTree: false);
@@ -44,7 +46,7 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper testOutput
 
             var delay = moment;
             await p.WaitForExitAsync();
-            log.AppendLine($"round {round}: {string.Join(' ', args.Take(2))} after {delay.TotalMilliseconds} ms {(exited ? "exited " + p.ExitCode : "SIGKILL")}");
+            log.AppendLine($"round {round}: {string.Join(' ', args.Take(2))} {(round == 0 ? "after" : $"{archivedBefore} attempt(s) archived, then")} {delay.TotalMilliseconds} ms: {(exited ? "exited " + p.ExitCode : "SIGKILL")}");
             if (exited && p.ExitCode == 0)
             {
                 break;
@@ -122,21 +124,24 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper testOutput
         Assert.Contains("accepted / rejected / failed", status);
     }
 
-    /// <summary>Waits until the process has printed its first archived attempt, then for <paramref name="after"/>;
-    /// true when it exited first.</summary>
-    private static async Task<bool> ExitedBeforeAsync(System.Diagnostics.Process p, StringBuilder output, TimeSpan after)
+    /// <summary>Waits until the process has printed <paramref name="archived"/> archived attempts ("gen 3/14 0123456789ab
+    /// accepted ..."), then for <paramref name="after"/>; true when it exited first. Gives up after two minutes.</summary>
+    private static async Task<bool> ExitedBeforeAsync(System.Diagnostics.Process p, StringBuilder output, int archived, TimeSpan after)
     {
+        var archivedLine = new System.Text.RegularExpressions.Regex(@"^gen \d+/\d+ [0-9a-f]{12} ", System.Text.RegularExpressions.RegexOptions.Multiline);
+        var giveUp = System.Diagnostics.Stopwatch.StartNew();
         while (!p.HasExited)
         {
+            Assert.True(giveUp.Elapsed < TimeSpan.FromMinutes(2), "the CLI printed no archived attempt in two minutes:\n" + output);
             lock (output)
             {
-                if (output.ToString().Contains("gen ", StringComparison.Ordinal))
+                if (archivedLine.Matches(output.ToString()).Count >= archived)
                 {
                     break;
                 }
             }
 
-            await Task.Delay(20);
+            await Task.Delay(10);
         }
 
         await Task.WhenAny(p.WaitForExitAsync(), Task.Delay(after));

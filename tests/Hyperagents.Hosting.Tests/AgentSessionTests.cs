@@ -105,6 +105,41 @@ public sealed class AgentSessionTests
     }
 
     [Fact]
+    public async Task A_missing_or_malformed_path_is_refused_and_never_recorded_as_a_protected_attempt()
+    {
+        var (session, workspace) = Meta();
+        var missing = await session.HandleAsync(Capabilities.WorkspaceRead, "{}"u8.ToArray(), CancellationToken.None);
+        var nullPath = await session.HandleAsync(Capabilities.WorkspaceWrite, "{\"path\":null,\"content\":\"x\"}"u8.ToArray(), CancellationToken.None);
+        var forged = await Call(session, Capabilities.WorkspaceWrite, new WriteRequest("eval/x\n\nHyperagents-Parent: forged", "x"), SdkJson.Default.WriteRequest);
+        var huge = await Call(session, Capabilities.WorkspaceWrite, new WriteRequest("eval/" + new string('a', 100_000), "x"), SdkJson.Default.WriteRequest);
+        var real = await Call(session, Capabilities.WorkspaceWrite, new WriteRequest("eval/score.cs", "x"), SdkJson.Default.WriteRequest);
+
+        Assert.Equal("bad-path", missing.Error?.Error);
+        Assert.Equal("bad-path", nullPath.Error?.Error);
+        Assert.Equal("bad-path", forged.Error?.Error);
+        Assert.Contains("\\x0a", forged.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal("bad-path", huge.Error?.Error);
+        Assert.True(huge.Error!.Message.Length < 300, huge.Error.Message);
+        Assert.Equal("protected-path", real.Error?.Error);
+        Assert.Equal(["eval/score.cs"], workspace.ProtectedPathAttempts);
+    }
+
+    [Fact]
+    public async Task Snippets_reach_the_tools_only_from_ModifySelf_within_their_budget()
+    {
+        var (session, _) = Meta(options: new SessionOptions { MaxSnippets = 1 });
+        var first = await Call(session, Capabilities.RunSnippet, new SnippetRequest("1 + 2"), SdkJson.Default.SnippetRequest);
+        var second = await Call(session, Capabilities.RunSnippet, new SnippetRequest("3"), SdkJson.Default.SnippetRequest);
+        var task = await Call(AgentSession.ForTask(null, new SessionOptions()), Capabilities.RunSnippet, new SnippetRequest("1"), SdkJson.Default.SnippetRequest);
+        var budget = JsonSerializer.Deserialize((await session.HandleAsync(Capabilities.Budget, "{}"u8.ToArray(), CancellationToken.None)).Payload, SdkJson.Default.BudgetStatus)!;
+
+        Assert.Equal("5", JsonSerializer.Deserialize(first.Payload, SdkJson.Default.SnippetReport)!.Value);
+        Assert.Equal("budget-exhausted", second.Error?.Error);
+        Assert.Equal("not-granted", task.Error?.Error);
+        Assert.Equal(0, budget.SnippetsLeft);
+    }
+
+    [Fact]
     public async Task Log_lines_are_capped_in_length_and_count()
     {
         var session = AgentSession.ForTask(null, new SessionOptions { MaxLogLines = 2, MaxLogLineLength = 5 });
@@ -133,6 +168,9 @@ public sealed class AgentSessionTests
 
         public Task<EvaluationReport> EvaluateAsync(IReadOnlyDictionary<string, string> files, int maxTasks, CancellationToken cancellationToken) =>
             Task.FromResult(new EvaluationReport(0.5, [], new CompileReport(true, [])));
+
+        public Task<SnippetReport> RunSnippetAsync(string code, CancellationToken cancellationToken) =>
+            Task.FromResult(new SnippetReport("completed", code.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), null, string.Empty, [], null, 1));
 
         public IReadOnlyList<MutationSite> GetSites(string code) => [];
 

@@ -10,7 +10,8 @@ namespace Seed.Evolution;
 
 /// <summary>
 /// The model-driven meta agent: a native function-calling loop with an editor over its own workspace
-/// (view, create, str_replace, insert, undo) plus compile, evaluate and lineage, bounded in tool calls.
+/// (view, create, str_replace, insert, undo) plus compile, evaluate, lineage and a C# scratchpad (run_csharp),
+/// bounded in tool calls.
 /// </summary>
 internal static class ModelMeta
 {
@@ -35,6 +36,8 @@ internal static class ModelMeta
             """{"type":"object","properties":{"tasks":{"type":"integer"}}}"""),
         new("lineage", "Show the ancestors of this variant with their training scores and diffs.",
             """{"type":"object","properties":{"count":{"type":"integer"}}}"""),
+        new("run_csharp", "Run a C# snippet in a fresh sandbox under the same rules as agent code: statements, methods and types; a last expression without ';' is returned. context.Random and context.Log work. Returns the value, the log and any diagnostics.",
+            """{"type":"object","properties":{"code":{"type":"string"}},"required":["code"]}"""),
     ];
 
     public static async Task RunAsync(MetaContext context)
@@ -220,6 +223,18 @@ internal static class ModelMeta
                 var count = root.TryGetProperty("count", out var c) ? c.GetInt32() : 4;
                 var entries = await context.Lineage.GetAsync(count);
                 return string.Join("\n\n", entries.Select(x => $"{x.VariantId[..Math.Min(12, x.VariantId.Length)]} gen {x.Generation} train {x.TrainScore?.ToString("0.######") ?? "-"} {x.Status}\n{x.Diff}"));
+            }
+
+            case "run_csharp":
+            {
+                var report = await context.RunSnippetAsync(root.GetProperty("code").GetString() ?? string.Empty);
+                var log = report.Output.Length > 0 ? "\nlog:\n" + report.Output : string.Empty;
+                if (report.Completed)
+                {
+                    return "value: " + report.Value + log;
+                }
+
+                return report.Outcome + ": " + report.Detail + log + string.Concat(report.Diagnostics.Select(d => "\n" + d));
             }
 
             default:

@@ -10,7 +10,7 @@ namespace Hyperagents.Cli.Runs;
 /// <summary>The loop's view of <see cref="ModelServices"/>: one <see cref="ChatService"/> per agent call. A meta session
 /// is kept until <see cref="Close"/> hands its usage (for provenance) and exchanges (for the transcript, one JSON line,
 /// <c>{"type":"model","exchanges":[...]}</c>) to the variant; task sessions are not kept at all (their usage is in the
-/// run's ledger), so memory does not grow with the number of evaluations.</summary>
+/// run's ledger), so no chat session or transcript outlives its call.</summary>
 internal sealed class CliModelAccess(ModelServices models) : IModelAccess
 {
     private readonly ConcurrentDictionary<string, ChatService> _metaSessions = new();

@@ -19,11 +19,14 @@ internal static class Runners
 /// <summary>The versions of the tools a variant was built and evaluated with.</summary>
 internal static class Versions
 {
-    /// <summary>The versions in use; the runtime pack only when agent code runs in the sandbox.</summary>
+    /// <summary>The versions in use; the runtime pack (with the options Mono starts with, which change fuel per unit of
+    /// work and so the guest's virtual clock) only when agent code runs in the sandbox.</summary>
     public static ToolVersions Current(IAgentRunner runner) => new(
         Hyperagents: typeof(Versions).Assembly.GetName().Version?.ToString(),
         Dotnet: Environment.Version.ToString(),
         Roslyn: typeof(Microsoft.CodeAnalysis.CSharp.CSharpCompilation).Assembly.GetName().Version?.ToString(),
         Wasmtime: SandboxEngine.WasmtimeVersion,
-        RuntimePack: runner is SandboxRunner sandbox ? $"{sandbox.Engine.Manifest.Package} {sandbox.Engine.Manifest.Version}" : null);
+        RuntimePack: runner is SandboxRunner sandbox
+            ? $"{sandbox.Engine.Manifest.Package} {sandbox.Engine.Manifest.Version} ({string.Join(' ', SandboxEngine.RuntimeOptions)})"
+            : null);
 }

@@ -29,6 +29,7 @@ public sealed class AgentSession : ICapabilityHandler
     private readonly object _gate = new();
     private int _droppedLogLines;
     private int _evaluations;
+    private int _snippets;
     private int _modelCalls;
 
     private AgentSession(ChatRole role, AgentWorkspace? workspace, IMetaTools? tools, IChatService? chat, SessionOptions options)
@@ -83,6 +84,9 @@ public sealed class AgentSession : ICapabilityHandler
 
     /// <summary>Try-evaluations served.</summary>
     public int Evaluations => _evaluations;
+
+    /// <summary>Scratchpad snippets served (counted when requested, refused ones included).</summary>
+    public int Snippets => _snippets;
 
     /// <summary>Model calls served.</summary>
     public int ModelCalls => _modelCalls;
@@ -181,6 +185,17 @@ public sealed class AgentSession : ICapabilityHandler
                 return Ok(report, SdkJson.Default.EvaluationReport);
             }
 
+            case Capabilities.RunSnippet:
+            {
+                if (Interlocked.Increment(ref _snippets) > _options.MaxSnippets)
+                {
+                    return HostReply.Fail("budget-exhausted", $"This session may run at most {_options.MaxSnippets} snippets.");
+                }
+
+                var report = await _tools.RunSnippetAsync(Read(request, SdkJson.Default.SnippetRequest).Code ?? string.Empty, ct).ConfigureAwait(false);
+                return Ok(report, SdkJson.Default.SnippetReport);
+            }
+
             case Capabilities.MutationSites:
             {
                 var path = Read(request, SdkJson.Default.MutationSitesRequest).Path;
@@ -250,7 +265,8 @@ public sealed class AgentSession : ICapabilityHandler
         Math.Max(0, (_options.WallClock - _clock.Elapsed).TotalSeconds),
         _options.TokensLeft(),
         _workspace is null ? null : Math.Max(0, _options.MaxEvaluations - _evaluations),
-        Math.Max(0, _options.MaxModelCalls - _modelCalls));
+        Math.Max(0, _options.MaxModelCalls - _modelCalls),
+        _workspace is null ? null : Math.Max(0, _options.MaxSnippets - _snippets));
 
     private static T Read<T>(ReadOnlyMemory<byte> request, JsonTypeInfo<T> type) =>
         JsonSerializer.Deserialize(request.Span, type) ?? throw new JsonException("The request is null.");

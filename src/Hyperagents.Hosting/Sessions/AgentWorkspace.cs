@@ -152,10 +152,22 @@ public sealed class AgentWorkspace
         }
     }
 
-    /// <summary>Checks a path without touching anything; records protected-path attempts (checked first, so that an
-    /// attempt on the archive's reserved folder is recorded as one, not merely refused as a bad path).</summary>
+    /// <summary>A refused path as a message shows it: at most 80 characters, control characters as <c>\xNN</c>.</summary>
+    private static string Shown(string? path)
+    {
+        var text = path is null ? string.Empty : path.Length > 80 ? path[..80] + "…" : path;
+        return string.Concat(text.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString()));
+    }
+
+    /// <summary>Checks a path without touching anything. A well-formed path under a protected prefix is refused and
+    /// recorded as an attempt (so the loop rejects the child); any other path breaking the rule is refused.</summary>
     private WorkspaceError? CheckPath(string path, bool writing)
     {
+        if (AgentFilePaths.ShapeProblem(path) is { } shape)
+        {
+            return new WorkspaceError("bad-path", $"'{Shown(path)}' is refused: {shape}.");
+        }
+
         foreach (var prefix in _limits.ProtectedPrefixes)
         {
             if (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))

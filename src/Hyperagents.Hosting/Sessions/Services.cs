@@ -32,6 +32,11 @@ public interface IMetaTools
     /// <param name="cancellationToken">Cancelled at the call's deadline.</param>
     Task<EvaluationReport> EvaluateAsync(IReadOnlyDictionary<string, string> files, int maxTasks, CancellationToken cancellationToken);
 
+    /// <summary>Compiles, gates and runs a scratchpad snippet in a fresh isolate with a task's limits.</summary>
+    /// <param name="code">The snippet.</param>
+    /// <param name="cancellationToken">Cancelled at the call's deadline.</param>
+    Task<SnippetReport> RunSnippetAsync(string code, CancellationToken cancellationToken);
+
     /// <summary>Lists the mutation sites of C# source.</summary>
     /// <param name="code">The source.</param>
     IReadOnlyList<MutationSite> GetSites(string code);

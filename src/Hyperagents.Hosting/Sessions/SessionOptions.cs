@@ -11,6 +11,10 @@ public sealed record SessionOptions
     /// <value>Default 4.</value>
     public int MaxEvaluations { get; init; } = 4;
 
+    /// <summary>Scratchpad snippets the meta agent may run.</summary>
+    /// <value>Default 20.</value>
+    public int MaxSnippets { get; init; } = 20;
+
     /// <summary>Model calls allowed in this session.</summary>
     /// <value>Default 60.</value>
     public int MaxModelCalls { get; init; } = 60;

@@ -47,10 +47,13 @@ public static class Capabilities
     /// <summary>Applies seeded syntax mutations to a workspace file.</summary>
     public const string Mutate = "mutation.apply";
 
+    /// <summary>Compiles, gates and runs a C# snippet in a fresh isolate (the meta agent's scratchpad).</summary>
+    public const string RunSnippet = "snippet.run";
+
     /// <summary>Every capability name, for hosts that validate requests.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         Log, Budget, Chat, WorkspaceList, WorkspaceRead, WorkspaceWrite, WorkspaceReplace, WorkspaceDelete,
-        Lineage, Compile, Evaluate, MutationSites, Mutate,
+        Lineage, Compile, Evaluate, MutationSites, Mutate, RunSnippet,
     ];
 }

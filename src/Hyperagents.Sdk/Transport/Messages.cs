@@ -41,6 +41,10 @@ public sealed record LineageRequest(int MaxAncestors);
 /// <param name="Entries">The variant being modified first, then its ancestors, nearest first.</param>
 public sealed record LineageReply(IReadOnlyList<LineageEntry> Entries);
 
+/// <summary>Request of <see cref="Capabilities.RunSnippet"/>.</summary>
+/// <param name="Code">The snippet.</param>
+public sealed record SnippetRequest(string Code);
+
 /// <summary>Request of <see cref="Capabilities.Evaluate"/>.</summary>
 /// <param name="MaxTasks">How many training tasks to run at most.</param>
 public sealed record EvaluateRequest(int MaxTasks);
@@ -109,6 +113,8 @@ public sealed record HostError(string Error, string Message);
 [JsonSerializable(typeof(LineageReply))]
 [JsonSerializable(typeof(EvaluateRequest))]
 [JsonSerializable(typeof(EvaluationReport))]
+[JsonSerializable(typeof(SnippetRequest))]
+[JsonSerializable(typeof(SnippetReport))]
 [JsonSerializable(typeof(CompileReport))]
 [JsonSerializable(typeof(MutationSitesRequest))]
 [JsonSerializable(typeof(MutationSitesReply))]

@@ -1,0 +1,118 @@
+using Hyperagents.Domains;
+using Hyperagents.Engine.Tests.Support;
+using Hyperagents.Hosting;
+
+namespace Hyperagents.Engine.Tests;
+
+/// <summary>The meta agent's scratchpad: a snippet is compiled and gated like an agent and run in a fresh sandbox VM.</summary>
+[Collection("sandbox-runs")]
+public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<SandboxFixture>
+{
+    private MetaTools Tools(ulong seed = 7, TimeSpan? wallClock = null)
+    {
+        var evaluator = new TaskEvaluator(DomainCatalog.Create("circle-packing"), sandbox.Runner, ModelAccess.None,
+            new RunLimits { WallClock = wallClock ?? TimeSpan.FromSeconds(30) }, 1);
+        var archive = TestRuns.NewArchive("snippet");
+        return new MetaTools(TestRuns.Compiler, evaluator, archive, "none", seed, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_trailing_expression_is_the_value()
+    {
+        var report = await Tools().RunSnippetAsync("Enumerable.Range(1, 10).Sum(i => i * i)", CancellationToken.None);
+        Assert.Equal("completed", report.Outcome);
+        Assert.Equal("385", report.Value);
+        Assert.True(report.Fuel > 0);
+    }
+
+    [Fact]
+    public async Task Statements_methods_types_await_and_console_output_work_like_a_script()
+    {
+        const string code = """
+            using System.Text;
+            record P(int X, int Y);
+            int Square(int v) => v * v;
+            var p = new P(3, 4);
+            await context.Log.InfoAsync($"p={p}");
+            await Task.Yield();
+            var text = new StringBuilder().Append(Math.Sqrt(Square(p.X) + Square(p.Y)));
+            new[] { text.ToString(), "done" }
+            """;
+        var report = await Tools().RunSnippetAsync(code, CancellationToken.None);
+        Assert.True(report.Completed, $"{report.Outcome} {report.Detail} {string.Join("; ", report.Diagnostics)}");
+        Assert.Equal("[5, done]", report.Value);
+        Assert.Contains("[info] p=P { X = 3, Y = 4 }", report.Output);
+    }
+
+    [Fact]
+    public async Task A_void_trailing_call_runs_with_an_empty_value()
+    {
+        var report = await Tools().RunSnippetAsync("var list = new List<int>();\nlist.Clear()", CancellationToken.None);
+        Assert.Equal("completed", report.Outcome);
+        Assert.Equal(string.Empty, report.Value);
+    }
+
+    [Fact]
+    public async Task The_gate_refuses_what_agents_may_not_use_with_the_snippets_own_line()
+    {
+        var report = await Tools().RunSnippetAsync("var a = 1;\nvar secret = System.IO.File.ReadAllText(\"/etc/passwd\");\nsecret", CancellationToken.None);
+        Assert.Equal("rejected", report.Outcome);
+        var violation = Assert.Single(report.Diagnostics, d => d.Message.Contains("System.IO.File", StringComparison.Ordinal));
+        Assert.Equal("snippet", violation.File);
+        Assert.Equal(2, violation.Line);
+        Assert.Null(report.Value);
+    }
+
+    [Fact]
+    public async Task Compile_errors_and_directives_are_reported_not_run()
+    {
+        var tools = Tools();
+        var error = await tools.RunSnippetAsync("var x = 1;\n\nx + undefinedName", CancellationToken.None);
+        Assert.Equal("rejected", error.Outcome);
+        Assert.Contains(error.Diagnostics, d => d.Line == 3 && d.Message.Contains("undefinedName", StringComparison.Ordinal));
+
+        var directive = await tools.RunSnippetAsync("#r \"/tmp/evil.dll\"\n1", CancellationToken.None);
+        Assert.Equal("rejected", directive.Outcome);
+        Assert.Contains("directives", Assert.Single(directive.Diagnostics).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_endless_loop_ends_at_the_task_deadline_as_a_value()
+    {
+        var report = await Tools(wallClock: TimeSpan.FromSeconds(1)).RunSnippetAsync("while (true) { }", CancellationToken.None);
+        Assert.Equal("deadline", report.Outcome);
+        Assert.Null(report.Value);
+        Assert.NotNull(report.Detail);
+    }
+
+    [Fact]
+    public async Task Native_mode_runs_the_same_snippet_to_the_same_value()
+    {
+        const string code = "var xs = Enumerable.Range(0, 5).Select(_ => context.Random.NextInt(1000)).ToList();\nxs";
+        await using var native = TestRuns.NativeRunner();
+        var evaluator = new TaskEvaluator(DomainCatalog.Create("circle-packing"), native, ModelAccess.None, new RunLimits { WallClock = TimeSpan.FromSeconds(30) }, 1);
+        var nativeTools = new MetaTools(TestRuns.Compiler, evaluator, TestRuns.NewArchive("snippet"), "none", 7, CancellationToken.None);
+
+        var inSandbox = await Tools(seed: 7).RunSnippetAsync(code, CancellationToken.None);
+        var inWorker = await nativeTools.RunSnippetAsync(code, CancellationToken.None);
+
+        Assert.Equal("completed", inWorker.Outcome);
+        Assert.Equal(inSandbox.Value, inWorker.Value);
+        Assert.Matches(@"^\[\d+, \d+, \d+, \d+, \d+\]$", inWorker.Value);
+        Assert.Null(inWorker.Fuel);
+    }
+
+    [Fact]
+    public async Task Snippets_are_seeded_the_same_way_in_every_replay()
+    {
+        const string code = "context.Random.NextDouble()";
+        var first = Tools(seed: 11);
+        var again = Tools(seed: 11);
+        var a1 = await first.RunSnippetAsync(code, CancellationToken.None);
+        var a2 = await first.RunSnippetAsync(code, CancellationToken.None);
+        var b1 = await again.RunSnippetAsync(code, CancellationToken.None);
+        Assert.Equal(a1.Value, b1.Value);
+        Assert.NotEqual(a1.Value, a2.Value);
+        Assert.Equal(a1.Fuel, b1.Fuel);
+    }
+}

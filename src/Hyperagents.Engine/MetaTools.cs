@@ -11,16 +11,21 @@ internal sealed class MetaTools : IMetaTools
 {
     private const int DiffCap = 8 * 1024;
 
+    /// <summary>A snippet's deadline (a task's, when that is shorter): 20 snippets cost at most a few minutes.</summary>
+    public static readonly TimeSpan DefaultSnippetWallClock = TimeSpan.FromSeconds(10);
+
     private readonly AgentCompiler _compiler;
     private readonly TaskEvaluator _evaluator;
     private readonly ArchiveRun _archive;
     private readonly string _variantId;
     private readonly ulong _seed;
     private readonly CancellationToken _runCancellation;
+    private readonly TimeSpan _snippetWallClock;
     private int _snippets;
 
-    public MetaTools(AgentCompiler compiler, TaskEvaluator evaluator, ArchiveRun archive, string variantId, ulong seed, CancellationToken runCancellation)
+    public MetaTools(AgentCompiler compiler, TaskEvaluator evaluator, ArchiveRun archive, string variantId, ulong seed, CancellationToken runCancellation, TimeSpan? snippetWallClock = null)
     {
+        _snippetWallClock = snippetWallClock ?? DefaultSnippetWallClock;
         _compiler = compiler;
         _evaluator = evaluator;
         _archive = archive;
@@ -73,7 +78,7 @@ internal sealed class MetaTools : IMetaTools
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
         var seed = Seeds.Mix(_seed, $"snippet:{Interlocked.Increment(ref _snippets)}");
-        var (outcome, log) = await _evaluator.RunSnippetAsync(compiled.Agent, seed, linked.Token).ConfigureAwait(false);
+        var (outcome, log) = await _evaluator.RunSnippetAsync(compiled.Agent, seed, _snippetWallClock, linked.Token).ConfigureAwait(false);
         var detail = outcome.IsCompleted ? null : outcome.ExceptionType is null ? outcome.Detail : $"{outcome.ExceptionType}: {outcome.Detail}";
         var output = string.Join('\n', log.Append(outcome.Output ?? string.Empty).Where(line => line.Length > 0));
         return new SnippetReport(outcome.Label, outcome.IsCompleted ? outcome.Answer ?? string.Empty : null, detail, output, [], outcome.FuelConsumed, outcome.Elapsed.TotalMilliseconds);

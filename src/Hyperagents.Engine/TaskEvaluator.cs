@@ -96,13 +96,15 @@ public sealed class TaskEvaluator
     /// runner and limits, no model and no domain: its answer is its value, never scored.</summary>
     /// <param name="agent">The compiled snippet.</param>
     /// <param name="seed">The seed of its <c>context.Random</c>.</param>
+    /// <param name="maxWallClock">The snippet's deadline, when shorter than a task's.</param>
     /// <param name="cancellationToken">Stops the call.</param>
     /// <returns>The outcome and the snippet's log lines.</returns>
-    public async Task<(AgentOutcome Outcome, IReadOnlyList<string> Log)> RunSnippetAsync(CompiledAgent agent, ulong seed, CancellationToken cancellationToken)
+    public async Task<(AgentOutcome Outcome, IReadOnlyList<string> Log)> RunSnippetAsync(CompiledAgent agent, ulong seed, TimeSpan maxWallClock, CancellationToken cancellationToken)
     {
-        var session = AgentSession.ForTask(null, new SessionOptions { WallClock = _limits.WallClock, MaxEvaluations = 0 });
+        var limits = _limits with { WallClock = maxWallClock < _limits.WallClock ? maxWallClock : _limits.WallClock };
+        var session = AgentSession.ForTask(null, new SessionOptions { WallClock = limits.WallClock, MaxEvaluations = 0 });
         var task = new TaskSpec("scratchpad", "snippet", "A meta agent's scratchpad snippet: no task input, no model.", new Dictionary<string, string>(), null);
-        var outcome = await _runner.SolveTaskAsync(agent, new TaskInvocation(task, seed), session, _limits, cancellationToken).ConfigureAwait(false);
+        var outcome = await _runner.SolveTaskAsync(agent, new TaskInvocation(task, seed), session, limits, cancellationToken).ConfigureAwait(false);
         return (outcome, session.LogLines);
     }
 

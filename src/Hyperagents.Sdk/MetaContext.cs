@@ -71,7 +71,7 @@ public sealed class MetaContext
         _channel.CallAsync(Capabilities.Evaluate, new EvaluateRequest(maxTasks), SdkJson.Default.EvaluateRequest, SdkJson.Default.EvaluationReport);
 
     /// <summary>The scratchpad: compiles a C# snippet with the same references and gate as an agent and runs it in a
-    /// fresh isolate with a task's limits; charged to the budget.</summary>
+    /// fresh isolate with a task's limits (its deadline capped at 10 s); charged to the budget.</summary>
     /// <param name="code">C# statements (script syntax: top-level statements, <c>await</c>, methods, types, <c>using</c>
     /// directives), optionally ending in an expression without <c>;</c> whose value is returned as text. The code runs
     /// as the body of <c>SolveTask(TaskContext context)</c>: <c>context.Random</c> and <c>context.Log</c> work; there is

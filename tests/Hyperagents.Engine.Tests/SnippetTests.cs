@@ -8,12 +8,12 @@ namespace Hyperagents.Engine.Tests;
 [Collection("sandbox-runs")]
 public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<SandboxFixture>
 {
-    private MetaTools Tools(ulong seed = 7, TimeSpan? wallClock = null)
+    private MetaTools Tools(ulong seed = 7, TimeSpan? snippetWallClock = null)
     {
         var evaluator = new TaskEvaluator(DomainCatalog.Create("circle-packing"), sandbox.Runner, ModelAccess.None,
-            new RunLimits { WallClock = wallClock ?? TimeSpan.FromSeconds(30) }, 1);
+            new RunLimits { WallClock = TimeSpan.FromSeconds(60) }, 1);
         var archive = TestRuns.NewArchive("snippet");
-        return new MetaTools(TestRuns.Compiler, evaluator, archive, "none", seed, CancellationToken.None);
+        return new MetaTools(TestRuns.Compiler, evaluator, archive, "none", seed, CancellationToken.None, snippetWallClock);
     }
 
     [Fact]
@@ -77,10 +77,12 @@ public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<Sandbox
     }
 
     [Fact]
-    public async Task An_endless_loop_ends_at_the_task_deadline_as_a_value()
+    public async Task An_endless_loop_ends_at_the_snippet_deadline_not_the_tasks_as_a_value()
     {
-        var report = await Tools(wallClock: TimeSpan.FromSeconds(1)).RunSnippetAsync("while (true) { }", CancellationToken.None);
+        // Tasks get 60 s here; the snippet's own deadline (1 s) is what stops it.
+        var report = await Tools(snippetWallClock: TimeSpan.FromSeconds(1)).RunSnippetAsync("while (true) { }", CancellationToken.None);
         Assert.Equal("deadline", report.Outcome);
+        Assert.InRange(report.Milliseconds, 900, 30_000);
         Assert.Null(report.Value);
         Assert.NotNull(report.Detail);
     }

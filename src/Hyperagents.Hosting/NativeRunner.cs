@@ -29,6 +29,9 @@ namespace Hyperagents.Hosting;
 /// so a memory bomb fails inside the worker; an <see cref="OutOfMemoryException"/> becomes
 /// <see cref="OutcomeKind.OutOfMemory"/> and the worker is retired. A worker is also retired above
 /// <see cref="NativeRunnerOptions.MaxWorkerWorkingSetBytes"/>.</description></item>
+/// <item><description><b>OS limits.</b> On Linux each worker sets, before loading agent code, limits it cannot lift
+/// again: no new privileges, no core dumps, files of at most 64 MiB, at most 512 descriptors (see
+/// <c>Native/ProcessLimits.cs</c>).</description></item>
 /// <item><description><b>Environment.</b> Workers start from an empty environment plus
 /// <see cref="NativeRunnerOptions.InheritedEnvironment"/> and the runtime knobs the runner sets; no API key of the host
 /// is passed (threat E5).</description></item>

@@ -25,6 +25,14 @@ public static class WorkerHost
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
+
+        // Before any agent code: limits the worker cannot lift again. A failure is reported, not fatal (a container may
+        // forbid lowering a limit); the gate remains the barrier.
+        foreach (var failure in ProcessLimits.Apply())
+        {
+            await Console.Error.WriteLineAsync("worker: could not set " + failure).ConfigureAwait(false);
+        }
+
         var input = Console.OpenStandardInput();
         var output = Console.OpenStandardOutput();
 

@@ -326,6 +326,30 @@ public sealed class NativeRunnerTests
     }
 
     [Fact]
+    public async Task Workers_run_with_os_limits_they_cannot_lift()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // The limits are Linux-only (ProcessLimits); CI runs on Linux.
+        }
+
+        await using var runner = Some.Runner();
+        var probe = await runner.ProbeAsync("environment", 256L * 1024 * 1024, CancellationToken.None);
+
+        // Read from outside, while the worker is alive: /proc/<pid>/limits and status are what the kernel enforces.
+        var limits = File.ReadAllLines($"/proc/{probe.ProcessId}/limits");
+        string Row(string name) => string.Join(' ', limits.Single(l => l.StartsWith(name, StringComparison.Ordinal))[26..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("0 0 bytes", Row("Max core file size"));
+        Assert.StartsWith($"{64L * 1024 * 1024} {64L * 1024 * 1024} bytes", Row("Max file size"));
+        Assert.StartsWith("512 512 files", Row("Max open files"));
+        Assert.Contains(File.ReadAllLines($"/proc/{probe.ProcessId}/status"), l => l.Replace(" ", "").Replace("\t", "") == "NoNewPrivs:1");
+
+        // And the worker still does its job under them.
+        var outcome = await runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task("t1", n: 1), new RecordingHandler(), Some.Limits(), CancellationToken.None);
+        Assert.Equal(OutcomeKind.Completed, outcome.Kind);
+    }
+
+    [Fact]
     public async Task No_api_key_of_the_host_reaches_the_worker_environment()
     {
         Environment.SetEnvironmentVariable("OPENAI_API_KEY", "sk-test-must-not-leak");

@@ -114,9 +114,31 @@ public sealed class AgentCompiler
     /// <summary>Compiles, gates and validates an agent. Never throws for bad agent code: problems are diagnostics.</summary>
     /// <param name="source">The agent's files.</param>
     /// <param name="cancellationToken">Stops the compile.</param>
+    /// <remarks>Runs on a thread with a large stack, after refusing sources nested deeper than Roslyn can safely recurse
+    /// (<see cref="GateDiagnosticIds.TooDeeplyNested"/>): a stack overflow would end the host process.</remarks>
     public CompileResult Compile(AgentSource source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
+        var tooDeep = new DiagnosticCollector();
+        foreach (var (path, content) in source.CSharpFiles)
+        {
+            if (DeepStack.TooDeep(content) is { } line)
+            {
+                tooDeep.Add(GateDiagnosticIds.TooDeeplyNested, path, line, 1, "nesting",
+                    $"Brackets nest more than {DeepStack.MaxNesting} levels deep here; split the expression or data into smaller pieces.");
+            }
+        }
+
+        if (tooDeep.Items.Count > 0)
+        {
+            return new CompileResult(new CompileReport(false, tooDeep.Items), null, null);
+        }
+
+        return DeepStack.Run(() => CompileOnDeepStack(source, cancellationToken), cancellationToken);
+    }
+
+    private CompileResult CompileOnDeepStack(AgentSource source, CancellationToken cancellationToken)
+    {
         var sink = new DiagnosticCollector();
         var trees = new List<SyntaxTree>();
         foreach (var (path, content) in source.CSharpFiles)
@@ -131,9 +153,19 @@ public sealed class AgentCompiler
         // The source half of the gate binds every body through semantic models while Emit binds them again for code
         // generation; the two are independent, so they run side by side.
         var gateSink = new DiagnosticCollector();
-        var gate = _options.SkipSymbolGate
-            ? Task.CompletedTask
-            : Task.Run(() => new SymbolGate(compilation, Policy, gateSink).Run(cancellationToken), cancellationToken);
+        Exception? gateError = null;
+        var gate = _options.SkipSymbolGate ? null : new Thread(() =>
+        {
+            try
+            {
+                new SymbolGate(compilation, Policy, gateSink).Run(cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                gateError = ex;
+            }
+        }, DeepStack.StackBytes) { IsBackground = true, Name = "hyperagents-gate" };
+        gate?.Start();
         using var peStream = new MemoryStream();
         var emit = compilation.Emit(peStream, options: EmitOptions, cancellationToken: cancellationToken);
         foreach (var diagnostic in emit.Diagnostics)
@@ -146,7 +178,12 @@ public sealed class AgentCompiler
             }
         }
 
-        gate.GetAwaiter().GetResult();
+        gate?.Join();
+        if (gateError is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(gateError);
+        }
+
         var sourceViolations = gateSink.Items.Count;
         sink.AddRange(gateSink);
 

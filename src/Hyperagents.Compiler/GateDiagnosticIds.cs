@@ -36,4 +36,7 @@ public static class GateDiagnosticIds
 
     /// <summary>The source could not be loaded (see the message).</summary>
     public const string SourceProblem = "HA0020";
+
+    /// <summary>A file nests brackets deeper than the compiler accepts (a host stack-exhaustion guard).</summary>
+    public const string TooDeeplyNested = "HA0021";
 }

@@ -102,8 +102,10 @@ public static class MutationEngine
         return (newCode, new MutationReport(request.Path, applied));
     }
 
-    private static SyntaxTree Parse(string code) =>
-        CSharpSyntaxTree.ParseText(code, AgentCompiler.ParseOptions);
+    /// <summary>Parses agent-written code; too deep a file has no sites (the compiler refuses it with a diagnostic).</summary>
+    private static SyntaxTree Parse(string code) => DeepStack.TooDeep(code) is null
+        ? DeepStack.Run(() => { var tree = CSharpSyntaxTree.ParseText(code, AgentCompiler.ParseOptions); _ = tree.GetRoot(); return tree; })
+        : CSharpSyntaxTree.ParseText(string.Empty, AgentCompiler.ParseOptions);
 
     private static List<Site> FindSites(SyntaxTree tree)
     {

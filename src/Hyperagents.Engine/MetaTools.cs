@@ -58,22 +58,33 @@ internal sealed class MetaTools : IMetaTools
         var (source, problem) = SnippetSource.Create(code);
         if (source is null)
         {
-            return Rejected([new CompileDiagnostic("snippet", 1, 1, "HA0100", problem!)]);
+            return Rejected("rejected", [problem!]);
         }
 
-        var compiled = CompileCore(source.Files);
-        if (!compiled.Success && source.HasResult && SnippetSource.Create(code, resultAsStatement: true).Source is { } statement
-            && CompileCore(statement.Files) is { Success: true } asStatement)
+        // Compiling is bounded too: some sources make Roslyn's overload resolution exponential.
+        using var compileLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
+        compileLimit.CancelAfter(_snippetWallClock);
+        CompileResult compiled;
+        try
         {
-            // The trailing expression has no value (a void call): run it as a statement, with an empty value.
-            (source, compiled) = (statement, asStatement);
+            compiled = CompileCore(source.Files, compileLimit.Token);
+            if (!compiled.Success && source.HasResult && compiled.Report.Diagnostics.All(IsVoidValue)
+                && SnippetSource.Create(code, resultAsStatement: true).Source is { } statement)
+            {
+                // The trailing expression has no value (a void call): run it as a statement, with an empty value; any
+                // error of that compile is the snippet's real one.
+                (source, compiled) = (statement, CompileCore(statement.Files, compileLimit.Token));
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_runCancellation.IsCancellationRequested)
+        {
+            return Rejected("compile-timeout", [new CompileDiagnostic(SnippetSource.DiagnosticFile, 1, 1, "HA0101",
+                $"Compiling the snippet took longer than {_snippetWallClock.TotalSeconds:0.#} s; simplify it (deeply nested lambdas passed to overloaded methods are the usual cause).")]);
         }
 
         if (!compiled.Success || compiled.Agent is null)
         {
-            return Rejected(compiled.Report.Diagnostics
-                .Select(d => d.File == SnippetSource.FilePath ? d with { File = "snippet", Line = source.OriginalLine(d.Line) ?? 1 } : d)
-                .ToList());
+            return Rejected("rejected", compiled.Report.Diagnostics.Select(source.Map).ToList());
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
@@ -81,9 +92,16 @@ internal sealed class MetaTools : IMetaTools
         var (outcome, log) = await _evaluator.RunSnippetAsync(compiled.Agent, seed, _snippetWallClock, linked.Token).ConfigureAwait(false);
         var detail = outcome.IsCompleted ? null : outcome.ExceptionType is null ? outcome.Detail : $"{outcome.ExceptionType}: {outcome.Detail}";
         var output = string.Join('\n', log.Append(outcome.Output ?? string.Empty).Where(line => line.Length > 0));
-        return new SnippetReport(outcome.Label, outcome.IsCompleted ? outcome.Answer ?? string.Empty : null, detail, output, [], outcome.FuelConsumed, outcome.Elapsed.TotalMilliseconds);
+        return new SnippetReport(outcome.Label, outcome.IsCompleted ? Cap(outcome.Answer ?? string.Empty) : null, detail, Cap(output), [],
+            outcome.FuelConsumed, outcome.Elapsed.TotalMilliseconds);
 
-        static SnippetReport Rejected(IReadOnlyList<CompileDiagnostic> diagnostics) => new("rejected", null, "the snippet did not compile or failed the capability gate", string.Empty, diagnostics, null, 0);
+        static SnippetReport Rejected(string outcome, IReadOnlyList<CompileDiagnostic> diagnostics) =>
+            new(outcome, null, "the snippet did not compile or failed the capability gate", string.Empty, diagnostics, null, 0);
+
+        // The wrapper's own "cannot convert from 'void'" on the value: the trailing expression is a call returning nothing.
+        static bool IsVoidValue(CompileDiagnostic d) => d.Id == "CS1503" && d.Message.Contains("'void'", StringComparison.Ordinal);
+
+        static string Cap(string text) => text.Length <= SnippetSource.MaxValueChars ? text : text[..SnippetSource.MaxValueChars] + $"…[{text.Length - SnippetSource.MaxValueChars:N0} more characters]";
     }
 
     public IReadOnlyList<MutationSite> GetSites(string code) => MutationEngine.GetSites(code);
@@ -122,11 +140,11 @@ internal sealed class MetaTools : IMetaTools
         return entries;
     }
 
-    private CompileResult CompileCore(IReadOnlyDictionary<string, string> files)
+    private CompileResult CompileCore(IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken = default)
     {
         try
         {
-            return _compiler.Compile(AgentSource.FromFiles(files));
+            return _compiler.Compile(AgentSource.FromFiles(files), cancellationToken);
         }
         catch (AgentSourceException ex)
         {

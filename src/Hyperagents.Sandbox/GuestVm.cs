@@ -358,7 +358,9 @@ internal sealed partial class GuestVm : IDisposable
                 var status = reader.Byte();
                 if (status == 0)
                 {
-                    var json = reader.Block(limits.MaxMessageBytes + 64 * 1024);
+                    // The answer arrives JSON-escaped (a control character takes 6 bytes); its cap is on the answer
+                    // itself, checked below as in native mode, so the block may be up to 6 times larger.
+                    var json = reader.Block((int)Math.Min(int.MaxValue - 1L, 6L * limits.MaxMessageBytes + 64 * 1024));
                     reader.End();
                     var result = JsonSerializer.Deserialize(json, SdkJson.Default.InvocationResult) ?? throw Protocol("an empty result");
                     return result.Status switch
@@ -520,7 +522,8 @@ internal sealed partial class GuestVm : IDisposable
         io = _memory.GetSpan(_io, 16);
         var outPointer = BinaryPrimitives.ReadInt32LittleEndian(io[8..]);
         var outLength = BinaryPrimitives.ReadInt32LittleEndian(io[12..]);
-        if (outLength <= 0 || outLength > limits.MaxMessageBytes + 1024 * 1024)
+        // The largest state is a result whose answer is JSON-escaped (6 bytes per control character); see RunCore.
+        if (outLength <= 0 || outLength > Math.Min(int.MaxValue - 1L, 6L * limits.MaxMessageBytes + 1024 * 1024))
         {
             throw Protocol($"an entry returned {outLength} bytes");
         }

@@ -86,7 +86,8 @@ public sealed class MetaContext
 
 /// <summary>What a scratchpad snippet did.</summary>
 /// <param name="Outcome">How the run ended: <c>completed</c>, <c>rejected</c> (did not compile or failed the gate; see
-/// <paramref name="Diagnostics"/>), or the failure, e.g. <c>deadline</c>, <c>out-of-fuel</c>, <c>guest-exception</c>.</param>
+/// <paramref name="Diagnostics"/>), <c>compile-timeout</c>, or the failure, e.g. <c>deadline</c>, <c>out-of-fuel</c>,
+/// <c>guest-exception</c>.</param>
 /// <param name="Value">The trailing expression's value as invariant text, <c>""</c> when there is none;
 /// <see langword="null"/> unless completed.</param>
 /// <param name="Detail">For a failure: what happened (exception type and message, the limit that was hit).</param>

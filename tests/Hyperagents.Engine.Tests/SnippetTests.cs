@@ -73,7 +73,7 @@ public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<Sandbox
 
         var directive = await tools.RunSnippetAsync("#r \"/tmp/evil.dll\"\n1", CancellationToken.None);
         Assert.Equal("rejected", directive.Outcome);
-        Assert.Contains("directives", Assert.Single(directive.Diagnostics).Message, StringComparison.Ordinal);
+        Assert.Contains("Directives", Assert.Single(directive.Diagnostics).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         // Tasks get 60 s here; the snippet's own deadline (1 s) is what stops it.
         var report = await Tools(snippetWallClock: TimeSpan.FromSeconds(1)).RunSnippetAsync("while (true) { }", CancellationToken.None);
         Assert.Equal("deadline", report.Outcome);
-        Assert.InRange(report.Milliseconds, 900, 30_000);
+        Assert.InRange(report.Milliseconds, 900, 8_000);
         Assert.Null(report.Value);
         Assert.NotNull(report.Detail);
     }
@@ -102,6 +102,71 @@ public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         Assert.Equal(inSandbox.Value, inWorker.Value);
         Assert.Matches(@"^\[\d+, \d+, \d+, \d+, \d+\]$", inWorker.Value);
         Assert.Null(inWorker.Fuel);
+    }
+
+    [Fact]
+    public async Task Values_are_invariant_text_nested_cycle_safe_and_capped()
+    {
+        var tools = Tools();
+        Assert.Equal("[true, 1.5, x, null, [1, 2]]", (await tools.RunSnippetAsync("new object?[] { true, 1.5, 'x', null, new[] { 1, 2 } }", CancellationToken.None)).Value);
+        Assert.Equal("[1, […]]", (await tools.RunSnippetAsync("var list = new List<object> { 1 };\nlist.Add(list);\nlist", CancellationToken.None)).Value);
+        var huge = await tools.RunSnippetAsync("new string('x', 3_000_000)", CancellationToken.None);
+        Assert.Equal("completed", huge.Outcome);
+        Assert.True(huge.Value!.Length < 17_000, $"{huge.Value.Length} characters");
+        var deep = await tools.RunSnippetAsync("Enumerable.Range(0, 1000).Select(_ => Enumerable.Range(0, 1000).Select(_ => Enumerable.Range(0, 1000)))", CancellationToken.None);
+        Assert.Equal("completed", deep.Outcome);
+        Assert.EndsWith("…", deep.Value);
+    }
+
+    [Fact]
+    public async Task Methods_see_the_snippets_variables_and_cannot_capture_the_wrapper()
+    {
+        var tools = Tools();
+        Assert.Equal("6", (await tools.RunSnippetAsync("var x = 2;\nint F() => x * 3;\nF()", CancellationToken.None)).Value);
+        Assert.Equal("5", (await tools.RunSnippetAsync("string Show(object o) => \"hijacked\";\nclass TaskContext { }\nclass Task { }\n5", CancellationToken.None)).Value);
+        var property = await tools.RunSnippetAsync("int P => 42;\nP", CancellationToken.None);
+        Assert.Equal("rejected", property.Outcome);
+        Assert.Contains("not supported in a snippet", Assert.Single(property.Diagnostics).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Errors_keep_the_snippets_line_and_column_and_are_not_masked_by_the_void_retry()
+    {
+        var tools = Tools();
+        var parse = await tools.RunSnippetAsync("var a = 1;\nvar b = ;\na", CancellationToken.None);
+        Assert.Equal("rejected", parse.Outcome);
+        Assert.Equal(2, Assert.Single(parse.Diagnostics).Line);
+
+        var column = await tools.RunSnippetAsync("var x = 1; undefinedName", CancellationToken.None);
+        var error = Assert.Single(column.Diagnostics);
+        Assert.Equal((1, 12), (error.Line, error.Column));
+
+        // A value that cannot be shown (a ref struct) is an error, not an empty success.
+        var span = await tools.RunSnippetAsync("var a = new[] { 1, 2, 3 };\na.AsSpan()", CancellationToken.None);
+        Assert.Equal("rejected", span.Outcome);
+        Assert.Contains(span.Diagnostics, d => d.Message.Contains("Span", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Pathological_sources_are_refused_or_stopped_without_harming_the_host()
+    {
+        var tools = Tools(snippetWallClock: TimeSpan.FromSeconds(1));
+        // 30,000 nested parentheses overflowed Roslyn's parser stack, which ends the process; refused before parsing.
+        var nested = await tools.RunSnippetAsync("var v = " + new string('(', 30_000) + "1" + new string(')', 30_000) + ";", CancellationToken.None);
+        Assert.Equal("rejected", nested.Outcome);
+        Assert.Equal("HA0021", Assert.Single(nested.Diagnostics).Id);
+
+        // Overload resolution over nested lambdas is exponential: the compile is bounded by the snippet deadline.
+        var lambdas = "static class O { public static int M(Func<int, int> f) => 1; public static int M(Func<string, int> f) => 2; }\n"
+            + "O.M(x0 => " + string.Concat(Enumerable.Range(1, 14).Select(i => $"O.M(x{i} => ")) + "1" + new string(')', 15);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var slow = await tools.RunSnippetAsync(lambdas, CancellationToken.None);
+        Assert.Equal("compile-timeout", slow.Outcome);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(8), $"the compile-timeout came after {watch.Elapsed}");
+        Assert.Equal("HA0101", Assert.Single(slow.Diagnostics).Id);
+
+        // The next snippet works.
+        Assert.Equal("2", (await tools.RunSnippetAsync("1 + 1", CancellationToken.None)).Value);
     }
 
     [Fact]

@@ -71,6 +71,7 @@ public sealed class DifferentialTests(SandboxFixture fixture) : IAsyncLifetime
     [Theory]
     [InlineData("Collections")]
     [InlineData("AsyncHost")]
+    [InlineData("ControlChars")]
     public async Task Sample_agents_give_identical_answers_in_sandbox_and_native_mode(string sample)
     {
         var agent = Compile(Path.Combine(AppContext.BaseDirectory, "Agents", "Differential", sample));

@@ -70,7 +70,7 @@ internal sealed class RunHost : IAsyncDisposable
         var loggers = new SerilogLoggerFactory(Serilog.Log.Logger);
         var domain = DomainCatalog.Create(settings.Domain, settings.DatasetPath);
         var compiler = new AgentCompiler();
-        var runner = Runners.Create(settings.Isolation);
+        var runner = Runners.Create(settings.Isolation, settings.Parallel);
         var models = replayModels ?? (modelOptions.HasAnyModel ? ModelServices.Create(modelOptions, loggers, ModelLedgerStore.Load(archive)) : null);
         if (replayModels is null && models is not null)
         {

@@ -8,12 +8,20 @@ namespace Hyperagents.Cli.Runs;
 internal static class Runners
 {
     /// <summary>The runner of <paramref name="isolation"/>: the Wasmtime sandbox by default, native workers on request.</summary>
+    /// <param name="isolation">The isolation mode.</param>
+    /// <param name="parallel">How many children run at once. Native workers are a bounded pool and a meta call holds one
+    /// while its try-evaluations and snippets need others, so the pool has two workers per parallel child.</param>
     /// <exception cref="SandboxUnavailableException">The sandbox cannot start; the message says how to fix it.</exception>
-    public static IAgentRunner Create(Isolation isolation) => isolation switch
+    public static IAgentRunner Create(Isolation isolation, int parallel = 1)
     {
-        Isolation.Native => new NativeRunner(NativeRunnerOptions.ForCurrentProcess()),
-        _ => SandboxRunner.Create(),
-    };
+        if (isolation != Isolation.Native)
+        {
+            return SandboxRunner.Create();
+        }
+
+        var options = NativeRunnerOptions.ForCurrentProcess();
+        return new NativeRunner(options with { PoolSize = Math.Max(options.PoolSize, 2 * Math.Max(1, parallel)) });
+    }
 }
 
 /// <summary>The versions of the tools a variant was built and evaluated with.</summary>

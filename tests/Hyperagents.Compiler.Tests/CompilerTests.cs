@@ -24,6 +24,23 @@ public sealed class CompilerTests
     }
 
     [Fact]
+    public void Deeply_nested_sources_are_refused_before_parsing_and_the_host_survives_deep_but_legal_ones()
+    {
+        // 30,000 nested parentheses overflowed Roslyn's parser stack (uncatchable: it ends the process).
+        var deep = "class Deep { int V = " + new string('(', 30_000) + "1" + new string(')', 30_000) + "; }";
+        var refused = Some.Compiler.Compile(Some.WithEntryPoints(deep));
+        var diagnostic = Assert.Single(refused.Report.Diagnostics);
+        Assert.Equal(GateDiagnosticIds.TooDeeplyNested, diagnostic.Id);
+        Assert.Equal("task/Agent.cs", diagnostic.File);
+
+        // 200 levels is legal and compiles (on the compiler's large-stack thread); so do the mutation engine's parses.
+        var legal = "class Legal { int V = " + new string('(', 200) + "1" + new string(')', 200) + "; }";
+        Assert.True(Some.Compiler.Compile(Some.WithEntryPoints(legal)).Success);
+        Assert.Empty(MutationEngine.GetSites(deep));
+        Assert.NotEmpty(MutationEngine.GetSites(legal));
+    }
+
+    [Fact]
     public void Emitted_image_references_only_the_host_reference_set()
     {
         var result = Some.Compiler.Compile(AgentSource.FromDirectory(Some.BenignDir));

@@ -117,7 +117,7 @@ public sealed class AgentSessionTests
         Assert.Equal("bad-path", missing.Error?.Error);
         Assert.Equal("bad-path", nullPath.Error?.Error);
         Assert.Equal("bad-path", forged.Error?.Error);
-        Assert.Contains("\\x0a", forged.Error!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', forged.Error!.Message);
         Assert.Equal("bad-path", huge.Error?.Error);
         Assert.True(huge.Error!.Message.Length < 300, huge.Error.Message);
         Assert.Equal("protected-path", real.Error?.Error);

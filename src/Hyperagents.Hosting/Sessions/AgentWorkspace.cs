@@ -152,20 +152,14 @@ public sealed class AgentWorkspace
         }
     }
 
-    /// <summary>A refused path as a message shows it: at most 80 characters, control characters as <c>\xNN</c>.</summary>
-    private static string Shown(string? path)
-    {
-        var text = path is null ? string.Empty : path.Length > 80 ? path[..80] + "…" : path;
-        return string.Concat(text.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString()));
-    }
-
     /// <summary>Checks a path without touching anything. A well-formed path under a protected prefix is refused and
     /// recorded as an attempt (so the loop rejects the child); any other path breaking the rule is refused.</summary>
     private WorkspaceError? CheckPath(string path, bool writing)
     {
         if (AgentFilePaths.ShapeProblem(path) is { } shape)
         {
-            return new WorkspaceError("bad-path", $"'{Shown(path)}' is refused: {shape}.");
+            // Shown neutralised and short: the path may be megabytes of control characters.
+            return new WorkspaceError("bad-path", $"'{Native.OutputText.Line(path ?? string.Empty, 160)}' is refused: {shape}.");
         }
 
         foreach (var prefix in _limits.ProtectedPrefixes)

@@ -294,7 +294,7 @@ public sealed class DgmhLoop
     {
         var parentFiles = _s.Archive.GetFiles(parentId);
         var workspace = new AgentWorkspace(parentFiles, new WorkspaceLimits());
-        var tools = new MetaTools(_s.Compiler, _evaluator, _s.Archive, parentId, Seeds.Mix(metaSeed, "try"), cancellationToken);
+        var tools = new MetaTools(_s.Compiler, _evaluator, _s.Archive, parentId, Seeds.Mix(metaSeed, "try"), cancellationToken, compileTimeout: _settings.CompileTimeout);
         var chat = _s.Models.OpenMeta(session + "/meta");
         var agentSession = AgentSession.ForMeta(workspace, tools, chat, new SessionOptions
         {
@@ -419,7 +419,35 @@ public sealed class DgmhLoop
             return new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, "HA0000", ex.Message)]), null, null);
         }
 
-        return _compiled.GetOrAdd(source.ContentHash, _ => _s.Compiler.Compile(source));
+        if (_compiled.TryGetValue(source.ContentHash, out var cached))
+        {
+            return cached;
+        }
+
+        // A timed-out compile is not cached: it says nothing about the code, only about this attempt.
+        var result = CompileBounded(_s.Compiler, source, _settings.CompileTimeout, CancellationToken.None);
+        return result.Report.Diagnostics.Any(d => d.Id == CompileTimeoutId) ? result : _compiled.GetOrAdd(source.ContentHash, result);
+    }
+
+    /// <summary>The diagnostic of a compile that outlasted <see cref="RunSettings.CompileTimeout"/>.</summary>
+    internal const string CompileTimeoutId = "HA0102";
+
+    /// <summary>Compiles agent code within <paramref name="timeout"/>; a compile that takes longer is a failure with
+    /// <see cref="CompileTimeoutId"/>, never a stalled run (Roslyn stops at its next cancellation check).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    internal static CompileResult CompileBounded(AgentCompiler compiler, AgentSource source, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            return compiler.Compile(source, limit.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, CompileTimeoutId,
+                $"Compiling took longer than {timeout.TotalSeconds:0.#} s; simplify the code (deeply nested lambdas passed to overloaded methods are the usual cause).")]), null, null);
+        }
     }
 
     private CompiledAgent SeedAgent()

@@ -21,11 +21,14 @@ internal sealed class MetaTools : IMetaTools
     private readonly ulong _seed;
     private readonly CancellationToken _runCancellation;
     private readonly TimeSpan _snippetWallClock;
+    private readonly TimeSpan _compileTimeout;
     private int _snippets;
 
-    public MetaTools(AgentCompiler compiler, TaskEvaluator evaluator, ArchiveRun archive, string variantId, ulong seed, CancellationToken runCancellation, TimeSpan? snippetWallClock = null)
+    public MetaTools(AgentCompiler compiler, TaskEvaluator evaluator, ArchiveRun archive, string variantId, ulong seed, CancellationToken runCancellation,
+        TimeSpan? snippetWallClock = null, TimeSpan? compileTimeout = null)
     {
         _snippetWallClock = snippetWallClock ?? DefaultSnippetWallClock;
+        _compileTimeout = compileTimeout ?? TimeSpan.FromSeconds(60);
         _compiler = compiler;
         _evaluator = evaluator;
         _archive = archive;
@@ -34,11 +37,11 @@ internal sealed class MetaTools : IMetaTools
         _runCancellation = runCancellation;
     }
 
-    public CompileReport Compile(IReadOnlyDictionary<string, string> files) => CompileCore(files).Report;
+    public CompileReport Compile(IReadOnlyDictionary<string, string> files) => CompileWorkspace(files, _runCancellation).Report;
 
     public async Task<EvaluationReport> EvaluateAsync(IReadOnlyDictionary<string, string> files, int maxTasks, CancellationToken cancellationToken)
     {
-        var compiled = CompileCore(files);
+        var compiled = CompileWorkspace(files, cancellationToken);
         if (!compiled.Success || compiled.Agent is null)
         {
             return new EvaluationReport(0, [], compiled.Report);
@@ -138,6 +141,19 @@ internal sealed class MetaTools : IMetaTools
         }
 
         return entries;
+    }
+
+    /// <summary>A workspace compile (compile, try-evaluate), bounded like the loop's own compiles.</summary>
+    private CompileResult CompileWorkspace(IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return DgmhLoop.CompileBounded(_compiler, AgentSource.FromFiles(files), _compileTimeout, cancellationToken);
+        }
+        catch (AgentSourceException ex)
+        {
+            return new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, "HA0000", ex.Message)]), null, null);
+        }
     }
 
     private CompileResult CompileCore(IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken = default)

@@ -70,6 +70,12 @@ public sealed record RunSettings
     /// <summary>Limits of one <c>ModifySelf</c> call (try-evaluations run in their own isolates with <see cref="TaskLimits"/>).</summary>
     public RunLimits MetaLimits { get; init; } = new() { WallClock = TimeSpan.FromMinutes(5) };
 
+    /// <summary>The longest a compile of agent code may take on the host (children, workspaces, try-evaluations). Some
+    /// sources (nested lambdas passed to overloaded methods) make Roslyn exponential; past this the code is rejected
+    /// with <c>HA0102</c> rather than stalling the run.</summary>
+    /// <value>Default 60 s.</value>
+    public TimeSpan CompileTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Try-evaluations one <c>ModifySelf</c> may request.</summary>
     /// <value>Default 6.</value>
     public int MaxTryEvaluations { get; init; } = 6;

@@ -170,6 +170,25 @@ public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<Sandbox
     }
 
     [Fact]
+    public void Workspace_compiles_are_bounded_too_and_a_slow_one_is_a_diagnostic_not_a_stall()
+    {
+        var evaluator = new TaskEvaluator(DomainCatalog.Create("circle-packing"), sandbox.Runner, ModelAccess.None, new RunLimits(), 1);
+        var tools = new MetaTools(TestRuns.Compiler, evaluator, TestRuns.NewArchive("slow"), "none", 7, CancellationToken.None, compileTimeout: TimeSpan.FromSeconds(1));
+        var files = TestRuns.Agent("Base");
+        files["task/Slow.cs"] = "static class Slow\n{\n    static int M(Func<int, int> f) => 1;\n    static int M(Func<string, int> f) => 2;\n    static int V = "
+            + "M(x0 => " + string.Concat(Enumerable.Range(1, 14).Select(i => $"M(x{i} => ")) + "1" + new string(')', 15) + ";\n}\n";
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var report = tools.Compile(files);
+
+        Assert.False(report.Success);
+        Assert.Equal(DgmhLoop.CompileTimeoutId, Assert.Single(report.Diagnostics).Id);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(8), $"the compile timeout came after {watch.Elapsed}");
+        files.Remove("task/Slow.cs");
+        Assert.True(tools.Compile(files).Success);
+    }
+
+    [Fact]
     public async Task Snippets_are_seeded_the_same_way_in_every_replay()
     {
         const string code = "context.Random.NextDouble()";

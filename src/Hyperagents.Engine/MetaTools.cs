@@ -37,11 +37,11 @@ internal sealed class MetaTools : IMetaTools
         _runCancellation = runCancellation;
     }
 
-    public CompileReport Compile(IReadOnlyDictionary<string, string> files) => CompileWorkspace(files, _runCancellation).Report;
+    public CompileReport Compile(IReadOnlyDictionary<string, string> files) => CompileFiles(files, _compileTimeout, _runCancellation).Report;
 
     public async Task<EvaluationReport> EvaluateAsync(IReadOnlyDictionary<string, string> files, int maxTasks, CancellationToken cancellationToken)
     {
-        var compiled = CompileWorkspace(files, cancellationToken);
+        var compiled = CompileFiles(files, _compileTimeout, cancellationToken);
         if (!compiled.Success || compiled.Agent is null)
         {
             return new EvaluationReport(0, [], compiled.Report);
@@ -64,22 +64,20 @@ internal sealed class MetaTools : IMetaTools
             return Rejected("rejected", [problem!]);
         }
 
-        // Compiling is bounded too: some sources make Roslyn's overload resolution exponential.
-        using var compileLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
-        compileLimit.CancelAfter(_snippetWallClock);
-        CompileResult compiled;
-        try
+        // Compiling is bounded too (the same mechanism as every host compile), within the snippet's deadline.
+        using var linkedCompile = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var compiled = CompileFiles(source.Files, _snippetWallClock, linkedCompile.Token);
+        if (!compiled.Success && source.HasResult && compiled.Report.Diagnostics.All(IsVoidValue)
+            && SnippetSource.Create(code, resultAsStatement: true).Source is { } statement)
         {
-            compiled = CompileCore(source.Files, compileLimit.Token);
-            if (!compiled.Success && source.HasResult && compiled.Report.Diagnostics.All(IsVoidValue)
-                && SnippetSource.Create(code, resultAsStatement: true).Source is { } statement)
-            {
-                // The trailing expression has no value (a void call): run it as a statement, with an empty value; any
-                // error of that compile is the snippet's real one.
-                (source, compiled) = (statement, CompileCore(statement.Files, compileLimit.Token));
-            }
+            // The trailing expression has no value (a void call): run it as a statement, with an empty value; any
+            // error of that compile is the snippet's real one.
+            var left = _snippetWallClock - started.Elapsed;
+            (source, compiled) = (statement, CompileFiles(statement.Files, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), linkedCompile.Token));
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_runCancellation.IsCancellationRequested)
+
+        if (compiled.Report.Diagnostics.Any(d => d.Id == DgmhLoop.CompileTimeoutId))
         {
             return Rejected("compile-timeout", [new CompileDiagnostic(SnippetSource.DiagnosticFile, 1, 1, "HA0101",
                 $"Compiling the snippet took longer than {_snippetWallClock.TotalSeconds:0.#} s; simplify it (deeply nested lambdas passed to overloaded methods are the usual cause).")]);
@@ -143,24 +141,12 @@ internal sealed class MetaTools : IMetaTools
         return entries;
     }
 
-    /// <summary>A workspace compile (compile, try-evaluate), bounded like the loop's own compiles.</summary>
-    private CompileResult CompileWorkspace(IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken)
+    /// <summary>Compiles a file set (workspace, snippet) within <paramref name="timeout"/>, like the loop's own compiles.</summary>
+    private CompileResult CompileFiles(IReadOnlyDictionary<string, string> files, TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
-            return DgmhLoop.CompileBounded(_compiler, AgentSource.FromFiles(files), _compileTimeout, cancellationToken);
-        }
-        catch (AgentSourceException ex)
-        {
-            return new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, "HA0000", ex.Message)]), null, null);
-        }
-    }
-
-    private CompileResult CompileCore(IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return _compiler.Compile(AgentSource.FromFiles(files), cancellationToken);
+            return DgmhLoop.CompileBounded(_compiler, AgentSource.FromFiles(files), timeout, cancellationToken);
         }
         catch (AgentSourceException ex)
         {

@@ -1,7 +1,7 @@
 namespace Hyperagents.Archive;
 
 /// <summary>A problem the user or caller can fix (missing run, unknown variant, bad path); the message says how.</summary>
-public sealed class ArchiveException : Exception
+public sealed class ArchiveException : Hyperagents.Transport.UserErrorException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong and how to fix it.</param>

@@ -7,13 +7,31 @@ namespace Hyperagents.Cli;
 /// <param name="Console">Human output (Spectre.Console).</param>
 public sealed record CliContext(IAnsiConsole Console)
 {
-    /// <summary>Configures Serilog once: warnings to the console's error stream, everything to a rolling file.</summary>
+    /// <summary>Where commands that are not part of a run keep their log (today: the details of an internal error):
+    /// <c>$HYPERAGENTS_LOG_DIR</c>, else <c>$XDG_STATE_HOME/hyperagents/logs</c>, else
+    /// <c>~/.local/state/hyperagents/logs</c>, else the temporary folder. A run logs to <c>&lt;archive&gt;/logs/&lt;run&gt;/</c>.</summary>
+    public static string DefaultLogDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("HYPERAGENTS_LOG_DIR") is { Length: > 0 } explicitFolder)
+        {
+            return explicitFolder;
+        }
+
+        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        return Path.Combine(state, "hyperagents", "logs");
+    }
+
+    /// <summary>Configures Serilog once: warnings to the console's error stream, everything to a rolling file; every
+    /// string in an event is made safe to show first (<see cref="SafeTextEnricher"/>).</summary>
     /// <param name="logDirectory">The folder of the log file.</param>
     /// <param name="verbose">Also write debug events.</param>
     public static void ConfigureLogging(string logDirectory, bool verbose)
     {
         Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Is(verbose ? Serilog.Events.LogEventLevel.Debug : Serilog.Events.LogEventLevel.Information)
+            .Enrich.With(new SafeTextEnricher())
             .WriteTo.Console(restrictedToMinimumLevel: Serilog.Events.LogEventLevel.Warning, standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose)
             .WriteTo.File(Path.Combine(logDirectory, "hyperagents-.log"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
             .CreateLogger();

@@ -271,7 +271,7 @@ public sealed record AgentSourceLimits
 }
 
 /// <summary>An agent folder or file set cannot be loaded; the message names the problem and the fix.</summary>
-public sealed class AgentSourceException : Exception
+public sealed class AgentSourceException : Hyperagents.Transport.UserErrorException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong and how to fix it.</param>

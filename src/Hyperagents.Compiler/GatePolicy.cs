@@ -351,7 +351,7 @@ public sealed class GatePolicy
 }
 
 /// <summary>The gate policy is missing or malformed; the message names the problem and the fix.</summary>
-public sealed class GatePolicyException : Exception
+public sealed class GatePolicyException : Hyperagents.Transport.UserErrorException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong and how to fix it.</param>

@@ -19,7 +19,7 @@ public enum DatasetMatch
 }
 
 /// <summary>A line of a dataset file is malformed, or the file cannot be read.</summary>
-public sealed class DatasetFormatException : Exception
+public sealed class DatasetFormatException : Hyperagents.Transport.UserErrorException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="path">The dataset file.</param>

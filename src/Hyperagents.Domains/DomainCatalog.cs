@@ -46,7 +46,7 @@ public static class DomainCatalog
 }
 
 /// <summary>A domain name that no domain has.</summary>
-public sealed class UnknownDomainException : ArgumentException
+public sealed class UnknownDomainException : Hyperagents.Transport.UserErrorException
 {
     /// <summary>Creates the exception; its message lists the valid names.</summary>
     /// <param name="name">The unknown name.</param>

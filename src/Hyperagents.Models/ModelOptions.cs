@@ -526,7 +526,7 @@ public sealed record ModelOptions
 }
 
 /// <summary>Model options that cannot work; the message lists each problem and how to fix it.</summary>
-public sealed class ModelConfigurationException : Exception
+public sealed class ModelConfigurationException : Hyperagents.Transport.UserErrorException
 {
     /// <summary>Creates the exception from its problems.</summary>
     /// <param name="errors">One sentence per problem, each with its fix.</param>

@@ -308,13 +308,13 @@ public static class HtmlReport
         {
             id = r.V.Id,
             generation = r.V.Generation,
-            status = r.V.Status.ToString(),
+            status = Safe(r.V.Status.ToString()),
             scores = ArchiveScores(r.V.Scores),
-            flags = r.Audit.Flags,
-            diff = Cap(r.V.Parent is null
+            flags = r.Audit.Flags.Select(Safe).ToList(),
+            diff = Safe(Cap(r.V.Parent is null
                 ? "(the seed: no parent to compare with)\n" + string.Join("\n", r.P.Changes.Select(c => $"added {c.Path}"))
-                : string.Concat(run.GetDiff(r.V.Id).Select(d => d.Patch)) is { Length: > 0 } patch ? patch : "(no change)"),
-            transcript = Cap(run.ReadTranscript(r.V.Id) ?? "(no transcript)"),
+                : string.Concat(run.GetDiff(r.V.Id).Select(d => d.Patch)) is { Length: > 0 } patch ? patch : "(no change)")),
+            transcript = Safe(Cap(run.ReadTranscript(r.V.Id) ?? "(no transcript)")),
         }, StringComparer.Ordinal);
 
         // The default encoder escapes <, > and &, so nothing in a diff can close the script element.
@@ -324,7 +324,11 @@ public static class HtmlReport
     private static string Cap(string text) =>
         text.Length <= MaxEmbeddedChars ? text : text[..MaxEmbeddedChars] + $"\n… truncated: {text.Length - MaxEmbeddedChars} more characters; read it with git.";
 
-    private static string Enc(string text) => WebUtility.HtmlEncode(text);
+    private static string Enc(string text) => WebUtility.HtmlEncode(Safe(text));
+
+    /// <summary>Guest text (diffs, transcripts, reasons, file names) with controls, bidirectional overrides and zero-width
+    /// characters made visible, before it is encoded for HTML or for the page's data.</summary>
+    private static string Safe(string text) => Hyperagents.Transport.SafeText.ForDisplay(text);
 
     private const string Css = """
         body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}

@@ -44,15 +44,6 @@ internal sealed class GuestOutput
         return Dropped > 0 ? text + $"[output truncated: {Dropped} more bytes dropped]" : text;
     }
 
-    /// <summary>Replaces C0 and C1 control characters (ESC, CR, BEL, CSI, ...) except newline and tab with '?'.</summary>
-    public static string Neutralise(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            builder.Append(c == '\n' || c == '\t' || !(char.IsControl(c) || c is '\u2028' or '\u2029') ? c : '?');
-        }
-
-        return builder.ToString();
-    }
+    /// <summary>Untrusted text made safe to show, by the one rule of <see cref="Hyperagents.Transport.SafeText"/>.</summary>
+    public static string Neutralise(string text) => Hyperagents.Transport.SafeText.ForDisplay(text);
 }

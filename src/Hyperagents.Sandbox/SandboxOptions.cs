@@ -46,7 +46,7 @@ public sealed record SandboxOptions
 
 /// <summary>The sandbox cannot be used: the runtime pack is missing or differs from its pinned manifest, or the
 /// engine failed to start. The message names each problem and the fix.</summary>
-public sealed class SandboxUnavailableException : Exception
+public sealed class SandboxUnavailableException : Hyperagents.Transport.UserErrorException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong and how to fix it.</param>

@@ -165,12 +165,13 @@ public sealed class EngineTests(SandboxFixture fixture, ITestOutputHelper output
             """, "AnsiThrower");
         var outcome = await fixture.Runner.SolveTaskAsync(agent, Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
         Assert.Equal(OutcomeKind.GuestException, outcome.Kind);
-        Assert.Equal("?]0;pwned??[2J", outcome.Detail);
+        Assert.Equal("\\x1B]0;pwned\\x07\\x1B[2J", outcome.Detail);
     }
 
     [Fact]
-    public void Output_neutralisation_replaces_every_control_character_but_newline_and_tab()
+    public void Output_neutralisation_escapes_every_control_and_format_character_but_newline_and_tab()
     {
-        Assert.Equal("?[31mred?\n\tok??", GuestOutput.Neutralise("\u001b[31mred\r\n\tok\u0007\u009b"));
+        Assert.Equal("\\x1B[31mred\\x0D\n\tok\\x07\\x9B \\u202Eevil\\u200B\\u2066",
+            GuestOutput.Neutralise("\u001b[31mred\r\n\tok\u0007\u009b \u202Eevil\u200B\u2066"));
     }
 }

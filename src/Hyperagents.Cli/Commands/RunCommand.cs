@@ -55,6 +55,11 @@ internal static class RunCommand
             var modelFlags = options.GivenModelFlags(parse);
             var models = RunOptions.Models(parse.GetValue(options.ModelConfig), modelFlags, errors);
             var runName = parse.GetValue(name) ?? $"{settings.Domain}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
+            if (ArchiveStore.RunNameProblem(runName) is { } badName)
+            {
+                errors.Add($"--name: {badName}.");
+            }
+
             if (ArchiveStore.ResolveFolder(parse.GetValue(archive)) is var folder && errors.Count == 0)
             {
                 settings = settings with { SeedFolder = seedFolder! };
@@ -143,6 +148,7 @@ internal static class RunCommand
         ArchiveRun archive;
         try
         {
+            ArchiveStore.PrepareFolder(archiveFolder);
             archive = create
                 ? ArchiveRun.Create(runFolder, new RunManifest(runName, settings.Domain, Path.GetFileName(settings.SeedFolder.TrimEnd('/')), RunHost.ToConfig(settings, modelFlags)))
                 : ArchiveRun.Open(runFolder);

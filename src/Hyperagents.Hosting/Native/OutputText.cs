@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
+
+using Hyperagents.Transport;
 
 namespace Hyperagents.Hosting.Native;
 
@@ -10,70 +13,54 @@ internal static class OutputText
     /// <param name="text">Untrusted text.</param>
     /// <param name="maxBytes">The cap on the UTF-8 size of the kept text (the truncation note comes on top).</param>
     /// <param name="alreadyDropped">Characters dropped before the text reached the host.</param>
-    /// <returns>Text in which every C0/C1 control except line feed and tab, DEL and bidirectional overrides are
-    /// written as visible <c>\xNN</c>/<c>\uNNNN</c> escapes, so nothing can move a terminal's cursor or recolour it.</returns>
+    /// <returns>Text in which every character <see cref="SafeText.NeedsEscape"/> names (controls except line feed and
+    /// tab, bidirectional and zero-width format characters, lone surrogates) is a visible escape, so nothing can move a
+    /// terminal's cursor, recolour it or reorder what it shows; CR LF becomes LF.</returns>
     public static string Neutralise(string text, int maxBytes, long alreadyDropped)
     {
         var builder = new StringBuilder(Math.Min(text.Length, maxBytes) + 64);
         long bytes = 0;
         long dropped = alreadyDropped;
-        for (var i = 0; i < text.Length; i++)
+        var span = text.AsSpan();
+        while (!span.IsEmpty)
         {
-            var c = text[i];
+            if (span[0] == '\r' && span.Length > 1 && span[1] == '\n')
+            {
+                span = span[1..];
+                continue;
+            }
+
             string? piece = null;
-            var pieceBytes = 1;
-            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+            int pieceBytes;
+            var used = 1;
+            if (Rune.DecodeFromUtf16(span, out var rune, out var length) != OperationStatus.Done)
             {
-                continue;
-            }
-
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                if (bytes + 4 > maxBytes)
-                {
-                    dropped += text.Length - i;
-                    break;
-                }
-
-                builder.Append(c).Append(text[i + 1]);
-                bytes += 4;
-                i++;
-                continue;
-            }
-
-            if (char.IsSurrogate(c))
-            {
-                piece = "\uFFFD";
-                pieceBytes = 3;
-            }
-            else if (c is '\n' or '\t')
-            {
-                pieceBytes = 1;
-            }
-            else if (c < 0x20 || c == 0x7F || c is >= '\u0080' and <= '\u009F')
-            {
-                piece = "\\x" + ((int)c).ToString("X2", CultureInfo.InvariantCulture);
-                pieceBytes = piece.Length;
-            }
-            else if (c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069')
-            {
-                piece = "\\u" + ((int)c).ToString("X4", CultureInfo.InvariantCulture);
+                piece = SafeText.Escape(span[0]);
                 pieceBytes = piece.Length;
             }
             else
             {
-                pieceBytes = c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+                used = length;
+                if (SafeText.NeedsEscape(rune))
+                {
+                    piece = SafeText.Escape(rune.Value);
+                    pieceBytes = piece.Length;
+                }
+                else
+                {
+                    pieceBytes = rune.Utf8SequenceLength;
+                }
             }
 
             if (bytes + pieceBytes > maxBytes)
             {
-                dropped += text.Length - i;
+                dropped += span.Length;
                 break;
             }
 
             if (piece is null)
             {
-                builder.Append(c);
+                builder.Append(span[..used]);
             }
             else
             {
@@ -81,6 +68,7 @@ internal static class OutputText
             }
 
             bytes += pieceBytes;
+            span = span[used..];
         }
 
         if (dropped > 0)

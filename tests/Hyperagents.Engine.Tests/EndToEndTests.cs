@@ -17,10 +17,13 @@ public sealed class EndToEndTests(SandboxFixture sandbox) : IClassFixture<Sandbo
     [InlineData("kissing-number")]
     [InlineData("first-autocorrelation")]
     [InlineData("dataset")]
-    public async Task A_three_generation_sandbox_run_archives_the_seed_and_three_attempts(string domain)
+    public async Task A_sandbox_run_archives_the_seed_and_every_attempt(string domain)
     {
+        // Three attempts on circle-packing, one on each other domain: every domain's seed, ModifySelf, gate and staged
+        // evaluation run for real in the sandbox, and the suite stays within its budget on a busy 2-core machine.
+        var generations = domain == "circle-packing" ? 3 : 1;
         var seeds = Path.Combine(AppContext.BaseDirectory, "seeds");
-        var settings = TestRuns.Settings(3) with
+        var settings = TestRuns.Settings(generations) with
         {
             Domain = domain,
             Isolation = Isolation.Sandbox,
@@ -35,13 +38,13 @@ public sealed class EndToEndTests(SandboxFixture sandbox) : IClassFixture<Sandbo
 
         Assert.True(summary.Complete, summary.Reason);
         var variants = archive.ListVariants();
-        Assert.Equal(4, variants.Count);
+        Assert.Equal(generations + 1, variants.Count);
         var seed = Assert.Single(variants, v => v.Parent is null);
         Assert.Equal(VariantState.Accepted, seed.Status.State);
         Assert.Contains(SplitNames.Train, seed.Scores.Keys);
         Assert.Contains(SplitNames.Val, seed.Scores.Keys);
         Assert.True(seed.Scores[SplitNames.Val] > 0, $"the seed scores 0 on {domain}'s val split");
-        Assert.Equal([1, 2, 3], TestRuns.AttemptOf(archive).Values.Order());
+        Assert.Equal(Enumerable.Range(1, generations), TestRuns.AttemptOf(archive).Values.Order());
         foreach (var child in variants.Where(v => v.Parent is not null))
         {
             Assert.Contains(child.Status.State, new[] { VariantState.Accepted, VariantState.Rejected, VariantState.Failed });
@@ -52,7 +55,7 @@ public sealed class EndToEndTests(SandboxFixture sandbox) : IClassFixture<Sandbo
             }
         }
 
-        Assert.Equal(3, events.OfType<AttemptArchived>().Count());
+        Assert.Equal(generations, events.OfType<AttemptArchived>().Count());
         var log = TestRuns.Git(archive.Path, "log", "--all", "--format=%H");
         Assert.All(variants, v => Assert.Contains(v.Id, log));
         Assert.Empty(archive.Verify().Problems);

@@ -13,7 +13,9 @@ public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         var evaluator = new TaskEvaluator(DomainCatalog.Create("circle-packing"), sandbox.Runner, ModelAccess.None,
             new RunLimits { WallClock = TimeSpan.FromSeconds(60) }, 1);
         var archive = TestRuns.NewArchive("snippet");
-        return new MetaTools(TestRuns.Compiler, evaluator, archive, "none", seed, CancellationToken.None, snippetWallClock);
+        // Tests that are not about the deadline get a generous one: a 10 s snippet compile-and-run can time out on a busy
+        // 2-core machine, and that would test the machine, not the scratchpad.
+        return new MetaTools(TestRuns.Compiler, evaluator, archive, "none", seed, CancellationToken.None, snippetWallClock ?? TimeSpan.FromMinutes(2));
     }
 
     [Fact]

@@ -22,9 +22,11 @@ public static class CliApp
             root.Subcommands.Add(command);
         }
 
+        using var interrupt = new Interrupt();
         try
         {
-            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return await root.Parse(args).InvokeAsync(invocation, interrupt.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -314,6 +314,10 @@ public sealed class DgmhLoop
         }
 
         var model = _s.Models.Close(session + "/meta");
+
+        // A ModifySelf cut short by the caller (Ctrl+C) is no verdict on the parent: nothing is archived, and resume
+        // runs the attempt again with the same seeds.
+        cancellationToken.ThrowIfCancellationRequested();
         var transcript = Transcript(agentSession, outcome) + (model.Transcript ?? string.Empty);
         var modelFailure = agentSession.Transcript
             .Where(e => e.Capability == Capabilities.Chat && e.Error is { Error: "model-failed" or "budget-exhausted" })

@@ -51,7 +51,8 @@ public sealed class TaskEvaluator
     /// <param name="agent">The compiled agent.</param>
     /// <param name="tasks">The tasks.</param>
     /// <param name="seedBase">Mixed with each task id into the task seed, so a replay gets the same seeds.</param>
-    /// <param name="cancellationToken">Stops the evaluation.</param>
+    /// <param name="cancellationToken">Stops the evaluation: it then throws <see cref="OperationCanceledException"/> and
+    /// returns no partial result.</param>
     public async Task<IReadOnlyList<TaskResult>> EvaluateAsync(CompiledAgent agent, IReadOnlyList<TaskSpec> tasks, ulong seedBase, CancellationToken cancellationToken)
     {
         var results = new TaskResult[tasks.Count];
@@ -69,6 +70,9 @@ public sealed class TaskEvaluator
             }
         });
         await Task.WhenAll(work).ConfigureAwait(false);
+
+        // A call cut short by cancellation ends as an outcome, not an exception; its zero must never become a score.
+        cancellationToken.ThrowIfCancellationRequested();
         return results;
     }
 
@@ -81,6 +85,7 @@ public sealed class TaskEvaluator
     {
         var session = AgentSession.ForTask(_models.OpenTask($"task/{agent.Id[..12]}/{task.Id}/{seed:x16}"), new SessionOptions { WallClock = _limits.WallClock, MaxEvaluations = 0 });
         var outcome = await _runner.SolveTaskAsync(agent, new TaskInvocation(task, seed), session, _limits, cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
         var ms = outcome.Elapsed.TotalMilliseconds;
         if (!outcome.IsCompleted)
         {

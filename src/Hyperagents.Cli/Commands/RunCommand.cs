@@ -200,6 +200,12 @@ internal static class RunCommand
                 }
 
                 PrintSummary(context, archive, runName, runFolder, summary, progress, settings);
+                if (ct.IsCancellationRequested)
+                {
+                    context.Console.MarkupLine($"[yellow]interrupted.[/] Continue with: hyperagents resume {Markup.Escape(runName)}");
+                    return 130;
+                }
+
                 return 0;
             }
         }

@@ -354,6 +354,30 @@ public sealed class GateTests
     }
 
     [Fact]
+    public void Params_span_calls_lower_to_inline_arrays_that_only_the_il_may_name()
+    {
+        var ok = Some.Compiler.Compile(Some.WithEntryPoints("""
+            namespace Probe;
+
+            public static class Use
+            {
+                public static string Join(string a, string b) => string.Join(",", a, b, "c") + string.Concat(a, b, a, b, a);
+            }
+            """));
+        Assert.True(ok.Success, string.Join(Environment.NewLine, ok.Report.Diagnostics));
+
+        var direct = Some.Compiler.Compile(Some.WithEntryPoints("""
+            namespace Probe;
+
+            public static class Use
+            {
+                public static int Direct() => new System.Runtime.CompilerServices.InlineArray3<int>()[0];
+            }
+            """));
+        At(direct, "HA0001", "System.Runtime.CompilerServices.InlineArray3<T>", 5);
+    }
+
+    [Fact]
     public void Violations_are_deduplicated_per_symbol_and_line()
     {
         var result = Some.Compiler.Compile(Some.WithEntryPoints("""

@@ -197,11 +197,13 @@ public sealed class GatePolicy
     /// <param name="type">The member's containing type.</param>
     /// <param name="member">The member's metadata name (<c>.ctor</c>, <c>get_Now</c>, <c>Concat</c>, ...).</param>
     /// <param name="inIl">Whether the reference comes from the emitted IL scan (lowering rules count as allow).</param>
-    public PolicyDecision CheckMember(PolicyTypeName type, string member, bool inIl = false)
+    /// <param name="genericMethod">Whether the member is a generic method (it has type parameters of its own): rules
+    /// written <c>T.M&lt;&gt;</c> match only those.</param>
+    public PolicyDecision CheckMember(PolicyTypeName type, string member, bool inIl = false, bool genericMethod = false)
     {
         var typeName = type.FullName;
         var exact = new List<PolicyRule>();
-        foreach (var name in MemberNameCandidates(member))
+        foreach (var name in MemberNameCandidates(member, genericMethod))
         {
             if (_members.TryGetValue(typeName + "::" + name, out var rules))
             {
@@ -267,9 +269,17 @@ public sealed class GatePolicy
 
     private static readonly string[] AccessorPrefixes = ["get_", "set_", "add_", "remove_"];
 
-    private static IEnumerable<string> MemberNameCandidates(string member)
+    /// <summary>The suffix of a member rule that matches only generic methods of that name.</summary>
+    public const string GenericMethodSuffix = "<>";
+
+    private static IEnumerable<string> MemberNameCandidates(string member, bool genericMethod)
     {
         yield return member;
+        if (genericMethod)
+        {
+            yield return member + GenericMethodSuffix;
+        }
+
         foreach (var prefix in AccessorPrefixes)
         {
             if (member.StartsWith(prefix, StringComparison.Ordinal) && member.Length > prefix.Length)
@@ -336,6 +346,18 @@ public sealed class GatePolicy
 
                 member = name[(split + 1)..];
                 name = name[..split];
+                var angle = member.IndexOfAny(['<', '>']);
+                if (angle >= 0 && (angle != member.Length - GenericMethodSuffix.Length || !member.EndsWith(GenericMethodSuffix, StringComparison.Ordinal) || member is "*<>"))
+                {
+                    errors.Add($"line {i + 1}: '<>' may only end a member name (the generic overloads of that method), got '{parts[2]}'");
+                    continue;
+                }
+            }
+
+            if (name.IndexOfAny(['<', '>']) >= 0)
+            {
+                errors.Add($"line {i + 1}: type and namespace names are written without type arguments (System.Collections.Generic.List covers List<T>), got '{parts[2]}'");
+                continue;
             }
 
             rules.Add(new PolicyRule(verdict.Value, kind.Value, name, member, i + 1, line));

@@ -232,7 +232,8 @@ internal static class IlScanner
         }
 
         var name = md.GetString(member.Name);
-        var decision = policy.CheckMember(type, name, inIl: true);
+        var generic = member.GetKind() == MemberReferenceKind.Method && md.GetBlobReader(member.Signature).ReadSignatureHeader().IsGeneric;
+        var decision = policy.CheckMember(type, name, inIl: true, genericMethod: generic);
         if (!decision.Allowed)
         {
             reported.Add(handle);

@@ -457,7 +457,7 @@ internal sealed class SymbolGate
 
         if (!_decisions.TryGetValue(definition, out var decision))
         {
-            decision = _policy.CheckMember(NameOf(definition.ContainingType), definition.Name);
+            decision = _policy.CheckMember(NameOf(definition.ContainingType), definition.Name, genericMethod: definition is IMethodSymbol { IsGenericMethod: true });
             _decisions[definition] = decision;
         }
 

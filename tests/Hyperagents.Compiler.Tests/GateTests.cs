@@ -354,6 +354,102 @@ public sealed class GateTests
     }
 
     [Fact]
+    public void Json_documents_and_nodes_built_without_reflection_still_compile()
+    {
+        // Only the generic overloads of JsonValue.Create and JsonArray.Add serialize by reflection; their non-generic
+        // siblings (reached with a JsonNode-typed argument), the implicit conversions and the document, reader and
+        // writer APIs stay allowed.
+        var result = Some.Compiler.Compile(Some.WithEntryPoints("""
+            using System.IO;
+            using System.Text.Json;
+            using System.Text.Json.Nodes;
+
+            namespace Probe;
+
+            public static class Use
+            {
+                public static string Build(double[] values)
+                {
+                    var array = new JsonArray(1, 2, "three");
+                    JsonNode item = JsonValue.Create(values[0]);
+                    array.Add(item);
+                    array.Add((JsonNode)values.Length);
+                    var root = new JsonObject { ["values"] = array, ["ok"] = true };
+                    var parsed = JsonNode.Parse(root.ToJsonString())!;
+                    var first = parsed["values"]![0]!.GetValue<int>();
+                    using var document = JsonDocument.Parse("{\"a\": [1, 2]}");
+                    var sum = document.RootElement.GetProperty("a").EnumerateArray().Sum(e => e.GetDouble());
+                    var stream = new MemoryStream();
+                    using (var writer = new Utf8JsonWriter(stream))
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteNumber("sum", sum + first);
+                        writer.WriteEndObject();
+                    }
+
+                    return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Encoding.UTF8.GetString(stream.ToArray());
+                }
+            }
+            """));
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Report.Diagnostics));
+    }
+
+    [Fact]
+    public void Il_scan_alone_tells_generic_overloads_from_their_non_generic_siblings()
+    {
+        var compiler = new AgentCompiler(new AgentCompilerOptions { SkipSymbolGate = true });
+        var generic = compiler.Compile(Some.WithEntryPoints("""
+            using System.Text.Json.Nodes;
+
+            namespace Probe;
+
+            public static class Use
+            {
+                public static string Leak(Exception ex) => new JsonArray { ex }.ToJsonString();
+            }
+            """));
+        Assert.DoesNotContain(generic.Report.Diagnostics, d => d.Id == "HA0001");
+        At(generic, GateDiagnosticIds.DisallowedIlReference, "System.Text.Json.Nodes.JsonArray.Add", 7);
+        Assert.Contains("JsonArray.Add<>", Single(generic, GateDiagnosticIds.DisallowedIlReference, "JsonArray.Add").Message, StringComparison.Ordinal);
+
+        var plain = compiler.Compile(Some.WithEntryPoints("""
+            using System.Text.Json.Nodes;
+
+            namespace Probe;
+
+            public static class Use
+            {
+                public static string Fine(double x) => new JsonArray { (JsonNode)x }.ToJsonString();
+            }
+            """));
+        Assert.True(plain.Success, string.Join(Environment.NewLine, plain.Report.Diagnostics));
+    }
+
+    [Fact]
+    public void Params_span_calls_lower_to_inline_arrays_that_only_the_il_may_name()
+    {
+        var ok = Some.Compiler.Compile(Some.WithEntryPoints("""
+            namespace Probe;
+
+            public static class Use
+            {
+                public static string Join(string a, string b) => string.Join(",", a, b, "c") + string.Concat(a, b, a, b, a);
+            }
+            """));
+        Assert.True(ok.Success, string.Join(Environment.NewLine, ok.Report.Diagnostics));
+
+        var direct = Some.Compiler.Compile(Some.WithEntryPoints("""
+            namespace Probe;
+
+            public static class Use
+            {
+                public static int Direct() => new System.Runtime.CompilerServices.InlineArray3<int>()[0];
+            }
+            """));
+        At(direct, "HA0001", "System.Runtime.CompilerServices.InlineArray3<T>", 5);
+    }
+
+    [Fact]
     public void Violations_are_deduplicated_per_symbol_and_line()
     {
         var result = Some.Compiler.Compile(Some.WithEntryPoints("""

@@ -14,7 +14,7 @@ public static class Agent
         }
         catch (Exception ex)
         {
-            return ex.StackTrace + new System.Diagnostics.StackTrace().ToString(); // expect HA0001 System.Exception.StackTrace; HA0001 System.Diagnostics.StackTrace
+            return ex.StackTrace + new System.Diagnostics.StackTrace().ToString() + ex.Source; // expect HA0001 System.Exception.StackTrace; HA0001 System.Diagnostics.StackTrace; HA0001 System.Exception.Source
         }
     }
 }

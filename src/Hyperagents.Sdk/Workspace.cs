@@ -4,8 +4,10 @@ namespace Hyperagents;
 
 /// <summary>The meta agent's view of its own files. Paths are relative, with forward slashes.</summary>
 /// <remarks>
-/// The host keeps the files: sizes and counts are capped, paths that leave the hyperagent are refused, and protected
-/// paths are refused and recorded. Every change is recorded in the transcript.
+/// The host keeps the files: sizes and counts are capped, every path must follow <see cref="AgentFilePaths"/> (an ASCII
+/// allow-list of names and file kinds; a refusal, code <c>bad-path</c>, says what is allowed), and a path that reaches a
+/// protected name is refused (code <c>protected-path</c>) and recorded, which gets the child rejected. Every change is
+/// recorded in the transcript.
 /// </remarks>
 public sealed class Workspace
 {

@@ -8,7 +8,8 @@ namespace Hyperagents.Compiler;
 /// <remarks>
 /// Files under <c>task/</c> are task files, under <c>meta/</c> meta files, anything else other
 /// (<see cref="FileKind"/>). Only <c>.cs</c> files are compiled; the others (prompts, json, md) travel with the agent.
-/// Loading refuses what it cannot represent safely instead of guessing: see <see cref="AgentSourceLimits"/>.
+/// Every path follows the one rule of hyperagent files (<see cref="AgentFilePaths"/>, the same the workspace and the
+/// archive apply), and loading refuses what it cannot represent safely instead of guessing: see <see cref="AgentSourceLimits"/>.
 /// </remarks>
 public sealed class AgentSource
 {
@@ -27,7 +28,8 @@ public sealed class AgentSource
     /// <summary>Lower-case hex SHA-256 over every path and content, in path order. Equal sources have equal hashes.</summary>
     public string ContentHash => _hash ??= ComputeHash();
 
-    /// <summary>Builds a source from in-memory files.</summary>
+    /// <summary>Builds a source from in-memory files, whose paths must already be hyperagent paths (nothing is skipped
+    /// or rewritten, unlike <see cref="FromDirectory"/>).</summary>
     /// <param name="files">Relative path to content.</param>
     /// <param name="limits">Size and count caps; <see cref="AgentSourceLimits.Default"/> when <see langword="null"/>.</param>
     /// <exception cref="AgentSourceException">A path is invalid, a cap is exceeded, or there is no <c>.cs</c> file.</exception>
@@ -37,29 +39,21 @@ public sealed class AgentSource
         limits ??= AgentSourceLimits.Default;
         var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         long total = 0;
-        foreach (var (rawPath, content) in files)
+        foreach (var (path, content) in files)
         {
-            var path = (rawPath ?? string.Empty).Replace('\\', '/');
-            if (IsIgnored(path))
-            {
-                continue;
-            }
-
-            CheckPath(path, rawPath);
-
+            CheckPath(path);
             var size = Encoding.UTF8.GetByteCount(content);
             CheckFileSize(path, size, limits);
             total += size;
-            if (!builder.TryAdd(path, content))
-            {
-                throw new AgentSourceException($"The path '{path}' occurs twice (paths are compared after normalising slashes). Give each file a distinct path.");
-            }
+            builder.Add(path, content);
         }
 
         return Finish(builder, total, limits, "the given files");
     }
 
-    /// <summary>Loads every file of a folder, recursively, without following symbolic links.</summary>
+    /// <summary>Loads every file of a folder, recursively, without following symbolic links. Version control and build
+    /// output folders (<c>.git</c>, <c>bin</c>, <c>obj</c>, at any depth) and a checked-out variant's
+    /// <c>.hyperagent/</c> are skipped; every other file must follow <see cref="AgentFilePaths"/>.</summary>
     /// <param name="path">The hyperagent's folder.</param>
     /// <param name="limits">Size and count caps; <see cref="AgentSourceLimits.Default"/> when <see langword="null"/>.</param>
     /// <exception cref="AgentSourceException">The folder is missing or empty, holds a symbolic link, a non-UTF-8 file, or exceeds a cap.</exception>
@@ -87,15 +81,16 @@ public sealed class AgentSource
             var dir = pending.Pop();
             foreach (var entry in dir.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false, ReturnSpecialDirectories = false }))
             {
-                var relative = Path.GetRelativePath(root.FullName, entry.FullName).Replace('\\', '/');
+                var relative = Path.GetRelativePath(root.FullName, entry.FullName);
+                relative = Path.DirectorySeparatorChar == '/' ? relative : relative.Replace(Path.DirectorySeparatorChar, '/');
                 if (relative.StartsWith("../", StringComparison.Ordinal) || relative == ".." || Path.IsPathRooted(relative))
                 {
-                    throw new AgentSourceException($"'{entry.FullName}' lies outside the agent folder. Keep every file inside '{root.FullName}'.");
+                    throw new AgentSourceException($"'{AgentFilePaths.Escape(entry.FullName)}' lies outside the agent folder. Keep every file inside '{root.FullName}'.");
                 }
 
                 if (entry.LinkTarget is not null || entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
                 {
-                    throw new AgentSourceException($"'{relative}' is a symbolic link; agent folders may not contain links. Replace it with a regular file.");
+                    throw new AgentSourceException($"'{AgentFilePaths.Escape(relative)}' is a symbolic link; agent folders may not contain links. Replace it with a regular file.");
                 }
 
                 if (IsIgnored(relative))
@@ -110,6 +105,7 @@ public sealed class AgentSource
                 }
 
                 var file = (FileInfo)entry;
+                CheckPath(relative);
                 CheckFileSize(relative, file.Length, limits);
                 total += file.Length;
                 if (total > limits.MaxTotalBytes)
@@ -122,7 +118,6 @@ public sealed class AgentSource
                     throw new AgentSourceException($"The agent folder holds more than {limits.MaxFiles} files. Remove files that are not part of the agent.");
                 }
 
-                CheckPath(relative, relative);
                 builder[relative] = ReadNoFollow(file.FullName, relative);
             }
         }
@@ -134,7 +129,7 @@ public sealed class AgentSource
     /// <param name="path">The relative path.</param>
     /// <param name="content">The new content.</param>
     public AgentSource With(string path, string content) =>
-        FromFiles(Files.SetItem((path ?? string.Empty).Replace('\\', '/'), content));
+        FromFiles(Files.SetItem(path ?? string.Empty, content));
 
     private static AgentSource Finish(ImmutableSortedDictionary<string, string>.Builder builder, long total, AgentSourceLimits limits, string origin)
     {
@@ -146,6 +141,11 @@ public sealed class AgentSource
         if (total > limits.MaxTotalBytes)
         {
             throw new AgentSourceException($"{origin} holds {total:N0} bytes, more than the cap of {limits.MaxTotalBytes:N0}. Remove large files.");
+        }
+
+        if (AgentFilePaths.SetProblem(builder.Keys) is { } clash)
+        {
+            throw new AgentSourceException($"{char.ToUpperInvariant(origin[0])}{origin[1..]} cannot be one hyperagent: {clash}.");
         }
 
         if (!builder.Keys.Any(k => k.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)))
@@ -218,17 +218,18 @@ public sealed class AgentSource
 
     /// <summary>Build output and version-control folders (<see cref="AgentFilePaths.IsSkippedFolder"/>) at any depth,
     /// and the archive's own top-level folder (a checked-out variant holds <c>.hyperagent/</c>; the archive writes it):
-    /// skipped when reading an agent folder, never part of a hyperagent.</summary>
+    /// skipped when reading an agent folder from disk, never part of a hyperagent.</summary>
     private static bool IsIgnored(string relative) =>
         relative.Split('/').Any(AgentFilePaths.IsSkippedFolder)
+        || relative.Equals(AgentFilePaths.Reserved, StringComparison.OrdinalIgnoreCase)
         || relative.StartsWith(AgentFilePaths.Reserved + "/", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Applies the one path rule every hyperagent file follows (<see cref="AgentFilePaths"/>).</summary>
-    private static void CheckPath(string path, string? asGiven)
+    private static void CheckPath(string? path)
     {
         if (AgentFilePaths.Problem(path) is { } problem)
         {
-            throw new AgentSourceException($"The file path '{asGiven}' is refused: {problem}. Rename or move the file inside the agent folder.");
+            throw new AgentSourceException($"The file path '{AgentFilePaths.Escape(path)}' is refused: {problem}. Rename or move the file.");
         }
     }
 

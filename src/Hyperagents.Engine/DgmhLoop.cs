@@ -242,7 +242,10 @@ public sealed class DgmhLoop
         // is the finding (threats I1, I8), and it is never compiled.
         if (workspace.ProtectedPathAttempts.Count > 0)
         {
-            Archive(attempt, parentId, child, VariantStatus.Rejected($"protected-path attempt: {string.Join(", ", workspace.ProtectedPathAttempts.Distinct())}"), seeds, transcript, null, usage);
+            // The paths are escaped and capped by the workspace; their number is capped here, so the status stays short.
+            var attempted = workspace.ProtectedPathAttempts.Distinct().ToList();
+            var shown = string.Join(", ", attempted.Take(20)) + (attempted.Count > 20 ? $" (+{attempted.Count - 20} more)" : string.Empty);
+            Archive(attempt, parentId, child, VariantStatus.Rejected($"protected-path attempt: {shown}"), seeds, transcript, null, usage);
             return;
         }
 
@@ -276,7 +279,11 @@ public sealed class DgmhLoop
             return;
         }
 
-        var childId = Archive(attempt, parentId, child, VariantStatus.Accepted, seeds, transcript, null, usage);
+        if (Archive(attempt, parentId, child, VariantStatus.Accepted, seeds, transcript, null, usage) is not { } childId)
+        {
+            return;
+        }
+
         var evaluation = await EvaluateStagedThenFullAsync(compiled.Agent, ct).ConfigureAwait(false);
         _s.Archive.AttachEvaluation(childId, evaluation);
         UpdateBest(childId, evaluation);
@@ -330,10 +337,20 @@ public sealed class DgmhLoop
     /// <param name="variantId">The variant.</param>
     public CompileResult CompileVariant(string variantId) => Compile(_s.Archive.GetFiles(variantId));
 
-    private string Archive(int attempt, string parentId, IReadOnlyDictionary<string, string> files, VariantStatus status,
+    /// <returns>The child's id, or <see langword="null"/> when the archive refused the child (<see cref="ArchiveRefused"/>).</returns>
+    private string? Archive(int attempt, string parentId, IReadOnlyDictionary<string, string> files, VariantStatus status,
         Dictionary<string, long> seeds, string? transcript, Evaluation? evaluation, ModelUsage? usage = null)
     {
-        var id = _s.Archive.AddVariant(NewVariant(parentId, files, status, seeds, transcript) with { Model = usage });
+        string id;
+        try
+        {
+            id = _s.Archive.AddVariant(NewVariant(parentId, files, status, seeds, transcript) with { Model = usage });
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return ArchiveRefused(attempt, parentId, seeds, transcript, usage, ex);
+        }
+
         if (evaluation is not null)
         {
             _s.Archive.AttachEvaluation(id, evaluation);
@@ -346,6 +363,29 @@ public sealed class DgmhLoop
         }
 
         return id;
+    }
+
+    /// <summary>Whatever a child holds, its attempt is recorded: when the archive refuses the child or fails writing it,
+    /// the attempt is archived as rejected with the reason, holding its parent's files (which the archive holds
+    /// already), so the run goes on and a resume never retries an attempt that fails the same way every time. Only an
+    /// archive that cannot take even that record stops the run.</summary>
+    /// <returns>The id of the attempt's child when the failed write had become durable and accepted it, else <see langword="null"/>.</returns>
+    private string? ArchiveRefused(int attempt, string parentId, Dictionary<string, long> seeds, string? transcript, ModelUsage? usage, Exception ex)
+    {
+        _s.Logger.LogWarning(ex, "Attempt {Attempt}: the archive refused the child; the attempt is recorded as rejected", attempt);
+        var recorded = _s.Archive.ListVariants().LastOrDefault(v => _s.Archive.ReadProvenance(v.Id).Seeds?.GetValueOrDefault(AttemptSeedKey) == attempt);
+        if (recorded is not null)
+        {
+            return recorded.Status.State == VariantState.Accepted ? recorded.Id : null;
+        }
+
+        // Parent files a newer path rule refuses are left out, so an archive written by an older version still takes it.
+        var files = _s.Archive.GetFiles(parentId).Where(f => AgentFilePaths.Problem(f.Key) is null).ToDictionary(StringComparer.Ordinal);
+        var status = VariantStatus.Rejected($"archive refused the child: {AgentFilePaths.Escape(ex.Message, 500)}");
+        var id = _s.Archive.AddVariant(NewVariant(parentId, files, status, seeds, transcript) with { Model = usage });
+        _s.Logger.LogInformation("Attempt {Attempt}: {Status}", attempt, status);
+        Emit(new AttemptArchived(attempt, id, parentId, status.ToString(), null, false));
+        return null;
     }
 
     private async Task<Evaluation> EvaluateStagedThenFullAsync(CompiledAgent agent, CancellationToken ct)

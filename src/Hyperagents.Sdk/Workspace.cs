@@ -4,8 +4,10 @@ namespace Hyperagents;
 
 /// <summary>The meta agent's view of its own files. Paths are relative, with forward slashes.</summary>
 /// <remarks>
-/// The host keeps the files: sizes and counts are capped, paths that leave the hyperagent are refused, and protected
-/// paths are refused and recorded. Every change is recorded in the transcript.
+/// The host keeps the files: sizes and counts are capped, every path must follow <see cref="AgentFilePaths"/> (an ASCII
+/// allow-list of names and file kinds; a refusal, code <c>bad-path</c>, says what is allowed), and a path that reaches a
+/// protected name is refused (code <c>protected-path</c>) and recorded, which gets the child rejected. Every change is
+/// recorded in the transcript.
 /// </remarks>
 public sealed class Workspace
 {
@@ -63,95 +65,6 @@ public static class FileKinds
         path.StartsWith("task/", StringComparison.Ordinal) ? FileKind.Task
         : path.StartsWith("meta/", StringComparison.Ordinal) ? FileKind.Meta
         : FileKind.Other;
-}
-
-/// <summary>The one rule for the path of a hyperagent file, used by the workspace, the compiler and the archive: a
-/// relative path with forward slashes that cannot leave the agent folder or reach the archive's own files.</summary>
-public static class AgentFilePaths
-{
-    /// <summary>The top-level folder of every variant reserved for the archive (provenance, transcript, manifest).</summary>
-    public const string Reserved = ".hyperagent";
-
-    /// <summary>The longest accepted path, in characters.</summary>
-    public const int MaxLength = 260;
-
-    /// <summary>Why <paramref name="path"/> cannot name a hyperagent file, or <see langword="null"/> when it can.</summary>
-    /// <param name="path">The candidate path.</param>
-    /// <returns>A reason in lower case that names the rule and the fix, without the path itself.</returns>
-    public static string? Problem(string? path) => ShapeProblem(path) ?? PlaceProblem(path!);
-
-    /// <summary>The rules about how a path is written (length, separators, characters, segments), without the rules
-    /// about where it points (<c>.hyperagent/</c>, <c>.git</c>, build output): a workspace checks this first, so that an
-    /// attempt on a protected folder is recorded only when the path itself is well formed.</summary>
-    /// <param name="path">The candidate path.</param>
-    /// <returns>A reason, or <see langword="null"/>.</returns>
-    public static string? ShapeProblem(string? path)
-    {
-        if (string.IsNullOrEmpty(path))
-        {
-            return "the path is empty";
-        }
-
-        if (path.Length > MaxLength)
-        {
-            return $"the path is {path.Length} characters long; the cap is {MaxLength}";
-        }
-
-        if (path.Contains('\\', StringComparison.Ordinal) || path.Contains(':', StringComparison.Ordinal) || path.StartsWith('/') || path.EndsWith('/'))
-        {
-            return "use a relative path with forward slashes, such as 'task/Solver.cs' (no drive, no leading or trailing '/')";
-        }
-
-        foreach (var c in path)
-        {
-            if (char.IsControl(c))
-            {
-                return "the path contains a control character";
-            }
-        }
-
-        foreach (var segment in path.Split('/'))
-        {
-            if (segment.Length == 0 || segment is "." or "..")
-            {
-                return "empty, '.' and '..' segments are not allowed: they could leave the agent folder";
-            }
-
-            if (segment != segment.Trim())
-            {
-                return "a file or folder name may not start or end with white space";
-            }
-        }
-
-        return null;
-    }
-
-    private static string? PlaceProblem(string path)
-    {
-        var segments = path.Split('/');
-        if (segments[0].Equals(Reserved, StringComparison.OrdinalIgnoreCase))
-        {
-            return $"'{Reserved}/' is reserved for the archive's provenance and transcript";
-        }
-
-        foreach (var segment in segments)
-        {
-            if (IsSkippedFolder(segment))
-            {
-                return $"'{segment}' folders are version control or build output, which a hyperagent may not hold";
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Folder names a hyperagent may not hold and that reading an agent folder from disk skips:
-    /// <c>.git</c>, <c>bin</c>, <c>obj</c> (any case).</summary>
-    /// <param name="segment">One segment of a path.</param>
-    public static bool IsSkippedFolder(string segment) =>
-        segment.Equals(".git", StringComparison.OrdinalIgnoreCase)
-        || segment.Equals("bin", StringComparison.OrdinalIgnoreCase)
-        || segment.Equals("obj", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>Which part of a hyperagent a file belongs to, by folder: <c>task/</c>, <c>meta/</c>, anything else.</summary>

@@ -128,11 +128,15 @@ public sealed class ArchiveRunTests : IDisposable
     [InlineData("a//b.cs")]
     [InlineData("task\\Solve.cs")]
     [InlineData("x/.git/config")]
+    [InlineData("GIT~1/config")]
+    [InlineData(".git\u200C/config")]
+    [InlineData("task/Directory.Build.props")]
+    [InlineData("task/eval/x.cs")]
     public void Agent_paths_that_could_collide_or_escape_are_refused(string path)
     {
         using var run = NewRun();
         var e = Assert.Throws<ArchiveException>(() => run.AddVariant(Some.Variant(Some.With(Some.SeedFiles(), path, "x"))));
-        Assert.Contains(path, e.Message);
+        Assert.Contains(AgentFilePaths.Escape(path), e.Message);
         Assert.Empty(run.ListVariants());
     }
 
@@ -140,7 +144,7 @@ public sealed class ArchiveRunTests : IDisposable
     public void A_path_that_is_both_file_and_folder_is_refused()
     {
         using var run = NewRun();
-        var files = Some.With(Some.With(Some.SeedFiles(), "lib", "x"), "lib/a.cs", "y");
+        var files = Some.With(Some.With(Some.SeedFiles(), "lib.md", "x"), "lib.md/a.cs", "y");
         Assert.Throws<ArchiveException>(() => run.AddVariant(Some.Variant(files)));
     }
 

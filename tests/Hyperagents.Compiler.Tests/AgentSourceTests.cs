@@ -109,9 +109,10 @@ public sealed class AgentSourceTests
     }
 
     [Fact]
-    public void Backslashes_are_normalised()
+    public void Backslashes_in_memory_are_refused_not_rewritten()
     {
-        var source = AgentSource.FromFiles(new Dictionary<string, string> { ["task\\A.cs"] = "class A {}" });
-        Assert.Equal("task/A.cs", Assert.Single(source.Files.Keys));
+        // Only a folder read from disk turns the OS separator into '/'; in-memory paths are already hyperagent paths.
+        var e = Assert.Throws<AgentSourceException>(() => AgentSource.FromFiles(new Dictionary<string, string> { ["task\\A.cs"] = "class A {}" }));
+        Assert.Contains("the character '\\' is not allowed", e.Message, StringComparison.Ordinal);
     }
 }

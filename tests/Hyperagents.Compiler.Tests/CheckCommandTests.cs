@@ -43,10 +43,19 @@ public sealed class CheckCommandTests
     [Fact]
     public async Task Gate_violation_prints_file_line_column_id_and_message_and_exits_one()
     {
-        var (exit, output) = await Check(Path.Combine(Some.MaliciousDir, "E14_EditorConfig"));
+        var (exit, output) = await Check(Folder(("Agent.cs", File.ReadAllText(Path.Combine(Some.MaliciousDir, "E14_EditorConfig", "Agent.cs")))));
         Assert.Equal(1, exit);
         Assert.Contains("Agent.cs(11,16): HA0001: 'System.IO.File.Exists(string)' is not allowed: denied by policy line", output, StringComparison.Ordinal);
         Assert.Contains("rejected:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_folder_holding_a_file_the_path_rule_refuses_is_named_with_what_is_allowed()
+    {
+        var (exit, output) = await Check(Folder(("task/Solver.cs", "class S {}"), ("task/Directory.Build.props", "<Project />"), ("notes.log", "x")));
+        Assert.NotEqual(0, exit);
+        Assert.Contains("is refused", output, StringComparison.Ordinal);
+        Assert.Contains("Rename or move the file", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -91,8 +100,8 @@ public sealed class CheckCommandTests
     {
         var dir = Folder(("task/[red]x[/].cs", "namespace A;\n\npublic static class B { public static int F() => [1, 2]; }\n"));
         var (exit, output) = await Check(dir);
-        Assert.Equal(1, exit);
-        Assert.Contains("task/[red]x[/].cs(3,", output, StringComparison.Ordinal);
+        Assert.Equal(2, exit);
+        Assert.Contains("'task/[red]x[/].cs' is refused: the character '[' is not allowed", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -38,7 +38,10 @@ public sealed class MaliciousAgentTests
     {
         var path = Path.Combine(Some.MaliciousDir, name);
         var isFolder = Directory.Exists(path);
-        var source = isFolder ? AgentSource.FromDirectory(path) : Some.Single(File.ReadAllText(path));
+        // A folder sample's other files are ones the path rule refuses (Suppression_files_are_refused_and_the_gate_holds_without_them).
+        var source = isFolder
+            ? AgentSource.FromFiles(Directory.GetFiles(path, "*.cs").ToDictionary(f => Path.GetFileName(f), File.ReadAllText))
+            : Some.Single(File.ReadAllText(path));
         var only = source.CSharpFiles.Single();
         var (file, text) = (only.Key, only.Value);
 
@@ -92,13 +95,17 @@ public sealed class MaliciousAgentTests
     }
 
     [Fact]
-    public void Suppression_files_in_the_folder_are_present_and_ignored()
+    public void Suppression_files_are_refused_and_the_gate_holds_without_them()
     {
         var folder = Path.Combine(Some.MaliciousDir, "E14_EditorConfig");
-        var source = AgentSource.FromDirectory(folder);
-        Assert.Contains(".editorconfig", source.Files.Keys);
-        Assert.Contains(".globalconfig", source.Files.Keys);
-        var result = Some.Compiler.Compile(source);
+        Assert.True(File.Exists(Path.Combine(folder, ".editorconfig")));
+        Assert.True(File.Exists(Path.Combine(folder, ".globalconfig")));
+        var refused = Assert.Throws<AgentSourceException>(() => AgentSource.FromDirectory(folder));
+        Assert.Contains("is a protected name", refused.Message, StringComparison.Ordinal);
+        Assert.Matches(@"'\*\.(editor|global)config'", refused.Message);
+
+        var agent = Some.Single(File.ReadAllText(Path.Combine(folder, "Agent.cs")));
+        var result = Some.Compiler.Compile(agent);
         Assert.Contains(result.Report.Diagnostics, d => d.Id == GateDiagnosticIds.DisallowedApi && d.Message.Contains("System.IO.File.Exists", StringComparison.Ordinal));
     }
 

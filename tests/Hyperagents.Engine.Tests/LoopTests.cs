@@ -151,10 +151,70 @@ public sealed class LoopTests(NativeWorkers workers)
         Assert.StartsWith("protected-path attempt", child.Status.Reason);
         Assert.Contains("eval/score.txt", child.Status.Reason);
         Assert.Contains(".hyperagent/x", child.Status.Reason);
+        // Names git refuses (which used to kill the run when archived) and look-alikes of protected names are
+        // attempts too, shown escaped.
+        foreach (var attempt in new[] { "GIT~1/config", ".git\\u200C/config", "task/Directory.Build.props", "task/\\uFF45\\uFF56\\uFF41\\uFF4C/x.cs" })
+        {
+            Assert.Contains(attempt, child.Status.Reason);
+        }
+
         Assert.Equal(0, child.Evaluations);
         Assert.DoesNotContain(archive.GetFiles(child.Id).Keys, p => p.StartsWith("eval/", StringComparison.Ordinal) || p == ".hyperagent/x");
         Assert.Contains("// sneaky", archive.GetFiles(child.Id)["task/Agent.cs"]);
         Assert.False(archive.ListVariants().Single(v => v.Parent is null).InvalidParent);
+    }
+
+    [Fact]
+    public async Task An_attempt_whose_archiving_throws_every_time_is_recorded_once_as_rejected_and_the_run_and_a_resume_finish()
+    {
+        // The archive fails writing attempt 1's child every time that attempt runs (the fault fires on the first
+        // commit after its parent is chosen), as a child whose files git refuses used to.
+        var clock = new FailingClock();
+        void Listener(RunEvent e)
+        {
+            if (e is ParentSelected { Attempt: 1 })
+            {
+                clock.FailNext = true;
+            }
+        }
+
+        using var archive = ArchiveRun.Create(Path.Combine(TestRuns.TempFolder("refused"), "run"), new RunManifest("test", "circle-packing", "test"), new ArchiveOptions { Clock = clock });
+        var settings = TestRuns.Settings(2) with { Selection = SelectionMethod.Latest };
+        var first = await TestRuns.Loop(archive, settings, workers.Runner, Listener).RunAsync(TestRuns.Agent("Base"), CancellationToken.None);
+        var resumed = await TestRuns.Loop(archive, settings, workers.Runner, Listener).RunAsync(TestRuns.Agent("Base"), CancellationToken.None);
+
+        Assert.True(first.Complete);
+        Assert.True(resumed.Complete);
+        Assert.Equal(2, resumed.Attempts);
+        var attempts = TestRuns.AttemptOf(archive);
+        var refused = archive.GetVariant(Assert.Single(attempts, a => a.Value == 1).Key);
+        Assert.Equal(VariantState.Rejected, refused.Status.State);
+        Assert.StartsWith("archive refused the child: ", refused.Status.Reason);
+        Assert.Contains(FailingClock.Message, refused.Status.Reason);
+        Assert.Equal(0, refused.Evaluations);
+        var seed = archive.ListVariants().Single(v => v.Parent is null);
+        Assert.Equal(archive.GetFiles(seed.Id), archive.GetFiles(refused.Id));
+        Assert.False(seed.InvalidParent);
+        Assert.Equal(VariantState.Accepted, archive.GetVariant(Assert.Single(attempts, a => a.Value == 2).Key).Status.State);
+        Assert.True(archive.Verify().Ok);
+    }
+
+    private sealed class FailingClock : TimeProvider
+    {
+        public const string Message = "the disk refused this child";
+
+        public volatile bool FailNext;
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            if (FailNext)
+            {
+                FailNext = false;
+                throw new IOException(Message);
+            }
+
+            return base.GetUtcNow();
+        }
     }
 
     [Fact]

@@ -105,7 +105,7 @@ public sealed class AgentSessionTests
     }
 
     [Fact]
-    public async Task A_missing_or_malformed_path_is_refused_and_never_recorded_as_a_protected_attempt()
+    public async Task A_missing_path_is_refused_and_a_malformed_reach_for_a_protected_name_is_recorded_escaped_and_short()
     {
         var (session, workspace) = Meta();
         var missing = await session.HandleAsync(Capabilities.WorkspaceRead, "{}"u8.ToArray(), CancellationToken.None);
@@ -116,12 +116,20 @@ public sealed class AgentSessionTests
 
         Assert.Equal("bad-path", missing.Error?.Error);
         Assert.Equal("bad-path", nullPath.Error?.Error);
-        Assert.Equal("bad-path", forged.Error?.Error);
+
+        // A reach for a protected name counts however the path is written; what is recorded (and ends up in the
+        // child's status and commit message) is escaped to one line of printable ASCII and capped, so it cannot forge
+        // a commit trailer or flood the archive.
+        Assert.Equal("protected-path", forged.Error?.Error);
         Assert.DoesNotContain('\n', forged.Error!.Message);
-        Assert.Equal("bad-path", huge.Error?.Error);
-        Assert.True(huge.Error!.Message.Length < 300, huge.Error.Message);
+        Assert.Equal("protected-path", huge.Error?.Error);
+        Assert.True(huge.Error!.Message.Length < 800, huge.Error.Message);
         Assert.Equal("protected-path", real.Error?.Error);
-        Assert.Equal(["eval/score.cs"], workspace.ProtectedPathAttempts);
+        Assert.Equal(3, workspace.ProtectedPathAttempts.Count);
+        Assert.Equal("eval/x\\u000A\\u000AHyperagents-Parent: forged", workspace.ProtectedPathAttempts[0]);
+        Assert.True(workspace.ProtectedPathAttempts[1].Length < 200);
+        Assert.Equal("eval/score.cs", workspace.ProtectedPathAttempts[2]);
+        Assert.All(workspace.ProtectedPathAttempts, a => Assert.DoesNotContain(a, c => c < ' ' || c > '~'));
     }
 
     [Fact]

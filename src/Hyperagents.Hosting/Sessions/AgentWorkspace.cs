@@ -5,8 +5,9 @@ namespace Hyperagents.Hosting.Sessions;
 /// <summary>The host-held files of a hyperagent being modified. The meta agent edits them through capabilities; the
 /// child is the snapshot taken when <c>ModifySelf</c> returns.</summary>
 /// <remarks>
-/// Every path is validated: relative, forward slashes, no <c>..</c>, no empty segment, no reserved folder, no protected
-/// prefix. Sizes and counts are capped. Refusals are values (<see cref="WorkspaceError"/>) and attempts on protected
+/// Every path follows the one rule of hyperagent files (<see cref="AgentFilePaths"/>: an ASCII allow-list of names
+/// and file kinds, protected names refused in every folder), and the set of paths stays one a file system can hold
+/// (<see cref="AgentFilePaths.SetProblem"/>). Sizes and counts are capped. Refusals are values (<see cref="WorkspaceError"/>) and attempts on protected
 /// paths are remembered for the archive (threat rows I1, I8).
 /// </remarks>
 public sealed class AgentWorkspace
@@ -18,7 +19,7 @@ public sealed class AgentWorkspace
 
     /// <summary>Creates a workspace over a copy of <paramref name="files"/>.</summary>
     /// <param name="files">The hyperagent's files by relative path.</param>
-    /// <param name="limits">Caps and protected prefixes.</param>
+    /// <param name="limits">Caps.</param>
     public AgentWorkspace(IReadOnlyDictionary<string, string> files, WorkspaceLimits limits)
     {
         _files = new Dictionary<string, string>(files, StringComparer.Ordinal);
@@ -65,7 +66,7 @@ public sealed class AgentWorkspace
         content = string.Empty;
         lock (_gate)
         {
-            if (CheckPath(path, writing: false) is { } error)
+            if (CheckPath(path) is { } error)
             {
                 return error;
             }
@@ -81,7 +82,7 @@ public sealed class AgentWorkspace
     {
         lock (_gate)
         {
-            if (CheckPath(path, writing: true) is { } error)
+            if (CheckPath(path) is { } error)
             {
                 return error;
             }
@@ -90,6 +91,11 @@ public sealed class AgentWorkspace
             if (size > _limits.MaxFileBytes)
             {
                 return new WorkspaceError("too-large", $"'{path}' would be {size} bytes; the cap is {_limits.MaxFileBytes}.");
+            }
+
+            if (!_files.ContainsKey(path) && AgentFilePaths.SetProblem(_files.Keys.Append(path)) is { } clash)
+            {
+                return new WorkspaceError("bad-path", $"'{path}' is refused: {clash}.");
             }
 
             if (!_files.ContainsKey(path) && _files.Count >= _limits.MaxFiles)
@@ -143,7 +149,7 @@ public sealed class AgentWorkspace
     {
         lock (_gate)
         {
-            if (CheckPath(path, writing: true) is { } error)
+            if (CheckPath(path) is { } error)
             {
                 return error;
             }
@@ -152,31 +158,24 @@ public sealed class AgentWorkspace
         }
     }
 
-    /// <summary>Checks a path without touching anything. A well-formed path under a protected prefix is refused and
-    /// recorded as an attempt (so the loop rejects the child); any other path breaking the rule is refused.</summary>
-    private WorkspaceError? CheckPath(string path, bool writing)
+    /// <summary>Checks a path without touching anything. A path that reaches a protected name (in any folder, after
+    /// folding case, look-alike and invisible characters) is refused and recorded as an attempt, so the loop rejects
+    /// the child; any other path breaking the rule (<see cref="AgentFilePaths"/>) is refused.</summary>
+    private WorkspaceError? CheckPath(string? path)
     {
-        if (AgentFilePaths.ShapeProblem(path) is { } shape)
+        // Shown escaped and short: the path may be megabytes of control, invisible or look-alike characters.
+        var shown = AgentFilePaths.Escape(path, 160);
+        if (AgentFilePaths.ProtectedProblem(path) is { } protectedName)
         {
-            // Shown neutralised and short: the path may be megabytes of control characters.
-            return new WorkspaceError("bad-path", $"'{Native.OutputText.Line(path ?? string.Empty, 160)}' is refused: {shape}.");
-        }
-
-        foreach (var prefix in _limits.ProtectedPrefixes)
-        {
-            if (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-            {
-                _protectedAttempts.Add(path);
-                return new WorkspaceError("protected-path", $"'{path}' is protected ({prefix}*): evaluators, data, budgets and policy are outside the agent's reach.");
-            }
+            _protectedAttempts.Add(shown);
+            return new WorkspaceError("protected-path", $"'{shown}' is refused: {protectedName}.");
         }
 
         if (AgentFilePaths.Problem(path) is { } problem)
         {
-            return new WorkspaceError("bad-path", $"'{path}' is refused: {problem}.");
+            return new WorkspaceError("bad-path", $"'{shown}' is refused: {problem}.");
         }
 
-        _ = writing;
         return null;
     }
 
@@ -211,20 +210,4 @@ public sealed record WorkspaceLimits
     /// <summary>Most files.</summary>
     /// <value>Default 200.</value>
     public int MaxFiles { get; init; } = 200;
-
-    /// <summary>Path prefixes the agent may neither read nor write (case-insensitive).</summary>
-    /// <value>Default: the archive's reserved folder and the names of evaluator, data, budget and policy folders.</value>
-    public IReadOnlyList<string> ProtectedPrefixes { get; init; } = WorkspacePaths.DefaultProtectedPrefixes;
-}
-
-/// <summary>What the workspace protects beyond the path rule every hyperagent file follows (<see cref="AgentFilePaths"/>).</summary>
-public static class WorkspacePaths
-{
-    /// <summary>The folder of a variant commit reserved for the archive's own files (provenance, transcript).</summary>
-    public const string ReservedFolder = AgentFilePaths.Reserved + "/";
-
-    /// <summary>Prefixes no agent may touch: the archive's folder, and evaluator/data/budget/policy names
-    /// (threat rows I1, I8), so that a diff touching them is refused before compile.</summary>
-    public static IReadOnlyList<string> DefaultProtectedPrefixes { get; } =
-        [ReservedFolder, ".git/", "eval/", "evaluator/", "evaluators/", "domains/", "data/", "policy/", "sandbox/", "budget", ".editorconfig", ".globalconfig"];
 }

@@ -1,3 +1,5 @@
+using Hyperagents;
+
 namespace Hyperagents.Archive;
 
 /// <summary>A run as listed by <see cref="ArchiveStore.ListRuns"/>.</summary>
@@ -49,7 +51,7 @@ public static class ArchiveStore
     /// <summary>Why <paramref name="name"/> cannot name a new run, or <see langword="null"/> when it can: a run name is one
     /// plain folder name (ASCII letters, digits, <c>-</c>, <c>_</c> and <c>.</c>; starting with a letter or digit; not
     /// ending with <c>.</c>; at most <see cref="MaxRunNameLength"/> characters; not a reserved device name such as
-    /// <c>con</c> or <c>nul</c>), so that it works on every file system and cannot point outside the archive folder.</summary>
+    /// <c>con</c> or <c>nul</c>; the same device rule as <see cref="AgentFilePaths"/>), so that it works on every file system and cannot point outside the archive folder.</summary>
     /// <param name="name">The candidate name.</param>
     /// <returns>What is wrong and how to fix it.</returns>
     public static string? RunNameProblem(string? name)
@@ -67,34 +69,26 @@ public static class ArchiveStore
 
         if (!char.IsAsciiLetterOrDigit(name[0]) || name[^1] == '.')
         {
-            return $"'{Printable(name)}' is not a plain run name (it must start with a letter or digit and not end with '.'): {Fix}";
+            return $"'{AgentFilePaths.Escape(name, 60)}' is not a plain run name (it must start with a letter or digit and not end with '.'): {Fix}";
         }
 
         foreach (var c in name)
         {
             if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.'))
             {
-                return $"'{Printable(name)}' is not a plain run name ('{Printable(c.ToString())}' is not allowed; a run name is a folder "
+                return $"'{AgentFilePaths.Escape(name, 60)}' is not a plain run name ('{AgentFilePaths.Escape(c.ToString())}' is not allowed; a run name is a folder "
                     + $"under the archive, not a path): {Fix}";
             }
         }
 
         var stem = name.Split('.')[0];
-        if (IsReservedDeviceName(stem))
+        if (AgentFilePaths.IsDeviceName(stem))
         {
             return $"'{name}' is a reserved device name on Windows: pick another --name";
         }
 
         return null;
     }
-
-    /// <summary>Whether <paramref name="stem"/> (a file name without extension) is a device name Windows reserves in every
-    /// folder: <c>con</c>, <c>prn</c>, <c>aux</c>, <c>nul</c>, <c>com0</c>-<c>com9</c>, <c>lpt0</c>-<c>lpt9</c>, any case.</summary>
-    /// <param name="stem">The name up to its first dot.</param>
-    public static bool IsReservedDeviceName(string stem) =>
-        stem.ToUpperInvariant() is "CON" or "PRN" or "AUX" or "NUL" or "CONIN$" or "CONOUT$"
-        || (stem.Length == 4 && (stem.StartsWith("COM", StringComparison.OrdinalIgnoreCase) || stem.StartsWith("LPT", StringComparison.OrdinalIgnoreCase))
-            && (char.IsAsciiDigit(stem[3]) || stem[3] is '\u00B9' or '\u00B2' or '\u00B3'));
 
     /// <summary>Makes sure the archive folder exists and can be written, so that a bad <c>--archive</c> is one clear
     /// error before any work starts.</summary>
@@ -120,22 +114,6 @@ public static class ArchiveStore
         {
             throw new ArchiveException($"The archive folder '{archiveFolder}' cannot be used: {e.Message.TrimEnd('.')}. {char.ToUpperInvariant(Fix[0])}{Fix[1..]}.", e);
         }
-    }
-
-    private static string Printable(string text)
-    {
-        var builder = new System.Text.StringBuilder();
-        foreach (var rune in text.EnumerateRunes())
-        {
-            builder.Append(rune.Value is >= 0x20 and < 0x7F ? rune.ToString() : $"\\u{rune.Value:X4}");
-            if (builder.Length > 60)
-            {
-                builder.Append('…');
-                break;
-            }
-        }
-
-        return builder.ToString();
     }
 
     /// <summary>Every run in an archive folder, by name.</summary>

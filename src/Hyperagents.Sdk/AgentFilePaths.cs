@@ -259,7 +259,11 @@ public static class AgentFilePaths
 
     private static bool IsNameChar(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.';
 
-    private static bool IsDeviceName(string stem) =>
+    /// <summary>Whether <paramref name="stem"/> (a file name up to its first dot) is a device name Windows reserves in
+    /// every folder: <c>con</c>, <c>prn</c>, <c>aux</c>, <c>nul</c>, <c>com0</c>-<c>com9</c>, <c>lpt0</c>-<c>lpt9</c>, any
+    /// case. Also the rule for run names.</summary>
+    /// <param name="stem">The name up to its first dot.</param>
+    public static bool IsDeviceName(string stem) =>
         stem.ToUpperInvariant() is "CON" or "PRN" or "AUX" or "NUL"
         || (stem.Length == 4 && (stem.StartsWith("COM", StringComparison.OrdinalIgnoreCase) || stem.StartsWith("LPT", StringComparison.OrdinalIgnoreCase)) && char.IsAsciiDigit(stem[3]));
 

@@ -125,8 +125,7 @@ internal sealed class CompileWorkers : IDisposable
                     }
                     else if (length > MaxReplyJsonBytes + _options.MaxImageBytes)
                     {
-                        return (Failure(GateDiagnosticIds.CompileMemoryLimit,
-                            $"The compiled agent takes {length / (1024 * 1024)} MiB, more than the {_options.MaxImageBytes / (1024 * 1024)} MiB an image may take; shrink its constants and initialisers."), false);
+                        return (ImageTooLarge(length), false);
                     }
                     else
                     {
@@ -166,6 +165,12 @@ internal sealed class CompileWorkers : IDisposable
         if (reply is null)
         {
             return (Died(worker, "an unreadable reply"), false);
+        }
+
+        var imageLength = body.Length - 4 - metaLength;
+        if (imageLength > _options.MaxImageBytes)
+        {
+            return (ImageTooLarge(imageLength), true);
         }
 
         return reply.Outcome switch
@@ -217,6 +222,9 @@ internal sealed class CompileWorkers : IDisposable
 
     private CompileResult MemoryLimit() => Failure(GateDiagnosticIds.CompileMemoryLimit,
         $"Compiling needed more than the compiler's memory limit ({_options.MemoryBytes / (1024 * 1024)} MiB); look for constants that grow without bound, such as const strings that double each other.");
+
+    private CompileResult ImageTooLarge(long bytes) => Failure(GateDiagnosticIds.CompileMemoryLimit,
+        $"The compiled agent takes {bytes / (1024 * 1024)} MiB, more than the {_options.MaxImageBytes / (1024 * 1024)} MiB an image may take; shrink its constants and initialisers.");
 
     private static CompileResult Failure(string id, string message) => new(new CompileReport(false, [Unplaced(id, message)]), null, null);
 

@@ -206,18 +206,27 @@ internal sealed class CompileWorkers : IDisposable
 
     private CompileResult Died(WorkerProcess worker, string? broken)
     {
-        worker.Kill();
-        worker.WaitForExitAsync(_launch.KillGrace).GetAwaiter().GetResult();
+        // A worker that broke the protocol is still running: end it. One whose pipe closed is exiting by itself: let it,
+        // so that its exit status and stderr say why.
+        var killedHere = broken is not null || !worker.WaitForExitAsync(_launch.KillGrace).GetAwaiter().GetResult();
+        if (killedHere)
+        {
+            worker.Kill();
+            worker.WaitForExitAsync(_launch.KillGrace).GetAwaiter().GetResult();
+        }
+
         var how = worker.Describe();
 
         // Out of memory is reported by the worker when it can be caught; when the runtime itself gives up, it says so on
         // stderr and aborts, and the kernel's OOM killer sends SIGKILL.
-        if (broken is null && (how.Contains("OutOfMemory", StringComparison.Ordinal) || how.Contains("Out of memory", StringComparison.OrdinalIgnoreCase) || how.Contains("SIGKILL", StringComparison.Ordinal)))
+        if (!killedHere && (how.Contains("OutOfMemory", StringComparison.Ordinal) || how.Contains("Out of memory", StringComparison.OrdinalIgnoreCase) || how.Contains("SIGKILL", StringComparison.Ordinal)))
         {
             return MemoryLimit();
         }
 
-        return Failure(GateDiagnosticIds.CompilerFault, $"The compiler process ended while compiling this agent ({broken ?? how}); simplify the code.");
+        return Failure(GateDiagnosticIds.CompilerFault, broken is null
+            ? $"The compiler process ended while compiling this agent ({how}); simplify the code."
+            : $"The compiler process sent {broken} instead of a result; simplify the code.");
     }
 
     private CompileResult MemoryLimit() => Failure(GateDiagnosticIds.CompileMemoryLimit,

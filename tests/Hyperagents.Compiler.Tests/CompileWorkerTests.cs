@@ -83,6 +83,27 @@ public sealed class CompileWorkerTests
         Assert.Equal(2, compiler.WorkersStarted);
     }
 
+    [Theory]
+    [InlineData("echo 'Out of memory.' >&2; exit 134", GateDiagnosticIds.CompileMemoryLimit, "memory limit (1024 MiB)")]
+    [InlineData("echo boom >&2; exit 7", GateDiagnosticIds.CompilerFault, "exit code 7; stderr: boom")]
+    [InlineData("printf '\\005\\000\\000\\000\\002hello'; sleep 60", GateDiagnosticIds.CompilerFault, "sent a Job frame of 5 bytes")]
+    public void A_worker_that_dies_or_breaks_the_protocol_mid_compile_is_a_diagnostic_not_an_exception(string afterRequest, string id, string message)
+    {
+        // A stand-in worker: says hello like the real one, reads the request's header, then misbehaves.
+        var script = "printf '\\034\\000\\000\\000\\001{\"protocol\":1,\"processId\":1}'; head -c 5 > /dev/null; " + afterRequest;
+        using var compiler = new AgentCompiler(new AgentCompilerOptions
+        {
+            Worker = new CompileWorkerOptions { Launch = new Hyperagents.Hosting.NativeRunnerOptions { WorkerFileName = "/bin/sh", WorkerArguments = ["-c", script] } },
+        });
+
+        var result = compiler.Compile(AgentSource.FromDirectory(Some.BenignDir));
+
+        Assert.False(result.Success);
+        var diagnostic = Assert.Single(result.Report.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Contains(message, diagnostic.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Worker_options_are_validated_with_every_problem_at_once()
     {

@@ -22,6 +22,11 @@ public sealed record AgentCompilerOptions
     /// <value>Default 4,096; between 0 (no cache) and 1,000,000.</value>
     public int SyntaxTreeCacheCapacity { get; init; } = 4096;
 
+    /// <summary>Compile in worker processes bounded in memory instead of in this process.</summary>
+    /// <value>Default <see langword="null"/>: compile in this process, bounded in time by the caller's cancellation only.
+    /// Hosts that compile agent code set it (the CLI always does).</value>
+    public CompileWorkerOptions? Worker { get; init; }
+
     /// <summary>Test seam: skip the source half of the gate, so the IL scan can be tested on its own.</summary>
     internal bool SkipSymbolGate { get; init; }
 
@@ -47,8 +52,12 @@ public sealed record CompileResult(CompileReport Report, CompiledAgent? Agent, A
 /// Emission is deterministic: equal sources give byte-identical images (regular parse options, no script directives,
 /// <c>unsafe</c> off, no analyzers or generators, release optimisation, an assembly name derived from the source hash,
 /// relative file paths, no PDB). Agent code is never loaded or run here.
+/// <para>With <see cref="AgentCompilerOptions.Worker"/> the same pipeline runs in compile worker processes with a GC
+/// heap hard limit: source that makes Roslyn allocate without bound (constant folding, huge initialisers, ...) is
+/// rejected with <see cref="GateDiagnosticIds.CompileMemoryLimit"/> and costs this process nothing, and cancellation
+/// kills the worker. Without it, Roslyn's allocations are this process's.</para>
 /// </remarks>
-public sealed class AgentCompiler
+public sealed class AgentCompiler : IDisposable
 {
     /// <summary>Parse options: C# latest, regular (not script) documents, so <c>#r</c> and <c>#load</c> are errors.</summary>
     public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest, DocumentationMode.None, SourceCodeKind.Regular);
@@ -65,6 +74,7 @@ public sealed class AgentCompiler
     private readonly AgentCompilerOptions _options;
     private readonly SyntaxTreeCache _cache;
     private readonly CSharpCompilationOptions _compilationOptions;
+    private readonly CompileWorkers? _workers;
 
     /// <summary>Creates a compiler and loads its gate policy.</summary>
     /// <param name="options">The options; defaults when <see langword="null"/>.</param>
@@ -78,6 +88,16 @@ public sealed class AgentCompiler
         Policy = GatePolicy.Load(_options.PolicyPath ?? GatePolicy.FindDefaultPath());
         _cache = new SyntaxTreeCache(_options.SyntaxTreeCacheCapacity);
         _compilationOptions = CreateCompilationOptions(_options.AllowUnsafe);
+        _workers = _options.Worker is null ? null : new CompileWorkers(_options.Worker);
+    }
+
+    /// <summary>An in-process compiler with a policy the host sent (the compile worker's own).</summary>
+    internal AgentCompiler(GatePolicy policy)
+    {
+        _options = new AgentCompilerOptions();
+        Policy = policy;
+        _cache = new SyntaxTreeCache(_options.SyntaxTreeCacheCapacity);
+        _compilationOptions = CreateCompilationOptions(allowUnsafe: false);
     }
 
     /// <summary>The gate policy in force.</summary>
@@ -86,10 +106,13 @@ public sealed class AgentCompiler
     /// <summary>The gate-policy hash recorded in provenance (SHA-256 of the policy file).</summary>
     public string GatePolicyHash => Policy.Hash;
 
-    /// <summary>How many files were served from the syntax-tree cache.</summary>
+    /// <summary>How many compile worker processes this compiler started (0 when it compiles in process).</summary>
+    public long WorkersStarted => _workers?.WorkersStarted ?? 0;
+
+    /// <summary>How many files were served from this process's syntax-tree cache.</summary>
     public long SyntaxTreeCacheHits => _cache.Hits;
 
-    /// <summary>How many files were parsed.</summary>
+    /// <summary>How many files were parsed in this process.</summary>
     public long SyntaxTreeCacheMisses => _cache.Misses;
 
     /// <summary>The compilation options every agent compiles with (a library, release, deterministic, no unsafe).</summary>
@@ -115,10 +138,19 @@ public sealed class AgentCompiler
     /// <param name="source">The agent's files.</param>
     /// <param name="cancellationToken">Stops the compile.</param>
     /// <remarks>Runs on a thread with a large stack, after refusing sources nested deeper than Roslyn can safely recurse
-    /// (<see cref="GateDiagnosticIds.TooDeeplyNested"/>): a stack overflow would end the host process.</remarks>
+    /// (<see cref="GateDiagnosticIds.TooDeeplyNested"/>): a stack overflow would end the process. With
+    /// <see cref="AgentCompilerOptions.Worker"/> that process is a compile worker.</remarks>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="InvalidOperationException">No compile worker could be started (the message says how to fix
+    /// <see cref="CompileWorkerOptions.Launch"/>).</exception>
     public CompileResult Compile(AgentSource source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
+        if (_workers is not null)
+        {
+            return _workers.Compile(source, Policy, cancellationToken);
+        }
+
         var tooDeep = new DiagnosticCollector();
         foreach (var (path, content) in source.CSharpFiles)
         {
@@ -205,6 +237,9 @@ public sealed class AgentCompiler
         var success = emit.Success && diagnostics.Count == 0 && entryPoints is not null;
         return new CompileResult(new CompileReport(success, diagnostics), success ? agent : null, success ? entryPoints : null);
     }
+
+    /// <summary>Ends this compiler's worker processes, if any.</summary>
+    public void Dispose() => _workers?.Dispose();
 
     internal static EmitOptions EmitOptions { get; } = new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb)
         .WithIncludePrivateMembers(true);

@@ -28,6 +28,10 @@ public sealed class AgentSource
     /// <summary>Lower-case hex SHA-256 over every path and content, in path order. Equal sources have equal hashes.</summary>
     public string ContentHash => _hash ??= ComputeHash();
 
+    /// <summary>Rebuilds a source another process already loaded and checked (the compile worker's request).</summary>
+    internal static AgentSource Restore(IReadOnlyDictionary<string, string> files) =>
+        new(files.ToImmutableSortedDictionary(StringComparer.Ordinal));
+
     /// <summary>Builds a source from in-memory files, whose paths must already be hyperagent paths (nothing is skipped
     /// or rewritten, unlike <see cref="FromDirectory"/>).</summary>
     /// <param name="files">Relative path to content.</param>

@@ -39,4 +39,12 @@ public static class GateDiagnosticIds
 
     /// <summary>A file nests brackets deeper than the compiler accepts (a host stack-exhaustion guard).</summary>
     public const string TooDeeplyNested = "HA0021";
+
+    /// <summary>Compiling needed more memory than the compile worker's limit (or produced an image larger than the
+    /// host accepts): source that makes the compiler allocate without bound.</summary>
+    public const string CompileMemoryLimit = "HA0103";
+
+    /// <summary>The compiler failed on the agent: it threw, or its worker process ended or broke the protocol
+    /// mid-compile. Says nothing certain about the code, so results with it are not cached.</summary>
+    public const string CompilerFault = "HA0104";
 }

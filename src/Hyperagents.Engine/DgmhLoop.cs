@@ -468,9 +468,9 @@ public sealed class DgmhLoop
             return cached;
         }
 
-        // A timed-out compile is not cached: it says nothing about the code, only about this attempt.
+        // A timed-out compile or a compiler fault is not cached: it says nothing certain about the code, only about this attempt.
         var result = CompileBounded(_s.Compiler, source, _settings.CompileTimeout, CancellationToken.None);
-        return result.Report.Diagnostics.Any(d => d.Id == CompileTimeoutId) ? result : _compiled.GetOrAdd(source.ContentHash, result);
+        return result.Report.Diagnostics.Any(d => d.Id is CompileTimeoutId or GateDiagnosticIds.CompilerFault) ? result : _compiled.GetOrAdd(source.ContentHash, result);
     }
 
     /// <summary>The diagnostic of a compile that outlasted <see cref="RunSettings.CompileTimeout"/>.</summary>

@@ -59,6 +59,16 @@ public sealed class CheckCommandTests
     }
 
     [Fact]
+    public async Task A_source_that_exhausts_the_compilers_memory_is_one_line_and_exits_one()
+    {
+        var dir = Folder(("task/Agent.cs", File.ReadAllText(Path.Combine(Some.CompileBombsDir, "R14_ConstStringDoubling.cs"))));
+        var (exit, output) = await Check(dir);
+        Assert.Equal(1, exit);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("rejected: (agent): HA0103: Compiling needed more than the compiler's memory limit (1024 MiB);", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Missing_entry_point_is_named()
     {
         var dir = Folder(("task/Solver.cs", "namespace A;\n\npublic static class Solver\n{\n    public static Task<string> SolveTask(TaskContext context) => Task.FromResult(\"[x]\");\n}\n"));

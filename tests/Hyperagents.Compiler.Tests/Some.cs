@@ -16,6 +16,19 @@ internal static class Some
 
     public static string MaliciousDir => Path.Combine(AgentsDir, "Malicious");
 
+    /// <summary>Sources that make the compiler itself allocate without bound: only ever compiled in a worker.</summary>
+    public static string CompileBombsDir => Path.Combine(AgentsDir, "CompileBombs");
+
+    /// <summary>A compiler that compiles in workers started from the CLI assembly next to the tests, as the CLI does.</summary>
+    public static AgentCompiler WorkerCompiler(int maxWorkers = 1) => new(new AgentCompilerOptions
+    {
+        Worker = new CompileWorkerOptions
+        {
+            Launch = Hyperagents.Hosting.NativeRunnerOptions.ForCliAssembly(Path.Combine(AppContext.BaseDirectory, "hyperagents.dll")),
+            MaxWorkers = maxWorkers,
+        },
+    });
+
     public static string RepoPolicyPath
     {
         get

@@ -243,6 +243,23 @@ public sealed class LoopTests(NativeWorkers workers)
     }
 
     [Fact]
+    public async Task A_child_that_exhausts_the_compilers_memory_is_rejected_and_the_run_goes_on()
+    {
+        using var archive = TestRuns.NewArchive();
+        using var compiler = TestRuns.WorkerCompiler();
+        await TestRuns.Loop(archive, TestRuns.Settings(2), workers.Runner, compiler: compiler).RunAsync(TestRuns.Agent("CompileBomb"), CancellationToken.None);
+
+        var children = archive.ListVariants().Where(v => v.Parent is not null).ToList();
+        Assert.Equal(2, children.Count);
+        Assert.All(children, child =>
+        {
+            Assert.Equal(VariantState.Rejected, child.Status.State);
+            Assert.StartsWith("compile: (0,0): HA0103: Compiling needed more than the compiler's memory limit", child.Status.Reason, StringComparison.Ordinal);
+            Assert.Equal(0, child.Evaluations);
+        });
+    }
+
+    [Fact]
     public async Task A_child_identical_to_its_parent_is_rejected_as_no_change()
     {
         using var archive = TestRuns.NewArchive();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hyperagents.Cli.Runs;
 using Hyperagents.Compiler;
 using Spectre.Console;
 
@@ -46,7 +47,7 @@ internal static class CheckCommand
         try
         {
             source = AgentSource.FromDirectory(directory.FullName);
-            compiler = new AgentCompiler(new AgentCompilerOptions { PolicyPath = policyFile?.FullName });
+            compiler = Runners.Compiler(policyFile?.FullName);
         }
         catch (Exception ex) when (ex is AgentSourceException or GatePolicyException)
         {
@@ -54,7 +55,21 @@ internal static class CheckCommand
             return Unusable;
         }
 
-        var result = compiler.Compile(source, cancellationToken);
+        CompileResult result;
+        using (compiler)
+        {
+            try
+            {
+                result = compiler.Compile(source, cancellationToken);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // The compile worker could not start: an installation problem, not the agent's.
+                console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+                return Unusable;
+            }
+        }
+
         var name = Markup.Escape(directory.FullName);
         if (result is { Success: true, EntryPoints: { } entryPoints, Agent: { } agent })
         {
@@ -66,14 +81,25 @@ internal static class CheckCommand
             return Passed;
         }
 
-        foreach (var diagnostic in result.Report.Diagnostics)
+        var diagnostics = result.Report.Diagnostics;
+        if (diagnostics.Count == 1)
         {
-            var where = diagnostic.File.Length == 0 ? "(agent)" : $"{diagnostic.File}({diagnostic.Line},{diagnostic.Column})";
-            console.MarkupLine($"{Markup.Escape(where)}: [red]{Markup.Escape(diagnostic.Id)}[/]: {Markup.Escape(diagnostic.Message)}");
+            console.MarkupLine($"[red]rejected:[/] {Describe(diagnostics[0])}");
+            return Rejected;
         }
 
-        var count = result.Report.Diagnostics.Count;
-        console.MarkupLine($"[red]rejected:[/] {name}: {count} problem{(count == 1 ? "" : "s")}. Fix them and run 'hyperagents check' again.");
+        foreach (var diagnostic in diagnostics)
+        {
+            console.MarkupLine(Describe(diagnostic));
+        }
+
+        console.MarkupLine($"[red]rejected:[/] {name}: {diagnostics.Count} problems. Fix them and run 'hyperagents check' again.");
         return Rejected;
+    }
+
+    private static string Describe(CompileDiagnostic diagnostic)
+    {
+        var where = diagnostic.File.Length == 0 ? "(agent)" : $"{diagnostic.File}({diagnostic.Line},{diagnostic.Column})";
+        return $"{Markup.Escape(where)}: [red]{Markup.Escape(diagnostic.Id)}[/]: {Markup.Escape(diagnostic.Message)}";
     }
 }

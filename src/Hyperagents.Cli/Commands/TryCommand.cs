@@ -64,7 +64,12 @@ internal static class TryCommand
                 return ArchiveCommandSupport.Error(context, ex.Message);
             }
 
-            var compiled = new AgentCompiler().Compile(source, ct);
+            CompileResult compiled;
+            using (var compiler = Runners.Compiler())
+            {
+                compiled = compiler.Compile(source, ct);
+            }
+
             if (compiled.Agent is null)
             {
                 context.Console.MarkupLine("[red]rejected[/]: the agent does not compile or does not pass the gate:");

@@ -15,8 +15,9 @@ internal sealed class RunHost : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
-    private RunHost(ArchiveRun archive, RunSettings settings, IDomain domain, IAgentRunner runner, ModelServices? models, DgmhLoop loop, ILoggerFactory loggers)
+    private RunHost(ArchiveRun archive, RunSettings settings, IDomain domain, IAgentRunner runner, ModelServices? models, DgmhLoop loop, ILoggerFactory loggers, AgentCompiler compiler)
     {
+        Compiler = compiler;
         Archive = archive;
         Settings = settings;
         Domain = domain;
@@ -39,6 +40,8 @@ internal sealed class RunHost : IAsyncDisposable
     public DgmhLoop Loop { get; }
 
     private ILoggerFactory Loggers { get; }
+
+    private AgentCompiler Compiler { get; }
 
     /// <summary>Serialises settings for the run manifest.</summary>
     public static JsonElement ToConfig(RunSettings settings, List<string[]> modelFlags) =>
@@ -69,7 +72,7 @@ internal sealed class RunHost : IAsyncDisposable
     {
         var loggers = new SerilogLoggerFactory(Serilog.Log.Logger);
         var domain = DomainCatalog.Create(settings.Domain, settings.DatasetPath);
-        var compiler = new AgentCompiler();
+        var compiler = Runners.Compiler();
         var runner = Runners.Create(settings.Isolation, settings.Parallel);
         var models = replayModels ?? (modelOptions.HasAnyModel ? ModelServices.Create(modelOptions, loggers, ModelLedgerStore.Load(archive)) : null);
         if (replayModels is null && models is not null)
@@ -90,12 +93,13 @@ internal sealed class RunHost : IAsyncDisposable
             Logger = loggers.CreateLogger("run"),
             Listener = listener,
         });
-        return new RunHost(archive, settings, domain, runner, models, loop, loggers);
+        return new RunHost(archive, settings, domain, runner, models, loop, loggers, compiler);
     }
 
     public async ValueTask DisposeAsync()
     {
         await Runner.DisposeAsync().ConfigureAwait(false);
+        Compiler.Dispose();
         Models?.Dispose();
         Loggers.Dispose();
     }

@@ -1,4 +1,5 @@
 using Hyperagents.Archive;
+using Hyperagents.Compiler;
 using Hyperagents.Hosting;
 using Hyperagents.Sandbox;
 
@@ -19,9 +20,23 @@ internal static class Runners
             return SandboxRunner.Create();
         }
 
-        var options = NativeRunnerOptions.ForCurrentProcess();
+        var options = WorkerLaunch();
         return new NativeRunner(options with { PoolSize = Math.Max(options.PoolSize, 2 * Math.Max(1, parallel)) });
     }
+
+    /// <summary>The compiler every command uses: it compiles agent code in compile workers bounded in memory
+    /// (<see cref="CompileWorkerOptions"/>), never in this process.</summary>
+    /// <param name="policyPath">A gate policy instead of the shipped one.</param>
+    /// <exception cref="GatePolicyException">The policy is missing or malformed.</exception>
+    public static AgentCompiler Compiler(string? policyPath = null) =>
+        new(new AgentCompilerOptions { PolicyPath = policyPath, Worker = new CompileWorkerOptions { Launch = WorkerLaunch() } });
+
+    /// <summary>How worker processes start: this program with its hidden <c>worker</c> command when it is the CLI; when
+    /// the CLI runs inside another program (tests), <c>dotnet</c> with the CLI assembly.</summary>
+    private static NativeRunnerOptions WorkerLaunch() =>
+        System.Reflection.Assembly.GetEntryAssembly() == typeof(Runners).Assembly
+            ? NativeRunnerOptions.ForCurrentProcess()
+            : NativeRunnerOptions.ForCliAssembly(typeof(Runners).Assembly.Location);
 }
 
 /// <summary>The versions of the tools a variant was built and evaluated with.</summary>

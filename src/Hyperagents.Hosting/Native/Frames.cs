@@ -21,6 +21,10 @@ internal enum FrameType : byte
     Probe = 7,
     /// <summary>W→H, JSON <see cref="WorkerProbeReply"/>.</summary>
     ProbeReply = 8,
+    /// <summary>H→W, compile workers only: a JSON compile request (the agent's files and the gate policy).</summary>
+    Compile = 9,
+    /// <summary>W→H, compile workers only: <c>[int32 metaLength][compile reply JSON][image bytes]</c>.</summary>
+    Compiled = 10,
 }
 
 /// <summary>Length-prefixed frames: <c>[int32 LE body length][byte type][body]</c>.</summary>

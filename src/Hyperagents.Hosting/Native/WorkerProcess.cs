@@ -130,7 +130,7 @@ internal sealed class WorkerProcess
             throw new InvalidOperationException(
                 $"The native worker '{options.WorkerFileName} {string.Join(' ', options.WorkerArguments)}' did not report ready " +
                 $"({(ex is OperationCanceledException ? $"no hello within {options.StartTimeout.TotalSeconds:0.#} s" : ex.Message)}; {worker.Describe()}). " +
-                "Check that the arguments end with the hidden 'worker' command of the hyperagents CLI.", ex);
+                "Check that the arguments name the hidden 'worker' command of the hyperagents CLI.", ex);
         }
     }
 

@@ -79,7 +79,7 @@ internal static class TestRuns
         UnloadTimeout = TimeSpan.FromSeconds(30),
     });
 
-    public static DgmhLoop Loop(ArchiveRun archive, RunSettings settings, IAgentRunner runner, Action<RunEvent>? listener = null)
+    public static DgmhLoop Loop(ArchiveRun archive, RunSettings settings, IAgentRunner runner, Action<RunEvent>? listener = null, AgentCompiler? compiler = null)
     {
         var domain = DomainCatalog.Create(settings.Domain, settings.DatasetPath);
         return new DgmhLoop(new RunServices
@@ -87,12 +87,18 @@ internal static class TestRuns
             Archive = archive,
             Settings = settings,
             Domain = domain,
-            Compiler = Compiler,
+            Compiler = compiler ?? Compiler,
             Runner = runner,
             EvaluatorHash = EvaluatorHash.For(domain),
             Listener = listener,
         });
     }
+
+    /// <summary>A compiler that compiles in memory-bounded worker processes, as the CLI's does.</summary>
+    public static AgentCompiler WorkerCompiler() => new(new AgentCompilerOptions
+    {
+        Worker = new CompileWorkerOptions { Launch = NativeRunnerOptions.ForCliAssembly(Path.Combine(AppContext.BaseDirectory, "hyperagents.dll")) },
+    });
 
     /// <summary>One compiler for the whole test run: Roslyn's first compile is the slow one.</summary>
     public static AgentCompiler Compiler { get; } = new();

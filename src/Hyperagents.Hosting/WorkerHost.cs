@@ -14,8 +14,7 @@ namespace Hyperagents.Hosting;
 /// runs <b>one</b> job and exits: the job is loaded into its own <see cref="System.Runtime.Loader.AssemblyLoadContext"/>
 /// and run through <see cref="AgentInvoker"/>, the result is sent, and the process ends, so nothing agent code changed
 /// in the process (culture, shared pools, interned strings, held locks, static state of the libraries) can reach another
-/// call. The worker also exits when its standard input closes (the host
-/// retired it or died).
+/// call. The worker also exits when its standard input closes (the host retired it or died).
 /// </remarks>
 public static class WorkerHost
 {
@@ -73,6 +72,7 @@ internal sealed class WorkerLoop(Stream input, Stream output)
             {
                 _busy = true;
                 RunJob(next.Job, next.Image);
+                _busy = false;
             }
 
             return 0;

@@ -1,3 +1,14 @@
 using Hyperagents.Cli;
+using Hyperagents.Compiler;
+using Hyperagents.Hosting;
 
-return await CliApp.RunAsync(args);
+// Worker processes skip the command line, console, signal and logging set-up: they speak a binary protocol on
+// stdin/stdout only, and a native worker's start-up is on the path of every native call (one worker per call).
+// 'worker' is a native agent worker started by NativeRunner; 'worker compile' a compile worker started by an
+// AgentCompiler with AgentCompilerOptions.Worker. Neither is for humans.
+return args switch
+{
+    ["worker", "compile"] => await CompileWorkerHost.RunAsync(CancellationToken.None),
+    ["worker", .. var rest] => await WorkerHost.RunAsync(rest),
+    _ => await CliApp.RunAsync(args),
+};

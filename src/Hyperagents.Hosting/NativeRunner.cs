@@ -5,8 +5,8 @@ using Hyperagents.Transport;
 
 namespace Hyperagents.Hosting;
 
-/// <summary>Runs agents natively: the gated IL image is loaded into a fresh collectible load context inside a pooled
-/// worker process (<c>hyperagents worker</c>), and the SDK talks to the host over the worker's pipes.</summary>
+/// <summary>Runs agents natively: each call loads the gated IL image into a worker process of its own
+/// (<c>hyperagents worker</c>) that has never run agent code, and the SDK talks to the host over the worker's pipes.</summary>
 /// <remarks>
 /// <para><b>Native mode is not a sandbox.</b> Agent code runs with the full rights of the worker process: same user,
 /// same file system, same network. The capability gate (what the code may reference) and the process boundary (what
@@ -16,7 +16,7 @@ namespace Hyperagents.Hosting;
 /// <list type="bullet">
 /// <item><description><b>Deadline.</b> When <see cref="RunLimits.WallClock"/> passes, the worker's whole process tree
 /// is killed (<see cref="System.Diagnostics.Process.Kill(bool)"/>), the outcome is <see cref="OutcomeKind.Deadline"/>,
-/// and the call returns within the deadline plus <see cref="NativeRunnerOptions.KillGrace"/>. The worker is replaced.
+/// and the call returns within the deadline plus <see cref="NativeRunnerOptions.KillGrace"/>.
 /// Nothing the agent does afterwards reaches the host: results and requests are read only from the pipe of a live call
 /// that has not timed out, and no reply is written after the deadline (threat I10).</description></item>
 /// <item><description><b>Cancellation.</b> Cancelling the token ends the call the same way (tree killed) and returns
@@ -27,8 +27,7 @@ namespace Hyperagents.Hosting;
 /// result record read from the pipe is success: an exit code of 0 without one is a crash (threat E11).</description></item>
 /// <item><description><b>Memory.</b> Workers start with <c>DOTNET_GCHeapHardLimit</c> = <see cref="RunLimits.MemoryBytes"/>,
 /// so a memory bomb fails inside the worker; an <see cref="OutOfMemoryException"/> becomes
-/// <see cref="OutcomeKind.OutOfMemory"/> and the worker is retired. A worker is also retired above
-/// <see cref="NativeRunnerOptions.MaxWorkerWorkingSetBytes"/>.</description></item>
+/// <see cref="OutcomeKind.OutOfMemory"/>.</description></item>
 /// <item><description><b>OS limits.</b> On Linux each worker sets, before loading agent code, limits it cannot lift
 /// again: no new privileges, no core dumps, files of at most 64 MiB, at most 512 descriptors (see
 /// <c>Native/ProcessLimits.cs</c>).</description></item>
@@ -46,10 +45,14 @@ namespace Hyperagents.Hosting;
 /// exception the agent could catch and ignore. A malformed or oversized frame of any other kind ends the call as
 /// <see cref="OutcomeKind.Crashed"/> and kills the worker. A handler that throws ends the call as
 /// <see cref="OutcomeKind.HostFault"/>.</description></item>
-/// <item><description><b>Fresh state.</b> Each call gets a new collectible load context; after the call the worker
-/// unloads it and checks, through a weak reference and forced collections, that it was collected
-/// (<see cref="NativeRunnerStatistics.UnloadsVerified"/>). If it was not, the worker is retired rather than reused.
-/// Workers are also retired after <see cref="NativeRunnerOptions.MaxCallsPerWorker"/> calls.</description></item>
+/// <item><description><b>Fresh state.</b> A worker runs one call and exits; it is never reused, across variants or within
+/// one. So every call starts from the state of a new process for everything agent code can change inside it: culture
+/// (<c>CultureInfo.Current*</c>, <c>DefaultThreadCurrent*</c>), shared pools (<c>ArrayPool&lt;T&gt;.Shared</c>,
+/// <c>MemoryPool&lt;T&gt;.Shared</c>), interned strings, locks held on shared objects, encoding providers, regex cache
+/// settings, and the static state of every library type, known or not. Nothing is reset by enumeration; the process
+/// is simply new. The worker enforces it on its side too: it takes one job, then exits. To keep the latency of a
+/// process start off the call, <see cref="NativeRunnerOptions.SpareWorkers"/> fresh workers are started ahead; a spare
+/// has run no agent code, so it is as fresh as a worker started on demand.</description></item>
 /// </list>
 /// <para>Transport: length-prefixed frames on the worker's standard input and output (stderr is kept for crash
 /// reports). Anonymous pipes passed by handle were not used because on Unix an inheritable pipe end is inherited by
@@ -59,8 +62,8 @@ namespace Hyperagents.Hosting;
 /// raw standard output anyway only breaks its own call (<see cref="OutcomeKind.Crashed"/>).</para>
 /// <para>What it does not guarantee: confidentiality of anything the worker's user can read (files, network, other
 /// processes); containment of a process that escapes the process tree (double fork, <c>setsid</c>) before the kill;
-/// CPU, disk or handle limits (no cgroup or job object is used); static state of the default load context shared between
-/// calls in one worker (only the agent's own assembly is fresh per call); isolation from timing side channels; the console
+/// CPU, disk or handle limits (no cgroup or job object is used); freshness of anything outside the worker process (files,
+/// other processes: the gate is what keeps agents away from them); isolation from timing side channels; the console
 /// output of a call that times out or crashes (it dies with the worker).</para>
 /// </remarks>
 public sealed class NativeRunner : IAgentRunner
@@ -68,14 +71,13 @@ public sealed class NativeRunner : IAgentRunner
     private readonly NativeRunnerOptions _options;
     private readonly SemaphoreSlim _slots;
     private readonly Lock _poolLock = new();
-    private readonly List<WorkerProcess> _idle = [];
+    private readonly List<WorkerProcess> _spares = [];
     private readonly List<Task> _background = [];
+    private int _sparesStarting;
     private long _calls;
+    private long _callsOnSpares;
     private long _workersStarted;
     private long _workersKilled;
-    private long _workersRecycled;
-    private long _unloadsVerified;
-    private long _unloadsFailed;
     private int _disposed;
 
     /// <summary>Creates the runner; workers are started on first use or by <see cref="WarmUpAsync"/>.</summary>
@@ -94,11 +96,9 @@ public sealed class NativeRunner : IAgentRunner
     /// <summary>A snapshot of the worker counters.</summary>
     public NativeRunnerStatistics Statistics => new(
         Interlocked.Read(ref _calls),
+        Interlocked.Read(ref _callsOnSpares),
         Interlocked.Read(ref _workersStarted),
-        Interlocked.Read(ref _workersKilled),
-        Interlocked.Read(ref _workersRecycled),
-        Interlocked.Read(ref _unloadsVerified),
-        Interlocked.Read(ref _unloadsFailed));
+        Interlocked.Read(ref _workersKilled));
 
     /// <inheritdoc/>
     public Task<AgentOutcome> SolveTaskAsync(CompiledAgent agent, TaskInvocation invocation, ICapabilityHandler host, RunLimits limits, CancellationToken cancellationToken)
@@ -118,29 +118,24 @@ public sealed class NativeRunner : IAgentRunner
         return RunAsync(agent, new WorkerJob(WorkerJob.ModifySelf, agent.AssemblyName, limits.MaxOutputBytes, limits.MaxMessageBytes, null, invocation), host, limits, cancellationToken);
     }
 
-    /// <summary>Starts idle workers until the pool is full, so that the first calls do not pay the start-up.</summary>
+    /// <summary>Starts spare workers until <see cref="NativeRunnerOptions.SpareWorkers"/> fresh workers with this memory
+    /// cap are ready, so that the next calls do not wait for a process start.</summary>
     /// <param name="memoryBytes">The memory cap the workers are started with; calls with another
-    /// <see cref="RunLimits.MemoryBytes"/> replace them.</param>
+    /// <see cref="RunLimits.MemoryBytes"/> start their own.</param>
     /// <param name="cancellationToken">Stops the warm-up.</param>
     /// <exception cref="InvalidOperationException">A worker could not be started.</exception>
     public async Task WarmUpAsync(long memoryBytes, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        while (true)
+        int missing;
+        lock (_poolLock)
         {
-            lock (_poolLock)
-            {
-                if (_idle.Count + (_options.PoolSize - _slots.CurrentCount) >= _options.PoolSize)
-                {
-                    return;
-                }
-            }
+            missing = MakeRoomLocked(memoryBytes);
+        }
 
-            var worker = await StartWorkerAsync(memoryBytes, cancellationToken).ConfigureAwait(false);
-            lock (_poolLock)
-            {
-                _idle.Add(worker);
-            }
+        for (var i = 0; i < missing; i++)
+        {
+            Release(await StartWorkerAsync(memoryBytes, cancellationToken).ConfigureAwait(false), WorkerFate.Spare);
         }
     }
 
@@ -152,28 +147,39 @@ public sealed class NativeRunner : IAgentRunner
             return;
         }
 
-        List<WorkerProcess> idle;
+        List<WorkerProcess> spares;
         lock (_poolLock)
         {
-            idle = [.. _idle];
-            _idle.Clear();
+            spares = [.. _spares];
+            _spares.Clear();
         }
 
-        foreach (var worker in idle)
+        foreach (var worker in spares)
         {
             Track(worker.RetireAsync(_options.KillGrace));
         }
 
-        Task[] pending;
-        lock (_poolLock)
+        // A spare still starting retires itself when it sees the runner disposed; wait for those too.
+        while (true)
         {
-            pending = [.. _background];
-        }
+            Task[] pending;
+            lock (_poolLock)
+            {
+                _background.RemoveAll(t => t.IsCompleted);
+                pending = [.. _background];
+            }
 
-        await Task.WhenAll(pending).ConfigureAwait(false);
+            if (pending.Length == 0)
+            {
+                return;
+            }
+
+            await Task.WhenAll(pending).ConfigureAwait(false);
+        }
     }
 
-    /// <summary>Asks a pooled worker a diagnostic question (tests: the worker's environment and process id).</summary>
+    /// <summary>Asks a fresh worker a diagnostic question (tests: the worker's environment and process id). The worker
+    /// runs no agent code for it, so it stays a spare afterwards.</summary>
     internal async Task<WorkerProbeReply> ProbeAsync(string name, long memoryBytes, CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -181,12 +187,12 @@ public sealed class NativeRunner : IAgentRunner
         var fate = WorkerFate.Dead;
         try
         {
-            worker = await AcquireAsync(memoryBytes, cancellationToken).ConfigureAwait(false);
+            worker = await AcquireAsync(memoryBytes, forCall: false, cancellationToken).ConfigureAwait(false);
             await worker.SendAsync(FrameType.Probe, [JsonSerializer.SerializeToUtf8Bytes(new WorkerProbe(name), WorkerJson.Default.WorkerProbe)], cancellationToken).ConfigureAwait(false);
             var frame = await worker.ReadControlFrameAsync(FrameType.ProbeReply, cancellationToken).ConfigureAwait(false)
                         ?? throw new InvalidOperationException("The worker closed its pipe instead of answering the probe: " + worker.Describe());
             var reply = JsonSerializer.Deserialize(frame, WorkerJson.Default.WorkerProbeReply) ?? throw new InvalidOperationException("Empty probe reply.");
-            fate = WorkerFate.Reuse;
+            fate = WorkerFate.Spare;
             return reply;
         }
         finally
@@ -206,8 +212,6 @@ public sealed class NativeRunner : IAgentRunner
     }
 
     internal void CountKill() => Interlocked.Increment(ref _workersKilled);
-
-    internal void CountUnload(bool unloaded) => Interlocked.Increment(ref unloaded ? ref _unloadsVerified : ref _unloadsFailed);
 
     private async Task<AgentOutcome> RunAsync(CompiledAgent agent, WorkerJob job, ICapabilityHandler host, RunLimits limits, CancellationToken cancellationToken)
     {
@@ -237,8 +241,8 @@ public sealed class NativeRunner : IAgentRunner
         var fate = WorkerFate.Dead;
         try
         {
-            worker = await AcquireAsync(limits.MemoryBytes, cancellationToken).ConfigureAwait(false);
-            worker.Calls++;
+            worker = await AcquireAsync(limits.MemoryBytes, forCall: true, cancellationToken).ConfigureAwait(false);
+            worker.MarkUsed();
             Interlocked.Increment(ref _calls);
             var call = new NativeCall(this, _options, worker, host, limits, job, agent.Image);
             (var outcome, fate) = await call.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -264,37 +268,106 @@ public sealed class NativeRunner : IAgentRunner
         }
     }
 
-    private async Task<WorkerProcess> AcquireAsync(long memoryBytes, CancellationToken cancellationToken)
+    /// <summary>A worker that has never run a job: a ready spare with this memory cap, or a new one. For a call, spares are
+    /// topped up in the background while the call runs, so the next call finds one ready.</summary>
+    private async Task<WorkerProcess> AcquireAsync(long memoryBytes, bool forCall, CancellationToken cancellationToken)
     {
+        WorkerProcess? spare = null;
         lock (_poolLock)
         {
-            for (var i = _idle.Count - 1; i >= 0; i--)
+            for (var i = _spares.Count - 1; i >= 0; i--)
             {
-                var candidate = _idle[i];
+                var candidate = _spares[i];
                 if (candidate.HasExited)
                 {
-                    _idle.RemoveAt(i);
+                    _spares.RemoveAt(i);
                     candidate.Dispose();
                 }
-                else if (candidate.MemoryBytes == memoryBytes)
+                else if (spare is null && candidate.MemoryBytes == memoryBytes)
                 {
-                    _idle.RemoveAt(i);
-                    return candidate;
+                    _spares.RemoveAt(i);
+                    spare = candidate;
                 }
-            }
-
-            // A worker's heap cap is fixed at start: make room for one with the requested cap.
-            var inUse = _options.PoolSize - _slots.CurrentCount;
-            if (_idle.Count > 0 && _idle.Count + inUse > _options.PoolSize)
-            {
-                var stale = _idle[0];
-                _idle.RemoveAt(0);
-                Interlocked.Increment(ref _workersRecycled);
-                Track(stale.RetireAsync(_options.KillGrace));
             }
         }
 
-        return await StartWorkerAsync(memoryBytes, cancellationToken).ConfigureAwait(false);
+        if (forCall)
+        {
+            if (spare is not null)
+            {
+                Interlocked.Increment(ref _callsOnSpares);
+            }
+
+            TopUpSpares(memoryBytes);
+        }
+
+        return spare ?? await StartWorkerAsync(memoryBytes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts spares in the background until <see cref="NativeRunnerOptions.SpareWorkers"/> are ready or starting.
+    /// Spares with another memory cap make room: a worker's heap cap is fixed at its start.</summary>
+    private void TopUpSpares(long memoryBytes)
+    {
+        int missing;
+        lock (_poolLock)
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return;
+            }
+
+            missing = MakeRoomLocked(memoryBytes);
+            _sparesStarting += missing;
+        }
+
+        for (var i = 0; i < missing; i++)
+        {
+            Track(StartSpareAsync(memoryBytes));
+        }
+    }
+
+    /// <summary>Retires spares with another memory cap while the spares are full, and returns how many more spares (ready
+    /// or starting) there is room for. Call under the pool lock.</summary>
+    private int MakeRoomLocked(long memoryBytes)
+    {
+        for (var i = 0; i < _spares.Count && _spares.Count + _sparesStarting >= _options.SpareWorkers;)
+        {
+            if (_spares[i].MemoryBytes == memoryBytes)
+            {
+                i++;
+                continue;
+            }
+
+            Track(_spares[i].RetireAsync(_options.KillGrace));
+            _spares.RemoveAt(i);
+        }
+
+        return Math.Max(0, _options.SpareWorkers - _spares.Count - _sparesStarting);
+    }
+
+    private async Task StartSpareAsync(long memoryBytes)
+    {
+        WorkerProcess? worker = null;
+        try
+        {
+            worker = await StartWorkerAsync(memoryBytes, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // The next call starts its own worker and reports why that fails.
+        }
+        finally
+        {
+            lock (_poolLock)
+            {
+                _sparesStarting--;
+            }
+        }
+
+        if (worker is not null)
+        {
+            Release(worker, WorkerFate.Spare);
+        }
     }
 
     private async Task<WorkerProcess> StartWorkerAsync(long memoryBytes, CancellationToken cancellationToken)
@@ -306,30 +379,27 @@ public sealed class NativeRunner : IAgentRunner
 
     private void Release(WorkerProcess worker, WorkerFate fate)
     {
-        if (fate == WorkerFate.Reuse)
+        if (fate == WorkerFate.Spare)
         {
-            if (worker.HasExited)
+            if (worker.Used)
             {
-                fate = WorkerFate.Dead;
+                throw new InvalidOperationException("A worker that ran a job was offered as a spare; workers run one job only.");
             }
-            else if (Volatile.Read(ref _disposed) != 0 || worker.Calls >= _options.MaxCallsPerWorker || worker.WorkingSetBytes() > _options.MaxWorkerWorkingSetBytes)
-            {
-                fate = WorkerFate.Retire;
-            }
-            else
-            {
-                lock (_poolLock)
-                {
-                    _idle.Add(worker);
-                }
 
-                return;
+            lock (_poolLock)
+            {
+                if (!worker.HasExited && Volatile.Read(ref _disposed) == 0 && _spares.Count < Math.Max(1, _options.SpareWorkers))
+                {
+                    _spares.Add(worker);
+                    return;
+                }
             }
+
+            fate = worker.HasExited ? WorkerFate.Dead : WorkerFate.Retire;
         }
 
         if (fate == WorkerFate.Retire)
         {
-            Interlocked.Increment(ref _workersRecycled);
             Track(worker.RetireAsync(_options.KillGrace));
         }
         else
@@ -359,12 +429,12 @@ public sealed class NativeRunner : IAgentRunner
     }
 }
 
-/// <summary>What becomes of a worker after a call.</summary>
+/// <summary>What becomes of a worker after a call or a probe.</summary>
 internal enum WorkerFate
 {
-    /// <summary>Healthy: back to the pool (unless a recycling threshold is reached).</summary>
-    Reuse,
-    /// <summary>Healthy but not to be reused: close its pipe and let it exit.</summary>
+    /// <summary>Never ran a job (a probe only): back to the spares, or retired when there are enough.</summary>
+    Spare,
+    /// <summary>Ran its job and reported the result: it exits by itself; close its pipe and kill it if it does not.</summary>
     Retire,
     /// <summary>Killed or died: only reap it.</summary>
     Dead,
@@ -640,38 +710,7 @@ internal sealed class NativeCall(NativeRunner runner, NativeRunnerOptions option
         }
 
         var elapsed = _clock.Elapsed;
-        var outcome = Map(meta, answer, OutputText.Neutralise(output, limits.MaxOutputBytes, Math.Max(0, meta.OutputDropped)), elapsed);
-        var fate = outcome.Kind == OutcomeKind.OutOfMemory ? WorkerFate.Retire : WorkerFate.Reuse;
-        fate = await ReadUnloadAsync(fate, cancellationToken).ConfigureAwait(false);
-        return (outcome, fate);
-    }
-
-    private async Task<WorkerFate> ReadUnloadAsync(WorkerFate fate, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.UnloadTimeout);
-        try
-        {
-            var frame = await worker.ReadControlFrameAsync(FrameType.Unloaded, timeout.Token).ConfigureAwait(false);
-            var unload = frame is null ? null : JsonSerializer.Deserialize(frame, WorkerJson.Default.WorkerUnload);
-            if (unload is null)
-            {
-                return WorkerFate.Dead;
-            }
-
-            runner.CountUnload(unload.Unloaded);
-            return unload.Unloaded ? fate : WorkerFate.Retire;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidDataException or JsonException)
-        {
-            // The result already stands; a worker that cannot report its unload is not reused.
-            if (worker.Kill())
-            {
-                runner.CountKill();
-            }
-
-            return WorkerFate.Dead;
-        }
+        return (Map(meta, answer, OutputText.Neutralise(output, limits.MaxOutputBytes, Math.Max(0, meta.OutputDropped)), elapsed), WorkerFate.Retire);
     }
 
     private static (WorkerResult Meta, string? Answer, string Output) ParseResult(byte[] body)

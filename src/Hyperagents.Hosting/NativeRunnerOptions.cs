@@ -14,17 +14,14 @@ public sealed partial record NativeRunnerOptions
     /// <value>Default empty.</value>
     public IReadOnlyList<string> WorkerArguments { get; init; } = [];
 
-    /// <summary>How many workers may run calls at the same time (and stay warm between calls).</summary>
+    /// <summary>How many calls may run at the same time, each in its own worker process.</summary>
     /// <value>Default 2; between 1 and 64.</value>
     public int PoolSize { get; init; } = 2;
 
-    /// <summary>A worker is retired after this many calls, however healthy it looks.</summary>
-    /// <value>Default 200; at least 1.</value>
-    public int MaxCallsPerWorker { get; init; } = 200;
-
-    /// <summary>A worker whose resident set exceeds this after a call is retired.</summary>
-    /// <value>Default 1 GiB; at least 32 MiB.</value>
-    public long MaxWorkerWorkingSetBytes { get; init; } = 1024L * 1024 * 1024;
+    /// <summary>How many fresh workers the runner keeps started ahead of calls, so that a call does not wait for a process
+    /// start. A worker runs one call only; while a call runs on a spare, its replacement starts in the background.</summary>
+    /// <value>Default 1; between 0 (every call starts its own worker) and 64.</value>
+    public int SpareWorkers { get; init; } = 1;
 
     /// <summary>How long a killed or retired worker may take to exit before the runner stops waiting.</summary>
     /// <value>Default 5 s; between 100 ms and 1 min.</value>
@@ -33,10 +30,6 @@ public sealed partial record NativeRunnerOptions
     /// <summary>How long a new worker may take to report ready.</summary>
     /// <value>Default 30 s; between 1 s and 5 min.</value>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>How long the worker may take, after a call's result, to unload the call's load context and report it.</summary>
-    /// <value>Default 10 s; between 100 ms and 5 min.</value>
-    public TimeSpan UnloadTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Environment variables copied from the host into a worker's otherwise empty environment. Names that
     /// look like credentials are refused by <see cref="Validate"/>.</summary>
@@ -78,11 +71,9 @@ public sealed partial record NativeRunnerOptions
         Check(!string.IsNullOrWhiteSpace(WorkerFileName), $"{nameof(WorkerFileName)} must name the worker program (dotnet or the hyperagents apphost).");
         Check(WorkerArguments is not null && WorkerArguments.All(a => a is not null), $"{nameof(WorkerArguments)} must not contain null.");
         Check(PoolSize is >= 1 and <= 64, $"{nameof(PoolSize)} must be between 1 and 64 (was {PoolSize}).");
-        Check(MaxCallsPerWorker >= 1, $"{nameof(MaxCallsPerWorker)} must be at least 1 (was {MaxCallsPerWorker}).");
-        Check(MaxWorkerWorkingSetBytes >= 32L * 1024 * 1024, $"{nameof(MaxWorkerWorkingSetBytes)} must be at least 32 MiB (was {MaxWorkerWorkingSetBytes}).");
+        Check(SpareWorkers is >= 0 and <= 64, $"{nameof(SpareWorkers)} must be between 0 and 64 (was {SpareWorkers}).");
         Check(KillGrace >= TimeSpan.FromMilliseconds(100) && KillGrace <= TimeSpan.FromMinutes(1), $"{nameof(KillGrace)} must be between 100 ms and 1 min (was {KillGrace}).");
         Check(StartTimeout >= TimeSpan.FromSeconds(1) && StartTimeout <= TimeSpan.FromMinutes(5), $"{nameof(StartTimeout)} must be between 1 s and 5 min (was {StartTimeout}).");
-        Check(UnloadTimeout >= TimeSpan.FromMilliseconds(100) && UnloadTimeout <= TimeSpan.FromMinutes(5), $"{nameof(UnloadTimeout)} must be between 100 ms and 5 min (was {UnloadTimeout}).");
         foreach (var name in InheritedEnvironment ?? [])
         {
             Check(!string.IsNullOrWhiteSpace(name) && !SecretLike().IsMatch(name), $"{nameof(InheritedEnvironment)} must not pass '{name}' to workers: names that look like credentials (KEY, TOKEN, SECRET, PASSWORD) never reach agent code.");
@@ -121,10 +112,8 @@ public sealed partial record NativeRunnerOptions
 }
 
 /// <summary>Counters of a <see cref="NativeRunner"/>'s workers, for tests, logs and benchmarks.</summary>
-/// <param name="Calls">Entry-point calls that reached a worker.</param>
+/// <param name="Calls">Entry-point calls that reached a worker (each in a worker of its own).</param>
+/// <param name="CallsOnSpares">Calls that found a spare worker ready and did not wait for a process start.</param>
 /// <param name="WorkersStarted">Worker processes started.</param>
 /// <param name="WorkersKilled">Workers killed (deadline, cancellation, crash clean-up, protocol violation, limits).</param>
-/// <param name="WorkersRecycled">Healthy workers retired by policy: call count, memory, failed unload, out of memory.</param>
-/// <param name="UnloadsVerified">Calls after which the worker saw the load context collected.</param>
-/// <param name="UnloadsFailed">Calls after which the load context stayed alive (the worker was then retired).</param>
-public sealed record NativeRunnerStatistics(long Calls, long WorkersStarted, long WorkersKilled, long WorkersRecycled, long UnloadsVerified, long UnloadsFailed);
+public sealed record NativeRunnerStatistics(long Calls, long CallsOnSpares, long WorkersStarted, long WorkersKilled);

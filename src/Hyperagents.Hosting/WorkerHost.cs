@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Hyperagents.Hosting.Native;
@@ -11,10 +10,11 @@ namespace Hyperagents.Hosting;
 /// <summary>The loop inside a native worker process (<c>hyperagents worker</c>), the other end of <see cref="NativeRunner"/>.</summary>
 /// <remarks>
 /// The worker speaks length-prefixed frames on its standard input and output; agent console output is redirected to
-/// a capped buffer before any agent code runs, so it cannot corrupt the protocol through <see cref="Console"/>. Each
-/// job is loaded into a new collectible <see cref="System.Runtime.Loader.AssemblyLoadContext"/>, run through
-/// <see cref="AgentInvoker"/>, and unloaded; whether the context was really collected is reported to the host.
-/// The worker exits when its standard input closes (the host retired it or died).
+/// a capped buffer before any agent code runs, so it cannot corrupt the protocol through <see cref="Console"/>. A worker
+/// runs <b>one</b> job and exits: the job is loaded into its own <see cref="System.Runtime.Loader.AssemblyLoadContext"/>
+/// and run through <see cref="AgentInvoker"/>, the result is sent, and the process ends, so nothing agent code changed
+/// in the process (culture, shared pools, interned strings, held locks, static state of the libraries) can reach another
+/// call. The worker also exits when its standard input closes (the host retired it or died).
 /// </remarks>
 public static class WorkerHost
 {
@@ -56,9 +56,8 @@ internal sealed class WorkerLoop(Stream input, Stream output)
     private volatile bool _busy;
     private int _nextRequestId;
 
-    /// <summary>Runs the job loop on a dedicated thread. Jobs run there and the thread blocks until each finishes, so that
-    /// when the unload check starts, no frame of agent code is left on this thread's stack (an agent's last continuation
-    /// may still be unwinding on a pool thread; the check retries with back-off for that).</summary>
+    /// <summary>Waits for the one job on a dedicated thread and runs it there; returns when it is done or the host closed
+    /// the pipe first.</summary>
     public Task<int> RunAsync(CancellationToken cancellationToken) =>
         Task.Factory.StartNew(() => Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
@@ -69,10 +68,10 @@ internal sealed class WorkerLoop(Stream input, Stream output)
         reader.Start();
         try
         {
-            foreach (var (job, image) in _jobs.GetConsumingEnumerable(cancellationToken))
+            if (_jobs.TryTake(out var next, Timeout.Infinite, cancellationToken))
             {
                 _busy = true;
-                RunJob(job, image);
+                RunJob(next.Job, next.Image);
                 _busy = false;
             }
 
@@ -194,10 +193,9 @@ internal sealed class WorkerLoop(Stream input, Stream output)
         Console.SetError(capture);
         var channel = new PipeChannel(this);
         InvocationResult result;
-        WeakReference context;
         try
         {
-            (result, context) = RunInContextAsync(job, image, channel).GetAwaiter().GetResult();
+            result = RunInContextAsync(job, image, channel).GetAwaiter().GetResult();
         }
         finally
         {
@@ -207,8 +205,6 @@ internal sealed class WorkerLoop(Stream input, Stream output)
         }
 
         SendResult(job, result, capture);
-        var (unloaded, rounds) = VerifyUnload(context);
-        Write(FrameType.Unloaded, JsonSerializer.SerializeToUtf8Bytes(new WorkerUnload(unloaded, rounds), WorkerJson.Default.WorkerUnload));
     }
 
     private void SendResult(WorkerJob job, InvocationResult result, CappedWriter capture)
@@ -230,62 +226,26 @@ internal sealed class WorkerLoop(Stream input, Stream output)
         Write(FrameType.Result, Frames.Int32(meta.Length), meta, Frames.Int32(answer?.Length ?? -1), answer ?? [], Encoding.UTF8.GetBytes(capture.ToString()));
     }
 
-    // Not inlined and not sharing a frame with the caller, so that no local of the caller roots the load context.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static async Task<(InvocationResult, WeakReference)> RunInContextAsync(WorkerJob job, byte[] image, PipeChannel channel)
+    private static async Task<InvocationResult> RunInContextAsync(WorkerJob job, byte[] image, PipeChannel channel)
     {
         var context = new AgentLoadContext("agent:" + job.AssemblyName);
-        var weak = new WeakReference(context, trackResurrection: true);
-        InvocationResult result;
+        System.Reflection.Assembly assembly;
         try
         {
-            System.Reflection.Assembly assembly;
-            try
-            {
-                using var stream = new MemoryStream(image, writable: false);
-                assembly = context.LoadFromStream(stream);
-            }
-            catch (Exception ex) when (ex is BadImageFormatException or FileLoadException or IOException)
-            {
-                return (new InvocationResult(InvocationStatus.NoEntryPoint, ExceptionMessage: "The agent image could not be loaded: " + ex.Message), weak);
-            }
-
-            result = job.Entry switch
-            {
-                WorkerJob.Solve when job.Task is not null => await AgentInvoker.SolveTaskAsync(assembly, job.Task, channel).ConfigureAwait(false),
-                WorkerJob.ModifySelf when job.Meta is not null => await AgentInvoker.ModifySelfAsync(assembly, job.Meta, channel).ConfigureAwait(false),
-                _ => new InvocationResult(InvocationStatus.NoEntryPoint, ExceptionMessage: $"Unknown job entry '{job.Entry}'."),
-            };
+            using var stream = new MemoryStream(image, writable: false);
+            assembly = context.LoadFromStream(stream);
         }
-        finally
+        catch (Exception ex) when (ex is BadImageFormatException or FileLoadException or IOException)
         {
-            context.Unload();
+            return new InvocationResult(InvocationStatus.NoEntryPoint, ExceptionMessage: "The agent image could not be loaded: " + ex.Message);
         }
 
-        return (result, weak);
-    }
-
-    private static (bool Unloaded, int Rounds) VerifyUnload(WeakReference context)
-    {
-        const int Rounds = 12;
-        for (var round = 0; round < Rounds; round++)
+        return job.Entry switch
         {
-            if (!context.IsAlive)
-            {
-                return (true, round);
-            }
-
-            if (round > 2)
-            {
-                Thread.Sleep(10 * (round - 2));
-            }
-
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-        }
-
-        return (!context.IsAlive, Rounds);
+            WorkerJob.Solve when job.Task is not null => await AgentInvoker.SolveTaskAsync(assembly, job.Task, channel).ConfigureAwait(false),
+            WorkerJob.ModifySelf when job.Meta is not null => await AgentInvoker.ModifySelfAsync(assembly, job.Meta, channel).ConfigureAwait(false),
+            _ => new InvocationResult(InvocationStatus.NoEntryPoint, ExceptionMessage: $"Unknown job entry '{job.Entry}'."),
+        };
     }
 
     private sealed class ProtocolException(string message) : Exception(message);

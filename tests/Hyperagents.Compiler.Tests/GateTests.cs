@@ -450,6 +450,40 @@ public sealed class GateTests
     }
 
     [Fact]
+    public void Process_wide_settings_agents_have_no_use_for_are_denied_and_the_current_culture_stays_readable()
+    {
+        var result = Some.Compiler.Compile(Some.WithEntryPoints("""
+            namespace Probe;
+
+            using System.Globalization;
+            using System.Text;
+            using System.Text.RegularExpressions;
+
+            public static class Use
+            {
+                public static string Tamper(EncodingProvider provider)
+                {
+                    CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+                    CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
+                    CultureInfo.InvariantCulture.ClearCachedData();
+                    Encoding.RegisterProvider(provider);
+                    Regex.CacheSize = 0;
+                    var name = CultureInfo.CurrentCulture.Name;
+                    return string.Intern("x") + string.IsInterned("y") + name;
+                }
+            }
+            """));
+        At(result, "HA0001", "CultureInfo.DefaultThreadCurrentCulture", 11);
+        At(result, "HA0001", "CultureInfo.DefaultThreadCurrentUICulture", 12);
+        At(result, "HA0001", "CultureInfo.ClearCachedData()", 13);
+        At(result, "HA0001", "Encoding.RegisterProvider(", 14);
+        At(result, "HA0001", "Regex.CacheSize", 15);
+        At(result, "HA0001", "string.Intern(string)", 17);
+        At(result, "HA0001", "string.IsInterned(string)", 17);
+        Assert.DoesNotContain(result.Report.Diagnostics, d => d.Line == 16);
+    }
+
+    [Fact]
     public void Violations_are_deduplicated_per_symbol_and_line()
     {
         var result = Some.Compiler.Compile(Some.WithEntryPoints("""

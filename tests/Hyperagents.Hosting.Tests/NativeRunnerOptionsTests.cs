@@ -8,9 +8,10 @@ public sealed class NativeRunnerOptionsTests
     [Fact]
     public void Credential_like_variables_cannot_be_inherited_and_all_problems_are_listed()
     {
-        var options = new NativeRunnerOptions { WorkerFileName = "dotnet", PoolSize = 0, InheritedEnvironment = ["PATH", "OPENAI_API_KEY"] };
+        var options = new NativeRunnerOptions { WorkerFileName = "dotnet", PoolSize = 0, SpareWorkers = -1, InheritedEnvironment = ["PATH", "OPENAI_API_KEY"] };
         var error = Assert.Throws<ArgumentException>(() => options.Validate());
         Assert.Contains("PoolSize", error.Message);
+        Assert.Contains("SpareWorkers", error.Message);
         Assert.Contains("'OPENAI_API_KEY'", error.Message);
         Assert.DoesNotContain("'PATH'", error.Message);
     }

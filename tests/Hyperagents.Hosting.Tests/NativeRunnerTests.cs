@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Hyperagents.Hosting.Native;
 using Hyperagents.Hosting.Tests.Support;
 using Hyperagents.Transport;
 using Xunit;
@@ -58,7 +59,7 @@ public sealed class NativeRunnerTests
     }
 
     [Fact]
-    public async Task A_guest_exception_is_a_value_with_type_and_message_and_the_worker_is_reused()
+    public async Task A_guest_exception_is_a_value_with_type_and_message_and_the_next_call_gets_a_fresh_worker()
     {
         await using var runner = Some.Runner();
         var outcome = await runner.SolveTaskAsync(TestCompiler.Agent("Throws"), Some.Task(n: 5), new RecordingHandler(), Some.Limits(), CancellationToken.None);
@@ -69,7 +70,7 @@ public sealed class NativeRunnerTests
 
         var next = await runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
         Assert.Equal(OutcomeKind.Completed, next.Kind);
-        Assert.Equal(1, runner.Statistics.WorkersStarted);
+        Assert.Equal(2, runner.Statistics.WorkersStarted);
     }
 
     [Fact]
@@ -187,7 +188,6 @@ public sealed class NativeRunnerTests
 
         var next = await runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task(), new RecordingHandler(), limits, CancellationToken.None);
         Assert.Equal(OutcomeKind.Completed, next.Kind);
-        Assert.Equal(1, runner.Statistics.WorkersRecycled);
         Assert.Equal(2, runner.Statistics.WorkersStarted);
     }
 
@@ -258,62 +258,53 @@ public sealed class NativeRunnerTests
     }
 
     [Fact]
-    public async Task Load_contexts_are_verified_unloaded_and_a_leaking_agent_gets_its_worker_recycled()
+    public async Task Every_call_runs_in_a_worker_of_its_own_that_exits_after_it()
     {
         await using var runner = Some.Runner();
-        for (var i = 0; i < 3; i++)
-        {
-            // One synchronous agent, and one that really awaits host replies (its last frames end on a pool thread).
-            var outcome = await runner.SolveTaskAsync(TestCompiler.Agent(i == 1 ? "Echo" : "Capabilities"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
-            Assert.Equal(OutcomeKind.Completed, outcome.Kind);
-        }
-
-        Assert.Equal(new NativeRunnerStatistics(3, 1, 0, 0, 3, 0), runner.Statistics);
-
-        var leak = await runner.SolveTaskAsync(TestCompiler.Agent("Leak"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
-        Assert.Equal("leaked", leak.Answer);
-        Assert.Equal(new NativeRunnerStatistics(4, 1, 0, 1, 3, 1), runner.Statistics);
-
-        var after = await runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
-        Assert.Equal(OutcomeKind.Completed, after.Kind);
-        Assert.Equal(2, runner.Statistics.WorkersStarted);
-    }
-
-    [Fact]
-    public async Task Workers_are_recycled_after_the_configured_number_of_calls()
-    {
-        await using var runner = Some.Runner(o => o with { MaxCallsPerWorker = 2 });
         var pids = new List<string>();
         for (var i = 0; i < 3; i++)
         {
             var outcome = await runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
+            Assert.Equal(OutcomeKind.Completed, outcome.Kind);
             pids.Add(outcome.Answer!.Split('|')[2]);
         }
 
-        Assert.Equal(pids[0], pids[1]);
-        Assert.NotEqual(pids[1], pids[2]);
-        Assert.Equal(2, runner.Statistics.WorkersStarted);
-        Assert.Equal(1, runner.Statistics.WorkersRecycled);
-        Assert.Equal(0, runner.Statistics.WorkersKilled);
+        Assert.Equal(3, pids.Distinct().Count());
+        Assert.Equal(new NativeRunnerStatistics(Calls: 3, CallsOnSpares: 0, WorkersStarted: 3, WorkersKilled: 0), runner.Statistics);
+        foreach (var pid in pids)
+        {
+            Assert.True(await Processes.GoneWithinAsync(int.Parse(pid, CultureInfo.InvariantCulture), TimeSpan.FromSeconds(30)), $"worker {pid} exited after its call");
+        }
     }
 
     [Fact]
-    public async Task Workers_above_the_working_set_threshold_are_recycled_after_the_call()
+    public async Task A_worker_exits_by_itself_after_its_one_job_even_with_its_pipe_open()
     {
-        // An idle worker already holds about 40 MB; the smallest allowed threshold retires it after every call.
-        await using var runner = Some.Runner(o => o with { MaxWorkerWorkingSetBytes = 32L * 1024 * 1024 });
-        var first = await runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
-        var second = await runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
+        // The worker enforces one job per process on its own side too: the host does not have to close the pipe.
+        var worker = await WorkerProcess.StartAsync(Some.Options(), new RunLimits().MemoryBytes, CancellationToken.None);
+        try
+        {
+            var job = new WorkerJob(WorkerJob.Solve, "agent.Echo", 4096, 1 << 20, Some.Task(), null);
+            var meta = JsonSerializer.SerializeToUtf8Bytes(job, WorkerJson.Default.WorkerJob);
+            await worker.SendAsync(FrameType.Job, [Frames.Int32(meta.Length), meta, TestCompiler.Agent("Echo").Image], CancellationToken.None);
+            var header = await worker.ReadHeaderAsync(CancellationToken.None);
+            Assert.Equal(FrameType.Result, header!.Value.Type);
+            await worker.ReadBodyAsync(header.Value.Length, CancellationToken.None);
 
-        Assert.NotEqual(first.Answer!.Split('|')[2], second.Answer!.Split('|')[2]);
-        Assert.Equal(2, runner.Statistics.WorkersRecycled);
-        Assert.Equal(0, runner.Statistics.WorkersKilled);
+            Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the worker exited after its job with its input still open");
+            Assert.Contains("exit code 0", worker.Describe());
+        }
+        finally
+        {
+            worker.Kill();
+            worker.Dispose();
+        }
     }
 
     [Fact]
-    public async Task Warm_workers_are_started_ahead_and_reused()
+    public async Task A_spare_started_ahead_takes_the_next_call_and_no_worker_is_used_twice()
     {
-        await using var runner = new NativeRunner(Some.Options(poolSize: 2));
+        await using var runner = new NativeRunner(Some.Options(poolSize: 2) with { SpareWorkers = 2 });
         await runner.WarmUpAsync(new RunLimits().MemoryBytes, CancellationToken.None);
         Assert.Equal(2, runner.Statistics.WorkersStarted);
 
@@ -321,8 +312,9 @@ public sealed class NativeRunnerTests
             runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task("t" + i, n: i), new RecordingHandler(), Some.Limits(), CancellationToken.None)));
 
         Assert.Equal(["t0|0", "t1|2", "t2|4", "t3|6"], outcomes.Select(o => string.Join('|', o.Answer!.Split('|')[..2])));
-        Assert.Equal(2, runner.Statistics.WorkersStarted);
-        Assert.Equal(4, runner.Statistics.UnloadsVerified);
+        Assert.Equal(4, outcomes.Select(o => o.Answer!.Split('|')[2]).Distinct().Count());
+        Assert.InRange(runner.Statistics.CallsOnSpares, 2, 4);
+        Assert.True(runner.Statistics.WorkersStarted >= 4);
     }
 
     [Fact]

@@ -174,8 +174,9 @@ public sealed class SandboxBenchmark : IBenchmark
 
     /// <summary>What `hyperagents try seeds/default --domain circle-packing --tasks 1` does: compile and gate the seed,
     /// run SolveTask on the published n = 26 instance in a fresh sandbox VM, score the answer on the host. Then the same
-    /// evaluation through the native runner (a warm worker process, a fresh load context per call, so the agent is
-    /// JIT-compiled on every call as in a native run): the sandbox's cost on the product's real workload.</summary>
+    /// evaluation through the native runner (a fresh worker process per call, started ahead as a spare, so the agent and
+    /// the worker's call path are JIT-compiled on every call as in a native run): the sandbox's cost on the product's real
+    /// workload.</summary>
     private static async Task TrySeedAsync(IAgentRunner sandbox)
     {
         var seedFolder = Path.Combine(FindRoot(), "seeds", "default");
@@ -214,11 +215,12 @@ public sealed class SandboxBenchmark : IBenchmark
             }
         }
 
-        Console.WriteLine($"the same evaluation natively (warm worker, agent JIT-compiled per call): call {Stats.Median(nativeCalls):0.0} ms, Σr = {nativeResult!.Raw:0.000000}; " +
+        Console.WriteLine($"the same evaluation natively (fresh worker per call, JIT-compiled per call): call {Stats.Median(nativeCalls):0.0} ms, Σr = {nativeResult!.Raw:0.000000}; " +
             $"sandbox/native on the seed's real task: {Stats.Median(calls) / Stats.Median(nativeCalls):0.0}x, same answer: {nativeResult.Raw == result.Raw}");
     }
 
-    private static string FindRoot()
+    /// <summary>The repository root (the folder of Hyperagents.sln), found upwards from the bench binary.</summary>
+    internal static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -23,7 +23,6 @@ internal static class CommandCatalog
         yield return TryCommand.Create(context);
         yield return ScoreCommand.Create(context);
         yield return DomainsCommand.Create(context);
-        yield return WorkerCommand.Create();
         yield return DoctorCommand.Create(context);
     }
 }

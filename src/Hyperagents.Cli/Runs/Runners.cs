@@ -10,8 +10,9 @@ internal static class Runners
 {
     /// <summary>The runner of <paramref name="isolation"/>: the Wasmtime sandbox by default, native workers on request.</summary>
     /// <param name="isolation">The isolation mode.</param>
-    /// <param name="parallel">How many children run at once. Native workers are a bounded pool and a meta call holds one
-    /// while its try-evaluations and snippets need others, so the pool has two workers per parallel child.</param>
+    /// <param name="parallel">How many children run at once. Native calls each hold a worker of their own and a meta call
+    /// holds one while its try-evaluations and snippets need others, so two calls may run per parallel child, and one
+    /// fresh spare worker per child is kept started ahead.</param>
     /// <exception cref="SandboxUnavailableException">The sandbox cannot start; the message says how to fix it.</exception>
     public static IAgentRunner Create(Isolation isolation, int parallel = 1)
     {
@@ -21,7 +22,11 @@ internal static class Runners
         }
 
         var options = WorkerLaunch();
-        return new NativeRunner(options with { PoolSize = Math.Max(options.PoolSize, 2 * Math.Max(1, parallel)) });
+        return new NativeRunner(options with
+        {
+            PoolSize = Math.Max(options.PoolSize, 2 * Math.Max(1, parallel)),
+            SpareWorkers = Math.Max(options.SpareWorkers, parallel),
+        });
     }
 
     /// <summary>The compiler every command uses: it compiles agent code in compile workers bounded in memory

@@ -15,8 +15,6 @@ internal enum FrameType : byte
     Reply = 4,
     /// <summary>W→H: <c>[int32 metaLength][WorkerResult JSON][int32 answerLength or -1][answer UTF-8][output UTF-8]</c>.</summary>
     Result = 5,
-    /// <summary>W→H, JSON <see cref="WorkerUnload"/>: the load context of the last call was unloaded (or not).</summary>
-    Unloaded = 6,
     /// <summary>H→W, JSON <see cref="WorkerProbe"/>: a diagnostic question about the worker itself, never agent code.</summary>
     Probe = 7,
     /// <summary>W→H, JSON <see cref="WorkerProbeReply"/>.</summary>
@@ -32,8 +30,8 @@ internal static class Frames
 {
     public const int HeaderSize = 5;
 
-    /// <summary>Protocol version exchanged in <see cref="WorkerHello"/>.</summary>
-    public const int ProtocolVersion = 1;
+    /// <summary>Protocol version exchanged in <see cref="WorkerHello"/>. 2: one job per worker, no unload report.</summary>
+    public const int ProtocolVersion = 2;
 
     public static byte[] Header(FrameType type, int bodyLength)
     {

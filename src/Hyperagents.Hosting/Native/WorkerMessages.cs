@@ -25,11 +25,6 @@ internal sealed record WorkerJob(string Entry, string AssemblyName, int MaxOutpu
 /// <param name="AnswerBytes">Set instead of an answer when the answer exceeded the cap: its UTF-8 size.</param>
 internal sealed record WorkerResult(InvocationResult Result, long OutputDropped, long? AnswerBytes);
 
-/// <summary>Whether the call's load context was collected after the call.</summary>
-/// <param name="Unloaded">The weak reference to the context was dead after the forced collections.</param>
-/// <param name="GcRounds">How many collection rounds it took.</param>
-internal sealed record WorkerUnload(bool Unloaded, int GcRounds);
-
 /// <summary>A diagnostic question about the worker process (tests and health checks).</summary>
 /// <param name="Name"><c>environment</c> or <c>ping</c>.</param>
 internal sealed record WorkerProbe(string Name);
@@ -42,7 +37,6 @@ internal sealed record WorkerProbeReply(int ProcessId, IReadOnlyDictionary<strin
 [JsonSerializable(typeof(WorkerHello))]
 [JsonSerializable(typeof(WorkerJob))]
 [JsonSerializable(typeof(WorkerResult))]
-[JsonSerializable(typeof(WorkerUnload))]
 [JsonSerializable(typeof(WorkerProbe))]
 [JsonSerializable(typeof(WorkerProbeReply))]
 [JsonSerializable(typeof(HostError))]

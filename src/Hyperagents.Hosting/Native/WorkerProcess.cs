@@ -17,6 +17,7 @@ internal sealed class WorkerProcess
     private readonly StringBuilder _stderr = new();
     private readonly Lock _stderrLock = new();
     private int _killed;
+    private int _used;
 
     private WorkerProcess(Process process, long memoryBytes)
     {
@@ -31,7 +32,8 @@ internal sealed class WorkerProcess
     /// <summary>The GC heap hard limit the worker was started with.</summary>
     public long MemoryBytes { get; }
 
-    public int Calls { get; set; }
+    /// <summary>Whether a job was sent to this worker; a used worker is never given another (it runs one job only).</summary>
+    public bool Used => Volatile.Read(ref _used) != 0;
 
     public bool HasExited
     {
@@ -180,6 +182,16 @@ internal sealed class WorkerProcess
         return body;
     }
 
+    /// <summary>Marks the worker as given a job.</summary>
+    /// <exception cref="InvalidOperationException">It already had one.</exception>
+    public void MarkUsed()
+    {
+        if (Interlocked.Exchange(ref _used, 1) != 0)
+        {
+            throw new InvalidOperationException("A worker runs one job only; this one already had its job.");
+        }
+    }
+
     public Task SendAsync(FrameType type, IReadOnlyList<ReadOnlyMemory<byte>> body, CancellationToken cancellationToken) =>
         Frames.WriteAsync(_toWorker, type, body, cancellationToken).AsTask();
 
@@ -245,19 +257,6 @@ internal sealed class WorkerProcess
         }
 
         _process.Dispose();
-    }
-
-    public long WorkingSetBytes()
-    {
-        try
-        {
-            _process.Refresh();
-            return _process.WorkingSet64;
-        }
-        catch (InvalidOperationException)
-        {
-            return 0;
-        }
     }
 
     /// <summary>How the process ended and the start of what it wrote to stderr, neutralised.</summary>

@@ -76,7 +76,6 @@ internal static class TestRuns
         PoolSize = 2,
         KillGrace = TimeSpan.FromSeconds(10),
         StartTimeout = TimeSpan.FromSeconds(60),
-        UnloadTimeout = TimeSpan.FromSeconds(30),
     });
 
     public static DgmhLoop Loop(ArchiveRun archive, RunSettings settings, IAgentRunner runner, Action<RunEvent>? listener = null, AgentCompiler? compiler = null)

@@ -5,14 +5,15 @@ namespace Hyperagents.Hosting.Tests.Support;
 /// <summary>Test data and runner factories.</summary>
 internal static class Some
 {
-    /// <summary>The hyperagents CLI built into the test output, started as <c>dotnet hyperagents.dll worker</c>.</summary>
+    /// <summary>The hyperagents CLI built into the test output, started as <c>dotnet hyperagents.dll worker</c>. No spare
+    /// workers unless a test asks for them, so that worker counts are deterministic.</summary>
     public static NativeRunnerOptions Options(int poolSize = 1) =>
         NativeRunnerOptions.ForCliAssembly(Path.Combine(AppContext.BaseDirectory, "hyperagents.dll")) with
         {
             PoolSize = poolSize,
+            SpareWorkers = 0,
             KillGrace = TimeSpan.FromSeconds(10),
             StartTimeout = TimeSpan.FromSeconds(60),
-            UnloadTimeout = TimeSpan.FromSeconds(30),
         };
 
     public static NativeRunner Runner(Func<NativeRunnerOptions, NativeRunnerOptions>? configure = null) =>

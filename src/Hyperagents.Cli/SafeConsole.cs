@@ -25,22 +25,66 @@ internal sealed class SafeConsole(IAnsiConsole inner) : IAnsiConsole
 
     public void Clear(bool home) => inner.Clear(home);
 
-    public void Write(IRenderable renderable) => inner.Write(new SafeRenderable(renderable));
+    public void Write(IRenderable renderable) => inner.Write(new SafeRenderable(renderable, trimLines: !inner.Profile.Capabilities.Interactive));
 
     /// <remarks>Raw ANSI is Spectre's own (cursor and screen control), never guest text.</remarks>
     public void WriteAnsi(Action<AnsiWriter> action) => inner.WriteAnsi(action);
 
-    private sealed class SafeRenderable(IRenderable inner) : IRenderable
+    /// <summary>Escapes guest text in every segment; off a terminal (a pipe, a file) also drops the white space that pads
+    /// each line to the console's width, which only a live terminal display needs.</summary>
+    private sealed class SafeRenderable(IRenderable inner, bool trimLines) : IRenderable
     {
         public Measurement Measure(RenderOptions options, int maxWidth) => inner.Measure(options, maxWidth);
 
         public IEnumerable<Segment> Render(RenderOptions options, int maxWidth)
         {
+            var line = new List<Segment>();
             foreach (var segment in inner.Render(options, maxWidth))
             {
-                yield return segment.IsControlCode || segment.IsLineBreak || SafeText.IsClean(segment.Text)
+                var safe = segment.IsControlCode || segment.IsLineBreak || SafeText.IsClean(segment.Text)
                     ? segment
                     : new Segment(SafeText.ForDisplay(segment.Text), segment.Style);
+                if (!trimLines)
+                {
+                    yield return safe;
+                    continue;
+                }
+
+                if (!safe.IsLineBreak)
+                {
+                    line.Add(safe);
+                    continue;
+                }
+
+                foreach (var kept in TrimEnd(line))
+                {
+                    yield return kept;
+                }
+
+                line.Clear();
+                yield return safe;
+            }
+
+            foreach (var kept in TrimEnd(line))
+            {
+                yield return kept;
+            }
+        }
+
+        private static IEnumerable<Segment> TrimEnd(List<Segment> line)
+        {
+            var end = line.Count;
+            while (end > 0 && !line[end - 1].IsControlCode && line[end - 1].Text.TrimEnd(' ').Length == 0)
+            {
+                end--;
+            }
+
+            for (var i = 0; i < end; i++)
+            {
+                var segment = line[i];
+                yield return i == end - 1 && !segment.IsControlCode && segment.Text.EndsWith(' ')
+                    ? new Segment(segment.Text.TrimEnd(' '), segment.Style)
+                    : segment;
             }
         }
     }

@@ -4,3 +4,4 @@ using System.Runtime.CompilerServices;
 
 // The compile worker (Hyperagents.Compiler) starts and speaks to its processes with the same launcher and frames.
 [assembly: InternalsVisibleTo("Hyperagents.Compiler")]
+[assembly: InternalsVisibleTo("Hyperagents.Compiler.Tests")]

@@ -15,6 +15,8 @@ public sealed class OutputTests : IDisposable
         Assert.True(exit == 0, wide);
         Assert.Contains(wide.Split('\n'), line => line.Contains("first-autocorrelation (lower raw is better)", StringComparison.Ordinal) && line.Contains("n100 (1.50529)", StringComparison.Ordinal));
 
+        Assert.All(wide.Split('\n'), line => Assert.False(line.TrimEnd('\r').EndsWith(' '), $"trailing white space: '{line}'"));
+
         _cli.Environment["COLUMNS"] = "80";
         var (_, narrow) = _cli.RunWithoutArchive("domains");
         Assert.All(narrow.Split('\n'), line => Assert.True(line.TrimEnd('\r').Length <= 80, line));

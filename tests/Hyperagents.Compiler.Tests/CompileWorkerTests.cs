@@ -90,7 +90,8 @@ public sealed class CompileWorkerTests
     public void A_worker_that_dies_or_breaks_the_protocol_mid_compile_is_a_diagnostic_not_an_exception(string afterRequest, string id, string message)
     {
         // A stand-in worker: says hello like the real one, reads the request's header, then misbehaves.
-        var script = "printf '\\034\\000\\000\\000\\001{\"protocol\":1,\"processId\":1}'; head -c 5 > /dev/null; " + afterRequest;
+        // The hello's protocol follows the host's (one digit, so the frame stays 28 bytes long).
+        var script = $"printf '\\034\\000\\000\\000\\001{{\"protocol\":{Hyperagents.Hosting.Native.Frames.ProtocolVersion},\"processId\":1}}'; head -c 5 > /dev/null; " + afterRequest;
         using var compiler = new AgentCompiler(new AgentCompilerOptions
         {
             Worker = new CompileWorkerOptions { Launch = new Hyperagents.Hosting.NativeRunnerOptions { WorkerFileName = "/bin/sh", WorkerArguments = ["-c", script] } },

@@ -50,6 +50,7 @@ internal static class RunCommand
             if (settings.Domain == "dataset" && settings.DatasetPath is null && SeedLocator.Find("seeds/datasets/arithmetic.jsonl") is { } example)
             {
                 settings = settings with { DatasetPath = example };
+                context.Console.MarkupLine($"[grey]note:[/] --domain dataset without --dataset: using the example file {Markup.Escape(example)} (pass --dataset <file.jsonl> for your own).");
             }
 
             var modelFlags = options.GivenModelFlags(parse);
@@ -239,7 +240,7 @@ internal static class RunCommand
             $"hyperagents diff {runName} best",
             $"hyperagents eval {runName} best --split test",
             summary.Complete ? $"hyperagents resume {runName} --generations {settings.Generations + 10}" : $"hyperagents resume {runName}",
-            $"git -C {runFolder} log --graph --all --oneline",
+            $"git -C {runFolder} log --graph --oneline --exclude='refs/notes/*' --all",
         })
         {
             context.Console.MarkupLine("  " + Markup.Escape(next));

@@ -73,7 +73,7 @@ internal static class StatusCommand
                 table.AddRow("model budget", Markup.Escape(budget));
             }
 
-            table.AddRow("journal head", Markup.Escape(r.JournalHead) + " [grey](keep it outside the run; 'verify --expect-head' checks it)[/]");
+            table.AddRow("journal head", Markup.Escape(r.JournalHead));
             context.Console.Write(table);
             return 0;
         })));

@@ -150,6 +150,7 @@ public sealed partial class ArchiveRun
 
         CheckRunRefs(problems);
         var refTargets = new Dictionary<string, string>(StringComparer.Ordinal);
+        Dictionary<string, string>? byShortId = null;
         foreach (var reference in _repo.Refs.FromGlob(VariantRefPrefix + "*"))
         {
             var name = reference.CanonicalName[VariantRefPrefix.Length..];
@@ -157,8 +158,9 @@ public sealed partial class ArchiveRun
             refTargets[name] = target;
             if (!_byId.ContainsKey(target))
             {
-                var named = _order.FirstOrDefault(e => e.Id.StartsWith(name, StringComparison.Ordinal));
-                problems.Add(new(named?.Id ?? target, $"ref variants/{name} points to {target}, a commit the archive never recorded (rewritten, or added outside the archive, or the journal was cut)"));
+                byShortId ??= _order.GroupBy(e => e.Id[..12], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+                var named = name.Length >= 12 && byShortId.TryGetValue(name[..12], out var recorded) && recorded.StartsWith(name, StringComparison.Ordinal) ? recorded : null;
+                problems.Add(new(named ?? target, $"ref variants/{name} points to {target}, a commit the archive never recorded (rewritten, or added outside the archive, or the journal was cut)"));
             }
             else if (!target.StartsWith(name, StringComparison.Ordinal))
             {

@@ -129,6 +129,7 @@ public sealed class CliTests : IDisposable
             Assert.Contains("Run 'hyperagents verify demo'.", output, StringComparison.Ordinal);
         }
 
+        Assert.Contains("warning: run demo fails verification (", Cli("runs").Output, StringComparison.Ordinal);
         var verify = Cli("verify", "demo");
         Assert.Equal(1, verify.Exit);
         Assert.Contains($"FAIL variant {_child[..12]}: its latest evaluation scores train=0.99", verify.Output, StringComparison.Ordinal);

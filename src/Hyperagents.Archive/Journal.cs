@@ -195,7 +195,7 @@ internal sealed class Journal
         {
             Damage = hashMatched
                 ? $"record {Count + 1} (byte {_validLength}) has a valid checksum but is not a journal record"
-                : $"record {Count + 1} (byte {_validLength}) fails its checksum and {rest.Length} bytes follow it: records were edited, inserted or removed";
+                : $"record {Count + 1} (byte {_validLength}) fails its checksum and more than one record's worth of data follows it ({rest.Length} bytes to the end), which no crash leaves: records were edited, inserted or removed";
         }
     }
 

@@ -45,6 +45,7 @@ public sealed partial class ArchiveRun : IDisposable
     private readonly List<Entry> _order = [];
     private string? _manifestId;
     private string? _best;
+    private string? _bestBefore;
     private JournalRecord? _last;
     private readonly int _syncFd = -1;
     private bool _disposed;
@@ -167,7 +168,11 @@ public sealed partial class ArchiveRun : IDisposable
         return Open(path, options);
     }
 
-    /// <summary>Opens a run and reconciles it: stale lock files removed, a torn journal tail cut, the last write finished.</summary>
+    /// <summary>
+    /// Opens a run and reconciles it: stale lock files removed, a torn journal tail cut, the last write finished; then
+    /// runs the cheap integrity check (<see cref="IntegrityProblems"/>). A run that fails it still opens, to be read and
+    /// verified, but refuses writes.
+    /// </summary>
     /// <param name="path">The run's folder.</param>
     /// <param name="options">Write options; <see cref="ArchiveOptions.Default"/> when <see langword="null"/>.</param>
     /// <returns>The open run.</returns>
@@ -204,7 +209,8 @@ public sealed partial class ArchiveRun : IDisposable
     {
         lock (_gate)
         {
-            var commit = _repo.Lookup<Commit>(ManifestId);
+            var commit = _repo.Lookup<Commit>(ManifestId)
+                ?? throw new ArchiveException($"The run's manifest commit {ManifestId} is missing from the object database; run 'hyperagents verify'.");
             return ArchiveJson.Deserialize<RunManifest>(ReadText(commit.Tree, ManifestPath)
                 ?? throw new ArchiveException("The run's root commit has no manifest."));
         }
@@ -382,7 +388,7 @@ public sealed partial class ArchiveRun : IDisposable
             {
                 var note = existing is null
                     ? new EvaluationNote(EvaluationNote.CurrentSchema, entry.Id, [])
-                    : ArchiveJson.Deserialize<EvaluationNote>(existing);
+                    : ArchiveJson.EvaluationNote(existing);
                 note.Evaluations.Add(evaluation);
                 return ArchiveJson.Serialize(note);
             }, $"evaluation of {entry.Id[..12]}: {FormatScores(ScoresOf(evaluation))}\n");
@@ -409,7 +415,7 @@ public sealed partial class ArchiveRun : IDisposable
             {
                 var note = existing is null
                     ? new MarkNote(MarkNote.CurrentSchema, entry.Id, [])
-                    : ArchiveJson.Deserialize<MarkNote>(existing);
+                    : ArchiveJson.MarkNote(existing);
                 note.Marks.Add(mark);
                 return ArchiveJson.Serialize(note);
             }, $"invalid parent {entry.Id[..12]}: {reason}\n");
@@ -614,7 +620,7 @@ public sealed partial class ArchiveRun : IDisposable
         {
             Refresh();
             var text = ReadNote(EvaluationNotesRef, Require(variantId).Id);
-            return text is null ? [] : ArchiveJson.Deserialize<EvaluationNote>(text).Evaluations;
+            return text is null ? [] : ArchiveJson.EvaluationNote(text).Evaluations;
         }
     }
 
@@ -626,7 +632,7 @@ public sealed partial class ArchiveRun : IDisposable
         {
             Refresh();
             var text = ReadNote(MarkNotesRef, Require(variantId).Id);
-            return text is null ? [] : ArchiveJson.Deserialize<MarkNote>(text).Marks;
+            return text is null ? [] : ArchiveJson.MarkNote(text).Marks;
         }
     }
 
@@ -665,21 +671,27 @@ public sealed partial class ArchiveRun : IDisposable
     /// <summary>
     /// Starts a write under the run lock: reads what others wrote, and if a writer died mid-write since (its lock is
     /// gone, so it is not running), cuts its torn journal tail and finishes its ref update, as <see cref="Open"/> does.
+    /// Then refuses to write on top of a run that fails the cheap integrity check (<see cref="RequireTrustworthy"/>):
+    /// a write would otherwise make a forged note or a cut journal part of the acknowledged history.
     /// </summary>
     private void BeginWrite()
     {
         var before = _last;
         Refresh();
-        if (_journal.TornTail)
+        if (_journalLost is null && _journal.Damage is null)
         {
-            _journal.TruncateTornTail();
+            if (_journal.TornTail)
+            {
+                _journal.TruncateTornTail();
+            }
+
+            if (!ReferenceEquals(before, _last))
+            {
+                RepairLastWrite();
+            }
         }
 
-        if (!ReferenceEquals(before, _last))
-        {
-            RepairLastWrite();
-        }
-
+        RequireTrustworthy();
         RequireSignerIfSigned();
     }
 
@@ -754,6 +766,7 @@ public sealed partial class ArchiveRun : IDisposable
 
                 break;
             case "B":
+                _bestBefore = _best;
                 _best = record.Id;
                 break;
         }
@@ -887,7 +900,7 @@ public sealed partial class ArchiveRun : IDisposable
     {
         var text = ReadText(commit.Tree, ProvenancePath)
             ?? throw new ArchiveException($"Commit {commit.Sha} has no {ProvenancePath}; it is not a variant.");
-        return ArchiveJson.Deserialize<Provenance>(text);
+        return ArchiveJson.Provenance(text);
     }
 
     private static ObjectId BlobId(byte[] content)

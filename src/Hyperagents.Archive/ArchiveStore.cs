@@ -10,7 +10,11 @@ namespace Hyperagents.Archive;
 /// <param name="Variants">How many variants (every attempt).</param>
 /// <param name="Accepted">How many accepted variants.</param>
 /// <param name="Best">The best variant, when one was set.</param>
-public sealed record RunInfo(string Name, string Path, string Domain, string Seed, int Variants, int Accepted, VariantSummary? Best);
+public sealed record RunInfo(string Name, string Path, string Domain, string Seed, int Variants, int Accepted, VariantSummary? Best)
+{
+    /// <summary>What the cheap integrity check found when the run was opened (<see cref="ArchiveRun.IntegrityProblems"/>).</summary>
+    public IReadOnlyList<VerifyProblem> IntegrityProblems { get; init; } = [];
+}
 
 /// <summary>The folder that holds runs: <c>archive/</c> under the current directory unless told otherwise.</summary>
 public static class ArchiveStore
@@ -140,7 +144,10 @@ public static class ArchiveStore
                 var variants = run.ListVariants();
                 runs.Add(new RunInfo(
                     Path.GetFileName(folder), folder, manifest.Domain, manifest.Seed, variants.Count,
-                    variants.Count(v => v.Status.State == VariantState.Accepted), variants.FirstOrDefault(v => v.IsBest)));
+                    variants.Count(v => v.Status.State == VariantState.Accepted), variants.FirstOrDefault(v => v.IsBest))
+                {
+                    IntegrityProblems = run.IntegrityProblems,
+                });
             }
             catch (Exception e) when (e is ArchiveException or LibGit2Sharp.LibGit2SharpException)
             {

@@ -40,13 +40,18 @@ internal sealed partial class JournalJson : JsonSerializerContext;
 /// 8-byte magic, each chain value hashing the previous one with the record, fsync'd before the write is acknowledged.
 /// </summary>
 /// <remarks>
-/// It is an index and an acknowledgement log, never the source of truth: it can be rebuilt from git. A torn or corrupt
-/// tail (a crash mid-append) fails its checksum and is truncated by the next writer (threat C6).
+/// It is the acknowledgement log git is checked against, so it is never rebuilt behind the user's back. A torn tail (a
+/// crash mid-append: at most one final record, incomplete, unreadable or zero-filled) fails its checksum and is cut by
+/// the next opener or writer (threat C6). Anything else that fails (a bad record with more data after it, a wrong
+/// magic) is <see cref="Damage"/>: left in place as evidence, and the run fails verification (threat C7).
 /// </remarks>
 internal sealed class Journal
 {
     private static readonly byte[] Magic = "HAJRNL01"u8.ToArray();
     private static readonly byte[] Genesis = SHA256.HashData("hyperagents-journal"u8);
+
+    /// <summary>The largest record a writer produces is far smaller; a length field above it is not a torn append.</summary>
+    private const int MaxRecordBytes = 1 << 20;
     private readonly string _path;
     private long _validLength;
     private byte[] _chain = Genesis;
@@ -65,6 +70,18 @@ internal sealed class Journal
     public bool TornTail { get; private set; }
 
     public bool Exists => File.Exists(_path);
+
+    /// <summary>How many valid records were read or written.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>
+    /// Why the journal cannot be trusted past <see cref="ValidLength"/> (a bad record followed by more data, or a wrong
+    /// magic), or <see langword="null"/>. Unlike a torn tail it is never cut.
+    /// </summary>
+    public string? Damage { get; private set; }
+
+    /// <summary>The chain head of the empty journal (no records).</summary>
+    public static string GenesisHead => Convert.ToHexStringLower(Genesis);
 
     /// <summary>Reads the records appended since the last call (by anyone); stops at a torn or corrupt record.</summary>
     public List<JournalRecord> ReadNew()
@@ -89,10 +106,15 @@ internal sealed class Journal
             stream.ReadExactly(magic);
             if (!magic.SequenceEqual(Magic))
             {
-                throw new ArchiveException($"'{_path}' is not a Hyperagents journal. Move it away; the next open rebuilds it from git.");
+                Damage = "it does not start with the journal's magic bytes (not a Hyperagents journal, or overwritten)";
+                return records;
             }
 
             _validLength = Magic.Length;
+        }
+        else if (Damage is not null)
+        {
+            return records;
         }
 
         stream.Position = _validLength;
@@ -105,14 +127,14 @@ internal sealed class Journal
         {
             if (buffer.Length - offset < 4)
             {
-                TornTail = true;
+                Stop(buffer.AsSpan(offset), hashMatched: false);
                 break;
             }
 
             var size = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(offset));
             if (size <= 0 || size > buffer.Length - offset - 4 - 32)
             {
-                TornTail = true;
+                Stop(buffer.AsSpan(offset), hashMatched: false);
                 break;
             }
 
@@ -122,7 +144,7 @@ internal sealed class Journal
             var next = hash.GetHashAndReset();
             if (!next.AsSpan().SequenceEqual(buffer.AsSpan(offset + 4 + size, 32)))
             {
-                TornTail = true;
+                Stop(buffer.AsSpan(offset), hashMatched: false);
                 break;
             }
 
@@ -138,20 +160,60 @@ internal sealed class Journal
 
             if (record is null)
             {
-                TornTail = true;
+                Stop(buffer.AsSpan(offset), hashMatched: true);
                 break;
             }
 
             records.Add(record);
+            Count++;
             _lastStart = _validLength;
             _chainBeforeLast = _chain;
             _chain = next;
+            _heads?.Add(Convert.ToHexStringLower(next));
             offset += 4 + size + 32;
             _validLength += 4 + size + 32;
         }
 
         return records;
     }
+
+    /// <summary>
+    /// Classifies the bytes after the last valid record: one torn final append (what a crash leaves: shorter than its
+    /// frame, or exactly one frame that fails its checksum, or zeros) is <see cref="TornTail"/>; anything else is
+    /// <see cref="Damage"/>.
+    /// </summary>
+    private void Stop(ReadOnlySpan<byte> rest, bool hashMatched)
+    {
+        var torn = !hashMatched && (rest.Length < 4
+            || rest.IndexOfAnyExcept((byte)0) < 0
+            || BinaryPrimitives.ReadInt32LittleEndian(rest) is > 0 and <= MaxRecordBytes and var size && rest.Length <= 4 + size + 32);
+        if (torn)
+        {
+            TornTail = true;
+        }
+        else
+        {
+            Damage = hashMatched
+                ? $"record {Count + 1} (byte {_validLength}) has a valid checksum but is not a journal record"
+                : $"record {Count + 1} (byte {_validLength}) fails its checksum and more than one record's worth of data follows it ({rest.Length} bytes to the end), which no crash leaves: records were edited, inserted or removed";
+        }
+    }
+
+    /// <summary>
+    /// How many records follow the point where the chain head was <paramref name="head"/>: 0 when it is the current
+    /// head, -1 when the valid records never had it. Reads the file from the start.
+    /// </summary>
+    public long RecordsAfterHead(string head)
+    {
+        var scan = new Journal(_path) { _heads = [] };
+        scan.ReadNew();
+        var at = string.Equals(head, GenesisHead, StringComparison.OrdinalIgnoreCase) ? 0
+            : scan._heads.FindIndex(h => string.Equals(h, head, StringComparison.OrdinalIgnoreCase)) + 1;
+        return at == 0 && !string.Equals(head, GenesisHead, StringComparison.OrdinalIgnoreCase) ? -1 : scan.Count - at;
+    }
+
+    /// <summary>When set, every chain value read is collected (for <see cref="RecordsAfterHead"/>).</summary>
+    private List<string>? _heads;
 
     /// <summary>Cuts a torn tail off. Only under the run's write lock, after <see cref="ReadNew"/>.</summary>
     public void TruncateTornTail()
@@ -235,6 +297,7 @@ internal sealed class Journal
 
         _validLength += bytes.Length;
         _chain = chain;
+        Count += records.Count;
         if (fresh && fsync)
         {
             Durable.FsyncDirectory(Path.GetDirectoryName(_path)!);
@@ -262,6 +325,8 @@ internal sealed class Journal
     public void Rewind()
     {
         _validLength = 0;
+        Count = 0;
+        Damage = null;
         _chain = Genesis;
         _lastStart = -1;
         _chainBeforeLast = Genesis;
@@ -283,6 +348,8 @@ internal sealed class Journal
 
         _validLength = fresh._validLength;
         _chain = fresh._chain;
+        Count = fresh.Count;
+        Damage = null;
         TornTail = false;
     }
 

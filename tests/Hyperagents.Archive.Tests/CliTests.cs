@@ -112,6 +112,66 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Status_lineage_and_show_warn_once_a_note_is_forged_and_verify_fails()
+    {
+        var clean = Cli("status", "demo");
+        Assert.Equal(0, clean.Exit);
+        Assert.DoesNotContain("warning", clean.Output, StringComparison.Ordinal);
+        var run = Path.Combine(_archive, "demo");
+        var note = Git.Out(run, "notes", "--ref=hyperagents/evals", "show", _child);
+        Git.Out(run, "notes", "--ref=hyperagents/evals", "add", "-f", "-m", note.Replace("0.75", "0.99", StringComparison.Ordinal), _child);
+
+        foreach (var command in new[] { new[] { "status", "demo" }, ["lineage", "demo"], ["show", "demo", "best"] })
+        {
+            var (exit, output) = Cli(command);
+            Assert.Equal(0, exit);
+            Assert.StartsWith("warning: run demo fails verification: refs/notes/hyperagents/evals points to", output, StringComparison.Ordinal);
+            Assert.Contains("Run 'hyperagents verify demo'.", output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("warning: run demo fails verification (", Cli("runs").Output, StringComparison.Ordinal);
+        var verify = Cli("verify", "demo");
+        Assert.Equal(1, verify.Exit);
+        Assert.Contains($"FAIL variant {_child[..12]}: its latest evaluation scores train=0.99", verify.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_and_status_print_the_journal_head_and_verify_checks_a_kept_head()
+    {
+        var (exit, output) = Cli("verify", "demo");
+        Assert.Equal(0, exit);
+        var head = System.Text.RegularExpressions.Regex.Match(output, "journal head ([0-9a-f]{64})").Groups[1].Value;
+        Assert.Equal(64, head.Length);
+        Assert.Contains(head, Cli("status", "demo").Output, StringComparison.Ordinal);
+        Assert.Equal(0, Cli("verify", "demo", "--expect-head", head).Exit);
+
+        // The journal emptied: the run is shown from git alone, with a warning, and fails against the kept head.
+        File.WriteAllBytes(Path.Combine(_archive, "demo", "hyperagents", "journal"), []);
+        Assert.Contains("warning: run demo fails verification: the journal (hyperagents/journal) is empty", Cli("status", "demo").Output, StringComparison.Ordinal);
+        (exit, output) = Cli("verify", "demo", "--expect-head", head);
+        Assert.Equal(1, exit);
+        Assert.Contains($"FAIL run: the journal does not contain the expected head {head}", output, StringComparison.Ordinal);
+
+        (exit, output) = Cli("verify", "demo", "--rebuild-journal");
+        Assert.Equal(0, exit);
+        Assert.Contains("rebuilt the journal from git as it is now", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_archive, "demo", "hyperagents", "journal")));
+    }
+
+    [Fact]
+    public void Verify_names_the_variant_and_the_object_when_a_loose_object_is_deleted()
+    {
+        var run = Path.Combine(_archive, "demo");
+        var blob = Git.Out(run, "rev-parse", _child + ":task/Solve.cs");
+        File.Delete(Path.Combine(run, "objects", blob[..2], blob[2..]));
+
+        var (exit, output) = Cli("verify", "demo");
+        Assert.Equal(1, exit);
+        Assert.Contains($"FAIL variant {_child[..12]}: its file task/Solve.cs (blob {blob}) is missing from the object database", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unknown_runs_and_variants_are_errors_without_stack_traces()
     {
         var (exit, output) = Cli("show", "nope", "best");

@@ -127,7 +127,7 @@ public sealed class CrashSafetyTests : IDisposable
     }
 
     [Fact]
-    public void A_cloned_run_without_journal_is_rebuilt_from_git_alone()
+    public void A_cloned_run_without_its_journal_fails_verify_and_refuses_writes_until_the_journal_is_rebuilt_on_purpose()
     {
         var (run, seed, child) = RunWithTwoVariants();
         run.MarkInvalidParent(seed, "broken");
@@ -139,10 +139,19 @@ public sealed class CrashSafetyTests : IDisposable
         Git.Out(_temp.Path, "clone", "-q", "--mirror", RunPath, clone);
         using var cloned = ArchiveRun.Open(clone, Some.FastOptions);
 
+        // Readable from git alone, but unverified: a journal is not rebuilt from the data it protects.
+        Assert.Equal(before, cloned.ListVariants(), new SummaryComparer());
+        Assert.Contains(cloned.Verify().Problems, p => p.Variant is null && p.Message.Contains("journal (hyperagents/journal) is missing", StringComparison.Ordinal));
+        Assert.Throws<ArchiveException>(() => cloned.AddVariant(Some.Variant(Some.SeedFiles(), seed)));
+        Assert.False(File.Exists(Path.Combine(clone, "hyperagents", "journal")));
+
+        Assert.Null(cloned.RebuildJournal());
         Assert.Equal(before, cloned.ListVariants(), new SummaryComparer());
         Assert.Equal(child, cloned.Best);
         var report = cloned.Verify();
         Assert.True(report.Ok, string.Join('\n', report.Problems));
+        cloned.AddVariant(Some.Variant(Some.With(Some.SeedFiles(), "task/B.cs", "b"), seed));
+        Assert.True(cloned.Verify().Ok);
     }
 
     [Fact]
@@ -193,7 +202,7 @@ public sealed class CrashSafetyTests : IDisposable
         var forged = Git.Out(RunPath, "commit-tree", rootTree, "-p", seed, "-m", "g1 accepted");
         Git.Out(RunPath, "update-ref", "refs/heads/variants/" + child[..12], forged);
 
-        // Even with the journal rebuilt from the forged git state, the tree no longer hashes to the recorded agent tree.
+        // Even read from the forged git state alone (the journal deleted), the tree no longer hashes to the recorded agent tree.
         File.Delete(JournalPath);
         using var reopened = ArchiveRun.Open(RunPath, Some.FastOptions);
         var report = reopened.Verify();

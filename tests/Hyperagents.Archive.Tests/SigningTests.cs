@@ -48,7 +48,7 @@ public sealed class SigningTests : IDisposable
     }
 
     [Fact]
-    public void A_forged_commit_fails_verify_even_when_the_journal_is_rebuilt_from_the_forgery()
+    public void A_forged_commit_fails_verify_even_when_the_journal_is_deleted_and_the_run_read_from_git()
     {
         string seed, child;
         using (var run = ArchiveRun.Create(RunPath, Some.Manifest(), Options))

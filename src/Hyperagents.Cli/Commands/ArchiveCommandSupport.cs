@@ -27,6 +27,10 @@ internal static class ArchiveCommandSupport
         {
             return Error(context, e.Message);
         }
+        catch (System.Text.Json.JsonException e)
+        {
+            return Error(context, $"the run holds a record that is not valid ({e.Message}); it was changed outside the archive. Check it with 'hyperagents verify'.");
+        }
         catch (LibGit2Sharp.LibGit2SharpException e)
         {
             return Error(context, $"git could not read the run: {e.Message}. Check it with 'git fsck --full' in the run's folder.");
@@ -35,6 +39,24 @@ internal static class ArchiveCommandSupport
         {
             return Error(context, $"cannot open the run: {e.Message}. Opening a run reconciles it, so it needs write access to the run's folder.");
         }
+    }
+
+    /// <summary>
+    /// Prints one warning line when the run failed the cheap integrity check made on open (journal missing, damaged or
+    /// cut; refs or notes changed outside the archive), so a read command never shows forged data without a hint.
+    /// </summary>
+    public static void WarnIfUnverified(CliContext context, ArchiveRun run)
+    {
+        var problems = run.IntegrityProblems;
+        if (problems.Count == 0)
+        {
+            return;
+        }
+
+        var name = Path.GetFileName(run.Path);
+        var first = problems[0].Variant is { } v ? $"variant {v[..Math.Min(12, v.Length)]}: {problems[0].Message}" : problems[0].Message;
+        var more = problems.Count > 1 ? $" (and {problems.Count - 1} more)" : "";
+        context.Console.MarkupLine($"[yellow]warning:[/] {Markup.Escape($"run {name} fails verification: {Shorten(first, 160)}{more}; what follows is not trustworthy. Run 'hyperagents verify {name}'.")}");
     }
 
     public static int Error(CliContext context, string message)

@@ -38,6 +38,7 @@ internal static class EvalCommand
             try
             {
                 using var r = ArchiveRun.Open(folder);
+                r.EnsureWritable();
                 var (settings, flags) = RunHost.FromConfig(r.ReadManifest());
                 var errors = new List<string>();
                 var models = RunOptions.Models(null, flags, errors);

@@ -22,6 +22,7 @@ internal static class LineageCommand
         };
         command.SetAction((parse, _) => Task.FromResult(ArchiveCommandSupport.WithRun(context, parse, archive, runArgument, run =>
         {
+            ArchiveCommandSupport.WarnIfUnverified(context, run);
             var all = run.ListVariants();
             if (all.Count == 0)
             {

@@ -94,6 +94,7 @@ internal static class RunCommand
             try
             {
                 using var existing = ArchiveRun.Open(ArchiveStore.RunFolder(folder, runName));
+                existing.EnsureWritable();
                 manifest = existing.ReadManifest();
             }
             catch (ArchiveException ex)

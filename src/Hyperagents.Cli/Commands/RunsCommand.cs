@@ -43,6 +43,11 @@ internal static class RunsCommand
             }
 
             context.Console.Write(table);
+            foreach (var run in runs.Where(r => r.IntegrityProblems.Count > 0))
+            {
+                context.Console.MarkupLine($"[yellow]warning:[/] {Markup.Escape($"run {run.Name} fails verification ({run.IntegrityProblems.Count} problem(s)); run 'hyperagents verify {run.Name}'.")}");
+            }
+
             return Task.FromResult(0);
         });
         return command;

@@ -17,6 +17,7 @@ internal static class ShowCommand
         var command = new Command("show", "Show a variant's provenance, evaluations, marks and transcript summary.") { runArgument, variantArgument, archive };
         command.SetAction((parse, _) => Task.FromResult(ArchiveCommandSupport.WithRun(context, parse, archive, runArgument, run =>
         {
+            ArchiveCommandSupport.WarnIfUnverified(context, run);
             var id = run.Resolve(parse.GetValue(variantArgument)!);
             var summary = run.GetVariant(id);
             var p = run.ReadProvenance(id);

@@ -16,6 +16,7 @@ internal static class StatusCommand
         var command = new Command("status", "Show where a run stands: settings, attempts by status, scores, model usage, what to do next.") { run, archive };
         command.SetAction((parse, _) => Task.FromResult(ArchiveCommandSupport.WithRun(context, parse, archive, run, r =>
         {
+            ArchiveCommandSupport.WarnIfUnverified(context, r);
             var manifest = r.ReadManifest();
             var variants = r.ListVariants();
             var children = variants.Where(v => v.Parent is not null).ToList();
@@ -72,6 +73,7 @@ internal static class StatusCommand
                 table.AddRow("model budget", Markup.Escape(budget));
             }
 
+            table.AddRow("journal head", Markup.Escape(r.JournalHead));
             context.Console.Write(table);
             return 0;
         })));

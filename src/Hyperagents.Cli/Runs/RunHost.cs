@@ -56,8 +56,12 @@ internal sealed class RunHost : IAsyncDisposable
             throw new InvalidOperationException($"Run '{manifest.Name}' has no stored settings; it was not created by `hyperagents run`.");
         }
 
-        var stored = config.Deserialize<StoredConfig>(Json)
-                     ?? throw new InvalidOperationException($"Run '{manifest.Name}' has unreadable settings.");
+        var stored = config.Deserialize<StoredConfig>(Json);
+        if (stored?.Settings is null)
+        {
+            throw new InvalidOperationException($"Run '{manifest.Name}' has unreadable settings.");
+        }
+
         return (stored.Settings, stored.ModelFlags ?? []);
     }
 

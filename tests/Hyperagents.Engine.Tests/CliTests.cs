@@ -94,7 +94,7 @@ public sealed class CliTests
         Assert.Contains("of 30 min left", console.Output);
         Assert.Contains("1/1", console.Output);
         Assert.Contains("hyperagents status live", console.Output);
-        Assert.Contains("log --graph --all", console.Output);
+        Assert.Contains("log --graph --oneline --exclude='refs/notes/*' --all", console.Output);
     }
 
     private static async Task<(int Exit, string Output)> RunAsync(params string[] args)

@@ -212,14 +212,16 @@ internal static class RunCommand
         var table = new Table().AddColumns("", "");
         table.AddRow("stopped", Markup.Escape(summary.Reason));
         table.AddRow("attempts", $"{children.Count} of {settings.Generations}");
-        table.AddRow("accepted", children.Count(v => v.Status.State == VariantState.Accepted).ToString(CultureInfo.InvariantCulture));
+        var accepted = children.Where(v => v.Status.State == VariantState.Accepted).ToList();
+        table.AddRow("accepted", accepted.Count.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("no behavioural change", $"{accepted.Count(v => ArchiveCommandSupport.NoBehaviouralChange(archive, v))} of the accepted (same answers as the parent on every draw)");
         table.AddRow("rejected", children.Count(v => v.Status.State == VariantState.Rejected).ToString(CultureInfo.InvariantCulture));
         table.AddRow("failed", children.Count(v => v.Status.State == VariantState.Failed).ToString(CultureInfo.InvariantCulture));
         var seed = variants.OrderBy(v => v.Sequence).First();
-        table.AddRow("seed score", Markup.Escape(ArchiveCommandSupport.Scores(seed)));
+        table.AddRow("seed score", Markup.Escape(ArchiveCommandSupport.Scores(archive, seed)));
         if (summary.BestId is { } best)
         {
-            table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(archive.GetVariant(best))}"));
+            table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(archive, archive.GetVariant(best))}"));
         }
 
         table.AddRow("archive", Markup.Escape(runFolder));

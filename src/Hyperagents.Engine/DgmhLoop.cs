@@ -558,9 +558,15 @@ public sealed class DgmhLoop
             var challenger = SelectionSplit(evaluation);
             if (best is not null)
             {
-                var name = SelectionSplitName(evaluation);
-                var incumbent = _s.Archive.GetEvaluations(best).LastOrDefault(e => e.Splits.ContainsKey(name ?? string.Empty))?.Splits[name!];
-                if (challenger is null || (incumbent is not null && !ScoreStatistics.Compare(challenger, incumbent).BeatsNoise))
+                if (challenger is null)
+                {
+                    return false;
+                }
+
+                // The incumbent's latest evaluation of the same split; one without it (staged only) loses to any score.
+                var name = SelectionSplitName(evaluation)!;
+                var incumbent = _s.Archive.GetEvaluations(best).LastOrDefault(e => e.Splits.ContainsKey(name))?.Splits[name];
+                if (incumbent is not null && !ScoreStatistics.Compare(challenger, incumbent).BeatsNoise)
                 {
                     return false;
                 }

@@ -137,6 +137,6 @@ public sealed class ScoreTests(NativeWorkers workers)
         Assert.Empty(archive.Verify().Problems);
     }
 
-    /// <summary>A run seed under which the Reseed child's val mean is above the seed's (found by trying seeds).</summary>
+    /// <summary>A run seed under which the Reseed child's val mean is above the seed's (the test's precondition checks it).</summary>
     private const ulong LuckySeed = 1;
 }

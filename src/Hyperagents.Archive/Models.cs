@@ -172,19 +172,28 @@ public sealed record Provenance
     public TranscriptInfo? Transcript { get; init; }
 }
 
-/// <summary>The result of one task in an evaluation.</summary>
+/// <summary>The result of one draw in an evaluation: one task run once with one seed.</summary>
 /// <param name="Task">The task id.</param>
 /// <param name="Score">Its score.</param>
 /// <param name="Outcome">Its outcome label (e.g. <c>ok</c>, <c>wrong</c>, <c>out-of-fuel</c>, <c>trap</c>).</param>
 /// <param name="Feedback">Evaluator feedback.</param>
 /// <param name="Fuel">Wasmtime fuel consumed.</param>
 /// <param name="Milliseconds">Wall time.</param>
-public sealed record TaskEvaluation(string Task, double Score, string Outcome, string? Feedback = null, long? Fuel = null, double? Milliseconds = null);
+/// <param name="Replicate">Which of the evaluation's replicates of the task this draw is (0-based); <see langword="null"/>
+/// in notes written before replicates (one draw per task).</param>
+/// <param name="Seed">The task seed the agent was given; <see langword="null"/> in older notes (their seed derives from
+/// the evaluation's <c>tasks</c> seed).</param>
+/// <param name="Answer">A hash of the answer text (16 hex digits of SHA-256), so two variants' answers on the same
+/// draw compare without re-running; <see langword="null"/> when the call gave no answer, or in older notes.</param>
+public sealed record TaskEvaluation(string Task, double Score, string Outcome, string? Feedback = null, long? Fuel = null, double? Milliseconds = null,
+    int? Replicate = null, long? Seed = null, string? Answer = null);
 
 /// <summary>The result on one split.</summary>
-/// <param name="Score">The split's score.</param>
-/// <param name="Tasks">Per-task results.</param>
-public sealed record SplitEvaluation(double Score, IReadOnlyList<TaskEvaluation> Tasks);
+/// <param name="Score">The split's score: the mean over its draws (every task, every replicate).</param>
+/// <param name="Tasks">Per-draw results, task by task, replicates of a task together.</param>
+/// <param name="StdErr">The standard error of <paramref name="Score"/> (see <see cref="ScoreStatistics.StdErr"/>);
+/// <see langword="null"/> in notes written before it was recorded, or with fewer than two draws.</param>
+public sealed record SplitEvaluation(double Score, IReadOnlyList<TaskEvaluation> Tasks, double? StdErr = null);
 
 /// <summary>One evaluation of a variant, stored as a git note: re-evaluations append, the variant id never changes.</summary>
 public sealed record Evaluation
@@ -197,6 +206,10 @@ public sealed record Evaluation
 
     /// <summary>Random seeds by purpose.</summary>
     public IReadOnlyDictionary<string, long>? Seeds { get; init; }
+
+    /// <summary>How many times each task was run, each time with its own seed; <see langword="null"/> in notes written
+    /// before replicates (one draw per task).</summary>
+    public int? Replicates { get; init; }
 
     /// <summary>The limits in force (fuel, memory, deadline, ...), by name.</summary>
     public IReadOnlyDictionary<string, long>? Limits { get; init; }

@@ -72,6 +72,8 @@ public sealed record RunSummary(string Reason, bool Complete, int Attempts, int 
 /// Attempt <c>a</c> draws everything from <c>Seeds.Mix(runSeed, "attempt:a")</c>, and records <c>a</c> in its
 /// provenance, so a resumed run knows which attempts are done and redoes only the missing ones: no duplicate, no loss.
 /// A variant archived without its evaluation (killed in between) is evaluated again on resume with the same seeds.
+/// Evaluation seeds belong to the evaluation, not to the code (<see cref="Seeds.Draw"/>): every variant runs the same
+/// draws, so a child is compared with the best on identical draws and becomes the best only when its gain beats noise.
 /// </remarks>
 public sealed class DgmhLoop
 {
@@ -82,6 +84,7 @@ public sealed class DgmhLoop
     private readonly TaskEvaluator _evaluator;
     private readonly ConcurrentDictionary<string, CompileResult> _compiled = new();
     private readonly object _selectionGate = new();
+    private readonly object _bestGate = new();
     private CompiledAgent? _seedAgent;
 
     /// <summary>Creates the loop.</summary>
@@ -156,15 +159,14 @@ public sealed class DgmhLoop
             throw new InvalidOperationException($"Variant {variantId[..12]} does not compile: {compiled.Report.Diagnostics.FirstOrDefault()}");
         }
 
-        var seed = TaskSeed(compiled.Agent);
         var result = new Dictionary<string, SplitEvaluation>();
         foreach (var split in splits)
         {
-            var tasks = _s.Domain.GetTasks(split);
-            result[SplitNames.Of(split)] = ToSplit(await _evaluator.EvaluateAsync(compiled.Agent, tasks, seed, cancellationToken).ConfigureAwait(false));
+            var name = SplitNames.Of(split);
+            result[name] = await EvaluateSplitAsync(compiled.Agent, name, _s.Domain.GetTasks(split), cancellationToken).ConfigureAwait(false);
         }
 
-        var evaluation = NewEvaluation(result, seed);
+        var evaluation = NewEvaluation(result);
         _s.Archive.AttachEvaluation(variantId, evaluation);
         return evaluation;
     }
@@ -187,7 +189,7 @@ public sealed class DgmhLoop
         var evaluation = await EvaluateFullAsync(compiled.Agent, ct).ConfigureAwait(false);
         _s.Archive.AttachEvaluation(id, evaluation);
         UpdateBest(id, evaluation);
-        Emit(new SeedEvaluated(id, SelectionScore(evaluation)));
+        Emit(new SeedEvaluated(id, SelectionScore(evaluation), SelectionSplit(evaluation)?.StdErr));
     }
 
     private async Task ReconcileAsync(CancellationToken ct)
@@ -286,8 +288,10 @@ public sealed class DgmhLoop
 
         var evaluation = await EvaluateStagedThenFullAsync(compiled.Agent, ct).ConfigureAwait(false);
         _s.Archive.AttachEvaluation(childId, evaluation);
-        UpdateBest(childId, evaluation);
-        Emit(new AttemptArchived(attempt, childId, parentId, "accepted", SelectionScore(evaluation), MetaChanged(parentFiles, child)));
+        var newBest = UpdateBest(childId, evaluation);
+        var same = ScoreStatistics.SameAnswers(evaluation, _s.Archive.GetEvaluations(parentId));
+        Emit(new AttemptArchived(attempt, childId, parentId, "accepted", SelectionScore(evaluation), MetaChanged(parentFiles, child),
+            SelectionSplit(evaluation)?.StdErr, newBest, same));
     }
 
     /// <summary>Runs a meta agent on a parent's files and returns the child it leaves in the workspace.</summary>
@@ -390,12 +394,11 @@ public sealed class DgmhLoop
 
     private async Task<Evaluation> EvaluateStagedThenFullAsync(CompiledAgent agent, CancellationToken ct)
     {
-        var seed = TaskSeed(agent);
         var staged = _s.Domain.GetTasks(Split.Train).Take(_settings.StagedTasks).ToList();
-        var stagedResults = ToSplit(await _evaluator.EvaluateAsync(agent, staged, seed, ct).ConfigureAwait(false));
+        var stagedResults = await EvaluateSplitAsync(agent, SplitNames.Staged, staged, ct).ConfigureAwait(false);
         if (stagedResults.Score <= _settings.StagedGate)
         {
-            return NewEvaluation(new Dictionary<string, SplitEvaluation> { [SplitNames.Staged] = stagedResults }, seed);
+            return NewEvaluation(new Dictionary<string, SplitEvaluation> { [SplitNames.Staged] = stagedResults });
         }
 
         return await EvaluateFullAsync(agent, ct).ConfigureAwait(false);
@@ -403,7 +406,6 @@ public sealed class DgmhLoop
 
     private async Task<Evaluation> EvaluateFullAsync(CompiledAgent agent, CancellationToken ct)
     {
-        var seed = TaskSeed(agent);
         var splits = new Dictionary<string, SplitEvaluation>();
         var wanted = _settings.EvalTest ? new[] { Split.Train, Split.Val, Split.Test } : [Split.Train, Split.Val];
         foreach (var split in wanted)
@@ -411,18 +413,27 @@ public sealed class DgmhLoop
             var tasks = _s.Domain.GetTasks(split);
             if (tasks.Count > 0)
             {
-                splits[SplitNames.Of(split)] = ToSplit(await _evaluator.EvaluateAsync(agent, tasks, seed, ct).ConfigureAwait(false));
+                splits[SplitNames.Of(split)] = await EvaluateSplitAsync(agent, SplitNames.Of(split), tasks, ct).ConfigureAwait(false);
             }
         }
 
-        return NewEvaluation(splits, seed);
+        return NewEvaluation(splits);
     }
 
-    private Evaluation NewEvaluation(Dictionary<string, SplitEvaluation> splits, ulong seed) => new()
+    /// <summary>Runs every task of a split <see cref="RunSettings.Replicates"/> times, each draw with its own seed from
+    /// <see cref="Seeds.Draw"/> (run seed, split, task, replicate: never the agent's image).</summary>
+    private async Task<SplitEvaluation> EvaluateSplitAsync(CompiledAgent agent, string split, IReadOnlyList<TaskSpec> tasks, CancellationToken ct)
+    {
+        var draws = tasks.SelectMany(t => Enumerable.Range(0, _settings.Replicates).Select(r => new TaskDraw(t, r, Seeds.Draw(_settings.Seed, split, t.Id, r)))).ToList();
+        return ToSplit(await _evaluator.EvaluateDrawsAsync(agent, draws, ct).ConfigureAwait(false));
+    }
+
+    private Evaluation NewEvaluation(Dictionary<string, SplitEvaluation> splits) => new()
     {
         EvaluatorHash = _s.EvaluatorHash,
         Splits = splits,
-        Seeds = new Dictionary<string, long> { ["tasks"] = unchecked((long)seed) },
+        Seeds = new Dictionary<string, long> { ["run"] = unchecked((long)_settings.Seed) },
+        Replicates = _settings.Replicates,
         Limits = new Dictionary<string, long>
         {
             ["wallClockMs"] = (long)_settings.TaskLimits.WallClock.TotalMilliseconds,
@@ -433,11 +444,8 @@ public sealed class DgmhLoop
 
     private static SplitEvaluation ToSplit(IReadOnlyList<TaskResult> results) => new(
         results.Count == 0 ? 0 : results.Average(r => r.Score),
-        results.Select(r => new TaskEvaluation(r.TaskId, r.Score, r.Outcome, r.Feedback, r.Fuel, r.Milliseconds)).ToList());
-
-    /// <summary>The seed of an agent's task calls: a function of the run seed and the compiled image only, so the same
-    /// code gets the same tasks seeds in every run and every re-evaluation, and a replay matches.</summary>
-    private ulong TaskSeed(CompiledAgent agent) => Seeds.Mix(_settings.Seed, "tasks:" + agent.Id);
+        results.Select(r => new TaskEvaluation(r.TaskId, r.Score, r.Outcome, r.Feedback, r.Fuel, r.Milliseconds, r.Replicate, unchecked((long)r.Seed), r.AnswerHash)).ToList(),
+        ScoreStatistics.StdErr(results.Select(r => (r.TaskId, r.Score)).ToList()));
 
     private NewVariant NewVariant(string? parent, IReadOnlyDictionary<string, string> files, VariantStatus status, IReadOnlyDictionary<string, long> seeds, string? transcript) => new()
     {
@@ -582,15 +590,42 @@ public sealed class DgmhLoop
         return _s.Models.ExhaustedReason;
     }
 
-    private void UpdateBest(string id, Evaluation evaluation)
+    /// <summary>Makes <paramref name="id"/> the best when there is none, or when its gain over the incumbent on the
+    /// selection split beats noise (<see cref="ScoreComparison.BeatsNoise"/>, paired on identical draws). A child that
+    /// only drew luckier seeds, or answers exactly as the incumbent, never replaces it.</summary>
+    /// <returns>Whether it became the best.</returns>
+    private bool UpdateBest(string id, Evaluation evaluation)
     {
-        var score = SelectionScore(evaluation);
-        var best = _s.Archive.Best;
-        if (best is null || score > BestScore(best))
+        lock (_bestGate)
         {
-            _s.Archive.SetBest(id, score);
+            var best = _s.Archive.Best;
+            var challenger = SelectionSplit(evaluation);
+            if (best is not null)
+            {
+                if (challenger is null)
+                {
+                    return false;
+                }
+
+                // The incumbent's latest evaluation of the same split; one without it (staged only) loses to any score.
+                var name = SelectionSplitName(evaluation)!;
+                var incumbent = _s.Archive.GetEvaluations(best).LastOrDefault(e => e.Splits.ContainsKey(name))?.Splits[name];
+                if (incumbent is not null && !ScoreStatistics.Compare(challenger, incumbent).BeatsNoise)
+                {
+                    return false;
+                }
+            }
+
+            _s.Archive.SetBest(id, SelectionScore(evaluation));
+            return true;
         }
     }
+
+    private static string? SelectionSplitName(Evaluation evaluation) =>
+        evaluation.Splits.ContainsKey(SplitNames.Val) ? SplitNames.Val : evaluation.Splits.ContainsKey(SplitNames.Train) ? SplitNames.Train : null;
+
+    private static SplitEvaluation? SelectionSplit(Evaluation evaluation) =>
+        SelectionSplitName(evaluation) is { } name ? evaluation.Splits[name] : null;
 
     private double BestScore(string id)
     {

@@ -49,7 +49,8 @@ internal sealed class MetaTools : IMetaTools
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
         var tasks = _evaluator.Domain.GetTasks(Split.Train).Take(maxTasks).ToList();
-        var results = await _evaluator.EvaluateAsync(compiled.Agent, tasks, _seed, linked.Token).ConfigureAwait(false);
+        var draws = tasks.Select(t => new TaskDraw(t, 0, Seeds.Try(_seed, t.Id))).ToList();
+        var results = await _evaluator.EvaluateDrawsAsync(compiled.Agent, draws, linked.Token).ConfigureAwait(false);
         return new EvaluationReport(
             results.Count == 0 ? 0 : results.Average(r => r.Score),
             results.Select(r => new TaskFeedback(r.TaskId, r.Outcome, r.Score, r.Feedback)).ToList(),

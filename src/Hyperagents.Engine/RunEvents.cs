@@ -6,8 +6,9 @@ public abstract record RunEvent;
 
 /// <summary>The seed was archived and evaluated.</summary>
 /// <param name="VariantId">The seed's variant id.</param>
-/// <param name="Score">Its selection score.</param>
-public sealed record SeedEvaluated(string VariantId, double Score) : RunEvent;
+/// <param name="Score">Its selection score (the mean over the selection split's draws).</param>
+/// <param name="StdErr">The standard error of <paramref name="Score"/>, when known.</param>
+public sealed record SeedEvaluated(string VariantId, double Score, double? StdErr = null) : RunEvent;
 
 /// <summary>A parent was chosen for an attempt.</summary>
 /// <param name="Attempt">The attempt number (1-based).</param>
@@ -22,7 +23,13 @@ public sealed record ParentSelected(int Attempt, string ParentId, SelectionResul
 /// <param name="Status">accepted, rejected or failed, with the reason.</param>
 /// <param name="Score">The child's selection score when evaluated.</param>
 /// <param name="MetaFilesChanged">Whether the child changed meta files.</param>
-public sealed record AttemptArchived(int Attempt, string VariantId, string ParentId, string Status, double? Score, bool MetaFilesChanged) : RunEvent;
+/// <param name="StdErr">The standard error of <paramref name="Score"/>, when known.</param>
+/// <param name="NewBest">Whether the child became the run's best: its paired gain over the incumbent beat noise.</param>
+/// <param name="SameAnswersAsParent"><see langword="true"/> when the child answered exactly as its parent on every draw
+/// (no behavioural change), <see langword="false"/> when some answer differs, <see langword="null"/> when not evaluated
+/// or not comparable.</param>
+public sealed record AttemptArchived(int Attempt, string VariantId, string ParentId, string Status, double? Score, bool MetaFilesChanged,
+    double? StdErr = null, bool NewBest = false, bool? SameAnswersAsParent = null) : RunEvent;
 
 /// <summary>The run stopped.</summary>
 /// <param name="Reason">Why: generations done, a budget, cancellation.</param>

@@ -50,6 +50,14 @@ public sealed record RunSettings
     [JsonConverter(typeof(JsonStringEnumConverter<Isolation>))]
     public Isolation Isolation { get; init; } = Isolation.Sandbox;
 
+    /// <summary>How many times each task is evaluated, each time with its own seed (<see cref="Seeds.Draw"/>); a
+    /// variant's score is the mean over these draws, stored with its standard error.</summary>
+    /// <value>Default <see cref="DefaultReplicates"/>; between 1 and 100.</value>
+    public int Replicates { get; init; } = DefaultReplicates;
+
+    /// <summary>The default of <see cref="Replicates"/>, chosen by measurement (docs/loop.md, "Scores and noise").</summary>
+    public const int DefaultReplicates = 3;
+
     /// <summary>Also evaluate every fully evaluated child on the test split.</summary>
     public bool EvalTest { get; init; }
 
@@ -103,6 +111,11 @@ public sealed record RunSettings
         if (Parallel is < 1 or > 16)
         {
             errors.Add($"--parallel must be between 1 and 16 (was {Parallel}).");
+        }
+
+        if (Replicates is < 1 or > 100)
+        {
+            errors.Add($"--replicates must be between 1 and 100 (was {Replicates}).");
         }
 
         if (StagedTasks < 1)

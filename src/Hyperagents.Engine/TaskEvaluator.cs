@@ -1,3 +1,4 @@
+using Hyperagents.Archive;
 using Hyperagents.Domains;
 using Hyperagents.Hosting;
 using Hyperagents.Hosting.Sessions;
@@ -14,7 +15,17 @@ namespace Hyperagents.Engine;
 /// <param name="Seed">The task seed given to the agent.</param>
 /// <param name="Fuel">Fuel consumed (sandbox).</param>
 /// <param name="Milliseconds">Wall time of the call.</param>
-public sealed record TaskResult(string TaskId, string Outcome, double Score, double? Raw, string Feedback, ulong Seed, long? Fuel, double Milliseconds);
+/// <param name="Replicate">Which replicate of the task this draw is (0-based).</param>
+/// <param name="AnswerHash">The hash of the answer text (<see cref="Archive.ScoreStatistics.AnswerHash"/>) when the call
+/// completed with an answer.</param>
+public sealed record TaskResult(string TaskId, string Outcome, double Score, double? Raw, string Feedback, ulong Seed, long? Fuel, double Milliseconds,
+    int Replicate = 0, string? AnswerHash = null);
+
+/// <summary>One draw of an evaluation: a task and the seed it runs with.</summary>
+/// <param name="Task">The task.</param>
+/// <param name="Replicate">Which replicate of the task (0-based).</param>
+/// <param name="Seed">The task seed (see <see cref="Seeds.Draw"/>).</param>
+public sealed record TaskDraw(TaskSpec Task, int Replicate, ulong Seed);
 
 /// <summary>Runs a compiled agent on domain tasks and scores the answers on the host. The agent's own word about its
 /// score is never read: only the answer text reaches the evaluator.</summary>
@@ -51,18 +62,25 @@ public sealed class TaskEvaluator
     /// <param name="agent">The compiled agent.</param>
     /// <param name="tasks">The tasks.</param>
     /// <param name="seedBase">Mixed with each task id into the task seed, so a replay gets the same seeds.</param>
+    /// <param name="cancellationToken">Stops the evaluation.</param>
+    public Task<IReadOnlyList<TaskResult>> EvaluateAsync(CompiledAgent agent, IReadOnlyList<TaskSpec> tasks, ulong seedBase, CancellationToken cancellationToken) =>
+        EvaluateDrawsAsync(agent, tasks.Select(t => new TaskDraw(t, 0, Seeds.Mix(seedBase, t.Id))).ToList(), cancellationToken);
+
+    /// <summary>Runs the agent on each draw, at most <c>parallel</c> at once, and returns the results in draw order.</summary>
+    /// <param name="agent">The compiled agent.</param>
+    /// <param name="draws">The draws: tasks with their replicate index and seed.</param>
     /// <param name="cancellationToken">Stops the evaluation: it then throws <see cref="OperationCanceledException"/> and
     /// returns no partial result.</param>
-    public async Task<IReadOnlyList<TaskResult>> EvaluateAsync(CompiledAgent agent, IReadOnlyList<TaskSpec> tasks, ulong seedBase, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TaskResult>> EvaluateDrawsAsync(CompiledAgent agent, IReadOnlyList<TaskDraw> draws, CancellationToken cancellationToken)
     {
-        var results = new TaskResult[tasks.Count];
+        var results = new TaskResult[draws.Count];
         using var slots = new SemaphoreSlim(_parallel);
-        var work = tasks.Select(async (task, i) =>
+        var work = draws.Select(async (draw, i) =>
         {
             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                results[i] = await EvaluateOneAsync(agent, task, Seeds.Mix(seedBase, task.Id), cancellationToken).ConfigureAwait(false);
+                results[i] = await EvaluateOneAsync(agent, draw.Task, draw.Seed, cancellationToken).ConfigureAwait(false) with { Replicate = draw.Replicate };
             }
             finally
             {
@@ -94,7 +112,8 @@ public sealed class TaskEvaluator
         }
 
         var score = _domain.Evaluate(task, outcome.Answer ?? string.Empty);
-        return new TaskResult(task.Id, score.Valid ? "completed" : "invalid-answer", score.Valid ? score.Score : 0, score.Raw, score.Feedback, seed, outcome.FuelConsumed, ms);
+        return new TaskResult(task.Id, score.Valid ? "completed" : "invalid-answer", score.Valid ? score.Score : 0, score.Raw, score.Feedback, seed, outcome.FuelConsumed, ms,
+            AnswerHash: ScoreStatistics.AnswerHash(outcome.Answer ?? string.Empty));
     }
 
     /// <summary>Runs a scratchpad snippet (a one-file agent from <see cref="Compiler.SnippetSource"/>) with a task's
@@ -132,6 +151,32 @@ public static class Seeds
 
         return Mix(seed, hash);
     }
+
+    /// <summary>The seed of one evaluation draw: a function of the run seed, the split, the task and the replicate only
+    /// (never of the agent's code), so variants that behave alike score alike and a child's draws are its parent's.</summary>
+    /// <param name="runSeed">The run's seed.</param>
+    /// <param name="split">The split's archive name; <c>staged</c> draws are <c>train</c> draws.</param>
+    /// <param name="taskId">The task id.</param>
+    /// <param name="replicate">The replicate index (0-based).</param>
+    /// <remarks>The two low bits carry the split's class (train 0, val 1, test 2), so the three seed sets are disjoint
+    /// by construction, and test seeds also come from their own key: no agent ever runs a test seed except when it is
+    /// being tested (<c>eval --split test</c>, <c>--eval-test</c>), whose results never reach agents. Try-evaluations
+    /// of meta agents draw train-class seeds (<see cref="Try"/>).</remarks>
+    public static ulong Draw(ulong runSeed, string split, string taskId, int replicate)
+    {
+        var (key, cls) = split switch
+        {
+            "val" => ("draws:val", 1UL),
+            "test" => ("draws:held-out-test", 2UL),
+            _ => ("draws:train", 0UL),
+        };
+        return (Mix(Mix(runSeed, key), $"{taskId}#{replicate}") & ~3UL) | cls;
+    }
+
+    /// <summary>The seed of a meta agent's try-evaluation of a train task: train class, from the attempt's own key.</summary>
+    /// <param name="trySeed">The attempt's try seed.</param>
+    /// <param name="taskId">The task id.</param>
+    public static ulong Try(ulong trySeed, string taskId) => Mix(trySeed, taskId) & ~3UL;
 
     /// <summary>Mixes two seeds.</summary>
     /// <param name="a">One seed.</param>

@@ -25,11 +25,23 @@ public sealed record RunAudit
 
     /// <summary>The audited variants, in archive order (all of them, or the one asked for).</summary>
     public required IReadOnlyList<VariantAudit> Variants { get; init; }
+
+    /// <summary>Accepted children against their parents, over the whole run: how many gains beat noise.</summary>
+    public NoiseSummary? Noise { get; init; }
 }
+
+/// <summary>Every accepted, evaluated child of the run against its parent on the selection split (val, else train),
+/// with <see cref="Archive.ScoreStatistics.Compare"/> (paired on identical draws when both record seeds).</summary>
+/// <param name="Compared">Children compared (accepted, with the selection split, as has the parent).</param>
+/// <param name="BeatsNoise">Children whose gain's one-sided lower bound is above zero.</param>
+/// <param name="WithinNoise">Children whose difference is within noise either way (identical behaviour included).</param>
+/// <param name="WorseBeyondNoise">Children worse than their parent beyond noise.</param>
+/// <param name="NoBehaviouralChange">Accepted children that answered exactly as their parent on every draw.</param>
+public sealed record NoiseSummary(int Compared, int BeatsNoise, int WithinNoise, int WorseBeyondNoise, int NoBehaviouralChange);
 
 /// <summary>When a flag is raised.</summary>
 /// <param name="LargeJump">A split's score changed by at least this much from the parent's.</param>
-/// <param name="TrainValGap">The train score exceeds the val score by at least this much.</param>
+/// <param name="TrainValGap">The train−val gap exceeds the parent's gap by at least this much (the seed: the gap itself).</param>
 /// <param name="RepeatedFailures">This many or more consecutive non-accepted attempts from one parent.</param>
 public sealed record AuditThresholds(double LargeJump = 0.25, double TrainValGap = 0.2, int RepeatedFailures = 2);
 
@@ -132,10 +144,15 @@ public sealed record GateVerdict(string Status, string? Reason, IReadOnlyList<st
 
 /// <summary>A split's score.</summary>
 /// <param name="Split">The split (<c>train</c>, <c>val</c>, <c>test</c>).</param>
-/// <param name="Score">The variant's latest score.</param>
+/// <param name="Score">The variant's latest score (the mean over its draws).</param>
 /// <param name="Parent">The parent's latest score, when it has one.</param>
 /// <param name="Delta">Score minus parent score, when both exist.</param>
-public sealed record SplitScore(string Split, double Score, double? Parent, double? Delta);
+/// <param name="StdErr">The standard error of <paramref name="Score"/>, when the evaluation recorded one.</param>
+/// <param name="DeltaStdErr">The standard error of the gain over the parent (paired on identical draws when both
+/// record seeds), when it can be estimated.</param>
+/// <param name="WithinNoise">Whether the gain over the parent is within noise either way; <see langword="null"/>
+/// without a parent score.</param>
+public sealed record SplitScore(string Split, double Score, double? Parent, double? Delta, double? StdErr = null, double? DeltaStdErr = null, bool? WithinNoise = null);
 
 /// <summary>The flag names.</summary>
 public static class AuditFlags
@@ -146,7 +163,9 @@ public static class AuditFlags
     /// <summary>A split's score moved by at least <see cref="AuditThresholds.LargeJump"/> from the parent's.</summary>
     public const string LargeJump = "large-jump";
 
-    /// <summary>Train exceeds val by at least <see cref="AuditThresholds.TrainValGap"/>: possible overfitting to train.</summary>
+    /// <summary>The train−val gap grew by at least <see cref="AuditThresholds.TrainValGap"/> over the parent's gap (the
+    /// seed: the gap itself): possible overfitting to train. Compared with the parent, an inherited gap is flagged once,
+    /// where it appeared.</summary>
     public const string TrainValGap = "train-val-gap";
 
     /// <summary>The meta agent tried to write a protected path (evaluator, policy, archive metadata).</summary>
@@ -160,6 +179,10 @@ public static class AuditFlags
 
     /// <summary>The variant is marked as an invalid parent.</summary>
     public const string InvalidParent = "invalid-parent";
+
+    /// <summary>An accepted child answered exactly as its parent on every draw: its change did not reach
+    /// <c>SolveTask</c>'s behaviour (a meta-only change, or dead code), so its score is its parent's.</summary>
+    public const string NoBehaviouralChange = "no-behavioural-change";
 }
 
 /// <summary>JSON options of the audit document.</summary>

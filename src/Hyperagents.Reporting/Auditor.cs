@@ -38,6 +38,7 @@ public static partial class Auditor
 
         var audited = new List<VariantAudit>();
         var evaluatorHashes = new SortedSet<string>(StringComparer.Ordinal);
+        var evaluations = variants.ToDictionary(v => v.Id, v => run.GetEvaluations(v.Id), StringComparer.Ordinal);
         foreach (var v in variants)
         {
             var p = provenance[v.Id];
@@ -46,14 +47,14 @@ public static partial class Auditor
                 evaluatorHashes.Add(h);
             }
 
-            foreach (var e in run.GetEvaluations(v.Id))
+            foreach (var e in evaluations[v.Id])
             {
                 evaluatorHashes.Add(e.EvaluatorHash);
             }
 
             if (variantId is null || string.Equals(v.Id, variantId, StringComparison.Ordinal))
             {
-                audited.Add(AuditVariant(run, v, p, v.Parent is null ? null : byId.GetValueOrDefault(v.Parent), streakAt.GetValueOrDefault(v.Id), thresholds));
+                audited.Add(AuditVariant(run, v, p, v.Parent is null ? null : byId.GetValueOrDefault(v.Parent), evaluations, streakAt.GetValueOrDefault(v.Id), thresholds));
             }
         }
 
@@ -74,10 +75,36 @@ public static partial class Auditor
                 [.. evaluatorHashes],
                 gateHashes.Count <= 1 && evaluatorHashes.Count <= 1),
             Variants = audited,
+            Noise = Noise(variants, evaluations),
         };
     }
 
-    private static VariantAudit AuditVariant(ArchiveRun run, VariantSummary v, Provenance p, VariantSummary? parent, int failureStreak, AuditThresholds thresholds)
+    private static NoiseSummary Noise(IReadOnlyList<VariantSummary> variants, Dictionary<string, IReadOnlyList<Evaluation>> evaluations)
+    {
+        int compared = 0, beats = 0, within = 0, worse = 0, unchanged = 0;
+        foreach (var v in variants.Where(v => v.Parent is not null && v.Status.State == VariantState.Accepted && evaluations[v.Id].Count > 0))
+        {
+            var mine = evaluations[v.Id][^1];
+            var theirs = evaluations.GetValueOrDefault(v.Parent!) ?? [];
+            unchanged += ScoreStatistics.SameAnswers(mine, theirs) == true ? 1 : 0;
+            var split = mine.Splits.ContainsKey("val") ? "val" : "train";
+            if (!mine.Splits.TryGetValue(split, out var child) || theirs.LastOrDefault(e => e.Splits.ContainsKey(split))?.Splits[split] is not { } parent)
+            {
+                continue;
+            }
+
+            var c = ScoreStatistics.Compare(child, parent);
+            compared++;
+            beats += c.BeatsNoise ? 1 : 0;
+            within += c.WithinNoise ? 1 : 0;
+            worse += !c.BeatsNoise && !c.WithinNoise ? 1 : 0;
+        }
+
+        return new NoiseSummary(compared, beats, within, worse, unchanged);
+    }
+
+    private static VariantAudit AuditVariant(ArchiveRun run, VariantSummary v, Provenance p, VariantSummary? parent,
+        Dictionary<string, IReadOnlyList<Evaluation>> evaluations, int failureStreak, AuditThresholds thresholds)
     {
         var lineCounts = new Dictionary<string, (int Added, int Removed)>(StringComparer.Ordinal);
         if (v.Parent is not null)
@@ -121,10 +148,16 @@ public static partial class Auditor
             ? r[ProtectedPrefix.Length..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList()
             : [];
 
+        var latest = evaluations[v.Id].Count > 0 ? evaluations[v.Id][^1] : null;
+        IReadOnlyList<Evaluation> parentEvaluations = parent is null ? [] : evaluations[parent.Id];
         var scores = v.Scores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s =>
         {
             double? parentScore = parent is not null && parent.Scores.TryGetValue(s.Key, out var ps) ? ps : null;
-            return new SplitScore(s.Key, s.Value, parentScore, parentScore is { } x ? Math.Round(s.Value - x, 9) : null);
+            var mine = latest?.Splits.GetValueOrDefault(s.Key);
+            var theirs = parentEvaluations.LastOrDefault(e => e.Splits.ContainsKey(s.Key))?.Splits[s.Key];
+            var comparison = mine is not null && theirs is not null && parentScore is not null ? ScoreStatistics.Compare(mine, theirs) : null;
+            return new SplitScore(s.Key, s.Value, parentScore, parentScore is { } x ? Math.Round(s.Value - x, 9) : null,
+                mine?.StdErr, comparison?.StdErr, comparison?.WithinNoise);
         }).ToList();
 
         var marks = run.GetMarks(v.Id).Select(m => $"{m.Kind}: {m.Reason}").ToList();
@@ -139,9 +172,14 @@ public static partial class Auditor
             flags.Add(AuditFlags.LargeJump);
         }
 
-        if (v.Scores.TryGetValue("train", out var train) && v.Scores.TryGetValue("val", out var val) && train - val >= thresholds.TrainValGap)
+        if (Gap(v) is { } gap && gap - (parent is null ? 0 : Gap(parent) ?? 0) >= thresholds.TrainValGap)
         {
             flags.Add(AuditFlags.TrainValGap);
+        }
+
+        if (v.Parent is not null && v.Status.State == VariantState.Accepted && latest is not null && ScoreStatistics.SameAnswers(latest, parentEvaluations) == true)
+        {
+            flags.Add(AuditFlags.NoBehaviouralChange);
         }
 
         if (protectedPaths.Count > 0)
@@ -178,6 +216,11 @@ public static partial class Auditor
             Marks = marks,
         };
     }
+
+    /// <summary>Train minus val, when the variant has both: val draws on seeds disjoint from train's, so a gap that
+    /// grows is the code fitting train (or its fixed seeds), not luck shared by both.</summary>
+    private static double? Gap(VariantSummary v) =>
+        v.Scores.TryGetValue("train", out var train) && v.Scores.TryGetValue("val", out var val) ? train - val : null;
 
     /// <summary>Lines added and removed by a unified diff.</summary>
     internal static (int Added, int Removed) CountLines(string patch)

@@ -159,7 +159,7 @@ public static class HtmlReport
             var hollow = r.V.Status.State != VariantState.Accepted;
             svg.Append("<g class=\"node ").Append(r.V.Status.Label).Append(r.V.IsBest ? " best" : "").Append("\" id=\"node-").Append(r.Short)
                 .Append("\" data-variant=\"").Append(r.Short).Append("\" tabindex=\"0\">")
-                .Append("<title>").Append(Enc($"{r.Short} g{r.V.Generation} {r.V.Status}\n{ArchiveScores(r.V.Scores)}")).Append("</title>")
+                .Append("<title>").Append(Enc($"{r.Short} g{r.V.Generation} {r.V.Status}\n{ArchiveScores(r.Audit)}")).Append("</title>")
                 .Append("<circle cx=\"").Append(Px(cx)).Append("\" cy=\"").Append(Px(cy)).Append("\" r=\"16\" fill=\"").Append(hollow ? "#fff" : colour)
                 .Append("\" stroke=\"").Append(colour).Append("\" stroke-width=\"").Append(hollow ? "4" : "2").Append("\"/>")
                 .Append("<text x=\"").Append(Px(cx)).Append("\" y=\"").Append(Px(cy + 32)).Append("\">").Append(r.Short[..7]).Append("</text>")
@@ -178,8 +178,8 @@ public static class HtmlReport
         return $"#{red:x2}{green:x2}50";
     }
 
-    private static string ArchiveScores(IReadOnlyDictionary<string, double> scores) =>
-        scores.Count == 0 ? "unscored" : string.Join(" ", scores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value.ToString("0.###", CultureInfo.InvariantCulture)}"));
+    private static string ArchiveScores(VariantAudit audit) =>
+        audit.Scores.Count == 0 ? "unscored" : string.Join(" ", audit.Scores.Select(s => $"{s.Split}={ScoreStatistics.Format(s.Score, s.StdErr)}"));
 
     private static IEnumerable<(string Id, string Svg)> Plots(IReadOnlyList<Row> rows, string domain)
     {
@@ -293,7 +293,7 @@ public static class HtmlReport
                 .Append(r.V.IsBest ? " <b>best</b>" : "").Append("</td><td>").Append(r.V.Generation).Append("</td><td><code>")
                 .Append(r.V.Parent is { } p ? p[..12] : "seed").Append("</code></td><td>").Append(r.V.Status.Label)
                 .Append(r.V.Status.Reason is { } reason ? "<br><small>" + Enc(reason) + "</small>" : "").Append("</td><td>")
-                .Append(Enc(ArchiveScores(r.V.Scores))).Append("</td><td>").Append(c.Task.Count).Append(" / ").Append(c.Meta.Count).Append(" / ").Append(c.Other.Count)
+                .Append(Enc(ArchiveScores(r.Audit))).Append("</td><td>").Append(c.Task.Count).Append(" / ").Append(c.Meta.Count).Append(" / ").Append(c.Other.Count)
                 .Append("</td><td>").Append(r.Tokens).Append("</td><td>").Append(Enc(string.Join(", ", r.Audit.Flags)))
                 .Append("</td><td><button onclick=\"show('").Append(r.Short).Append("','diff')\">diff</button> <button onclick=\"show('")
                 .Append(r.Short).Append("','transcript')\">transcript</button></td></tr>\n");
@@ -309,7 +309,7 @@ public static class HtmlReport
             id = r.V.Id,
             generation = r.V.Generation,
             status = Safe(r.V.Status.ToString()),
-            scores = ArchiveScores(r.V.Scores),
+            scores = ArchiveScores(r.Audit),
             flags = r.Audit.Flags.Select(Safe).ToList(),
             diff = Safe(Cap(r.V.Parent is null
                 ? "(the seed: no parent to compare with)\n" + string.Join("\n", r.P.Changes.Select(c => $"added {c.Path}"))

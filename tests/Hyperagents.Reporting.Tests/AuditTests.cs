@@ -65,6 +65,43 @@ public sealed class AuditTests : IDisposable
     }
 
     [Fact]
+    public void An_inherited_train_val_gap_is_flagged_where_it_appeared_and_a_child_that_answers_as_its_parent_is_counted()
+    {
+        // Seed: gap 0.3 (flagged). Child A: the same gap, other answers (not flagged: the gap is its parent's). Child B:
+        // the seed's answers on every draw (no behavioural change). Draws carry seeds and answer hashes, as the loop
+        // records them.
+        using var folder = new TempFolder();
+        using var run = ArchiveRun.Create(System.IO.Path.Combine(folder.Path, "gaps"), new RunManifest("gaps", "arithmetic", "basic"),
+            new ArchiveOptions { Durability = Durability.None, Clock = new FixedClock() });
+        var seed = run.AddVariant(new NewVariant { Files = new Dictionary<string, string> { ["task/A.cs"] = "1\n" }, Status = VariantStatus.Accepted });
+        run.AttachEvaluation(seed, Draws(0.9, 0.6, "a"));
+        var childA = run.AddVariant(new NewVariant { Parent = seed, Files = new Dictionary<string, string> { ["task/A.cs"] = "2\n" }, Status = VariantStatus.Accepted });
+        run.AttachEvaluation(childA, Draws(0.95, 0.65, "b"));
+        var childB = run.AddVariant(new NewVariant { Parent = seed, Files = new Dictionary<string, string> { ["task/A.cs"] = "1\n", ["meta/M.cs"] = "m\n" }, Status = VariantStatus.Accepted });
+        run.AttachEvaluation(childB, Draws(0.9, 0.6, "a"));
+
+        var audit = Auditor.Audit(run);
+
+        Assert.Contains(AuditFlags.TrainValGap, Of(audit, seed).Flags);
+        Assert.DoesNotContain(AuditFlags.TrainValGap, Of(audit, childA).Flags);
+        Assert.DoesNotContain(AuditFlags.NoBehaviouralChange, Of(audit, childA).Flags);
+        Assert.Contains(AuditFlags.NoBehaviouralChange, Of(audit, childB).Flags);
+        Assert.Equal(new NoiseSummary(2, 1, 1, 0, 1), audit.Noise);
+        Assert.True(Of(audit, childB).Scores.Single(s => s.Split == "val").WithinNoise);
+    }
+
+    private static Evaluation Draws(double train, double val, string answer)
+    {
+        // Two tasks × two replicates per split; the seed of a draw is the same for every variant.
+        SplitEvaluation Split(string prefix, long seedClass, double score) => new(score,
+            [.. from task in new[] { prefix + "1", prefix + "2" }
+                from r in new[] { 0, 1 }
+                select new TaskEvaluation(task, score + (r == 0 ? 0.01 : -0.01), "completed", Replicate: r, Seed: 4 * (task.GetHashCode(StringComparison.Ordinal) % 1000 + 1000 * r) + seedClass, Answer: answer + task + r)],
+            0.005);
+        return new Evaluation { EvaluatorHash = "evaluator-1", Replicates = 2, Splits = new Dictionary<string, SplitEvaluation> { ["train"] = Split("t", 0, train), ["val"] = Split("v", 1, val) } };
+    }
+
+    [Fact]
     public void Forbidden_api_attempt_comes_from_the_gate_diagnostics()
     {
         var v = Of(Audit(), _planted.ForbiddenApi);

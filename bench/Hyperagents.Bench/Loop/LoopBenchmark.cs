@@ -9,8 +9,10 @@ using Hyperagents.Sandbox;
 namespace Hyperagents.Bench.Loop;
 
 /// <summary>An offline circle-packing DGM-H run in the Wasmtime sandbox for a wall-clock budget: best-so-far val score
-/// against generation and wall time, the seed's score, the best Σr at n = 26, evaluations per minute, and the share of
-/// accepted children whose meta files changed. Target: n = 26 best ≥ 2.60.</summary>
+/// against generation and wall time, the seed's and the best's val and test scores with standard errors, the best Σr at
+/// n = 26, evaluations per minute, the share of accepted children whose meta files changed, and how many accepted
+/// children's gains over their parents are within noise. Target: n = 26 best ≥ 2.60.</summary>
+/// <remarks>Arguments: minutes (default 10), run seed (default 1), replicates K (default the run default).</remarks>
 public sealed class LoopBenchmark : IBenchmark
 {
     private const double Target26 = 2.60;
@@ -19,13 +21,14 @@ public sealed class LoopBenchmark : IBenchmark
     public string Name => "loop";
 
     /// <inheritdoc />
-    public string Description => "Offline circle-packing run in the sandbox for N minutes (default 10): best-so-far curve, n=26 target 2.60.";
+    public string Description => "Offline circle-packing run in the sandbox: loop [minutes=10] [seed=1] [replicates]; best val and test ± s.e., gains within noise, n=26 target 2.60.";
 
     /// <inheritdoc />
     public async Task<int> RunAsync(string[] args)
     {
         var minutes = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 10;
         var seedArg = args.Length > 1 ? ulong.Parse(args[1], CultureInfo.InvariantCulture) : 1UL;
+        var replicates = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : RunSettings.DefaultReplicates;
         var seedFolder = FindSeed();
         var folder = Path.Combine(Path.GetTempPath(), "hyperagents-bench-loop-" + Guid.NewGuid().ToString("N")[..8]);
         var settings = new RunSettings
@@ -33,11 +36,12 @@ public sealed class LoopBenchmark : IBenchmark
             Domain = "circle-packing",
             Generations = 100_000,
             Seed = seedArg,
+            Replicates = replicates,
             WallClockBudget = TimeSpan.FromMinutes(minutes),
             SeedFolder = seedFolder,
         }.Validate();
 
-        Console.WriteLine($"loop: offline circle-packing, sandbox, {minutes} min budget, seed {seedArg}, {Environment.ProcessorCount} cores, archive {folder}");
+        Console.WriteLine($"loop: offline circle-packing, sandbox, {minutes} min budget, seed {seedArg}, replicates {replicates}, {Environment.ProcessorCount} cores, archive {folder}");
         var domain = DomainCatalog.Create(settings.Domain);
         var clock = Stopwatch.StartNew();
         var curve = new List<(int Attempt, double Seconds, double Best, double Best26)>();
@@ -65,7 +69,7 @@ public sealed class LoopBenchmark : IBenchmark
                             evaluations++;
                         }
 
-                        if (a.Score is { } score && score > best)
+                        if (a.NewBest && a.Score is { } score)
                         {
                             best = score;
                         }
@@ -118,11 +122,52 @@ public sealed class LoopBenchmark : IBenchmark
             Console.WriteLine($"  {point.Attempt,7}   {point.Seconds / 60,7:0.00}   {point.Best,8:0.0000}   {point.Best26,10:0.0000}");
         }
 
+        // Every accepted, fully evaluated child against its parent on val: paired on identical draws.
+        int beats = 0, within = 0, worse = 0, unchanged = 0;
+        var gains = new List<double>();
+        var errors = new List<double>();
+        foreach (var child in accepted.Where(v => v.Scores.ContainsKey(SplitNames.Val)))
+        {
+            var mine = archive.GetEvaluations(child.Id).Last(e => e.Splits.ContainsKey(SplitNames.Val));
+            var theirs = archive.GetEvaluations(child.Parent!).LastOrDefault(e => e.Splits.ContainsKey(SplitNames.Val));
+            unchanged += ScoreStatistics.SameAnswers(mine, archive.GetEvaluations(child.Parent!)) == true ? 1 : 0;
+            errors.Add(ScoreStatistics.StdErrOf(mine.Splits[SplitNames.Val]) ?? double.NaN);
+            if (theirs is null)
+            {
+                continue;
+            }
+
+            var c = ScoreStatistics.Compare(mine.Splits[SplitNames.Val], theirs.Splits[SplitNames.Val]);
+            if (c.BeatsNoise)
+            {
+                beats++;
+                gains.Add(c.Gain);
+            }
+            else if (c.WithinNoise)
+            {
+                within++;
+            }
+            else
+            {
+                worse++;
+            }
+        }
+
+        var compared = beats + within + worse;
+        var seedId = variants.OrderBy(v => v.Sequence).First().Id;
+        var bestId = archive.Best!;
+        var seedTest = await loop.EvaluateVariantAsync(seedId, [Split.Test], CancellationToken.None);
+        var bestTest = bestId == seedId ? seedTest : await loop.EvaluateVariantAsync(bestId, [Split.Test], CancellationToken.None);
+        string Val(string id) => Fmt(archive.GetEvaluations(id).Last(e => e.Splits.ContainsKey(SplitNames.Val)).Splits[SplitNames.Val]);
+
         Console.WriteLine();
-        Console.WriteLine($"seed val score        {seedScore:0.0000}   (n26 Σr {seed26:0.0000})");
-        Console.WriteLine($"best val score        {best:0.0000}");
+        Console.WriteLine($"run seed {seedArg}, replicates {replicates}");
+        Console.WriteLine($"seed                  val {Val(seedId)}   test {Fmt(seedTest.Splits[SplitNames.Test])}   (n26 Σr {seed26:0.0000})");
+        Console.WriteLine($"best {bestId[..12]}     val {Val(bestId)}   test {Fmt(bestTest.Splits[SplitNames.Test])}");
         Console.WriteLine($"best n26 Σr           {best26:0.0000}   (published record {CirclePackingDomain.Reference26:0.0000})");
-        Console.WriteLine($"evaluations/minute    {evaluations / Math.Max(1e-9, elapsed.TotalMinutes):0.0}   ({evaluations} staged-or-full evaluations of accepted variants, seed included)");
+        Console.WriteLine($"gain over parent (val, paired, one-sided 95 % t bound): beats noise {beats}, within noise {within} ({(compared == 0 ? 0 : (double)within / compared):P1} of {compared} accepted children), worse beyond noise {worse}; no behavioural change {unchanged}");
+        Console.WriteLine($"typical gain beating noise {(gains.Count == 0 ? double.NaN : Median(gains)):0.00000}; median val standard error {(errors.Count == 0 ? double.NaN : Median(errors)):0.00000}");
+        Console.WriteLine($"evaluations/minute    {evaluations / Math.Max(1e-9, elapsed.TotalMinutes):0.0}   ({evaluations} staged-or-full evaluations of accepted variants, seed included, {replicates} draws per task)");
         Console.WriteLine($"attempts/minute       {children.Count / Math.Max(1e-9, elapsed.TotalMinutes):0.0}");
         Console.WriteLine($"meta-changed share    {(accepted.Count == 0 ? 0 : (double)metaChanged.Count / accepted.Count):P1} of accepted children ({metaChanged.Count}/{accepted.Count}); {metaParentsOfAccepted} of them parents of accepted children");
         var met = best26 >= Target26;
@@ -135,14 +180,22 @@ public sealed class LoopBenchmark : IBenchmark
     {
         foreach (var evaluation in archive.GetEvaluations(variantId))
         {
-            if (evaluation.Splits.TryGetValue(SplitNames.Val, out var val) && val.Tasks.FirstOrDefault(t => t.Task == "n26") is { } task)
+            if (evaluation.Splits.TryGetValue(SplitNames.Val, out var val) && val.Tasks.Where(t => t.Task == "n26").ToList() is { Count: > 0 } draws)
             {
-                // The normalised score is Σr ÷ the published reference at n = 26.
-                return task.Score * CirclePackingDomain.Reference26;
+                // The normalised score is Σr ÷ the published reference at n = 26; the best of the variant's draws.
+                return draws.Max(t => t.Score) * CirclePackingDomain.Reference26;
             }
         }
 
         return null;
+    }
+
+    private static string Fmt(SplitEvaluation split) => ScoreStatistics.Format(split.Score, ScoreStatistics.StdErrOf(split));
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static IEnumerable<(int Attempt, double Seconds, double Best, double Best26)> Thin(List<(int Attempt, double Seconds, double Best, double Best26)> curve, int points)

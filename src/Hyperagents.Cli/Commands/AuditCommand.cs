@@ -52,6 +52,12 @@ internal static class AuditCommand
 
         console.MarkupLine((i.HashesConsistent ? "hashes: [green]consistent[/]" : "hashes: [red]inconsistent[/]")
             + Markup.Escape($" (gate policy {Join(i.GatePolicyHashes)}; evaluator {Join(i.EvaluatorHashes)})"));
+        if (audit.Noise is { } n)
+        {
+            console.MarkupLine(Markup.Escape($"gains over parents: {n.BeatsNoise} beat noise, {n.WithinNoise} within noise, {n.WorseBeyondNoise} worse beyond noise " +
+                $"(of {n.Compared} accepted children compared); {n.NoBehaviouralChange} with no behavioural change"));
+        }
+
         foreach (var v in audit.Variants)
         {
             console.WriteLine();
@@ -83,7 +89,7 @@ internal static class AuditCommand
             if (v.Scores.Count > 0)
             {
                 console.MarkupLine(Markup.Escape("  scores: " + string.Join(", ", v.Scores.Select(s =>
-                    $"{s.Split} {F(s.Score)}" + (s.Delta is { } d ? $" ({Signed(d)})" : "")))));
+                    $"{s.Split} {Hyperagents.Archive.ScoreStatistics.Format(s.Score, s.StdErr)}" + (s.Delta is { } d ? $" ({Signed(d)}{(s.DeltaStdErr is { } se ? " ± " + se.ToString("0.0000", CultureInfo.InvariantCulture) : "")}{(s.WithinNoise == true && d != 0 ? ", within noise" : "")})" : "")))));
             }
 
             foreach (var mark in v.Marks)

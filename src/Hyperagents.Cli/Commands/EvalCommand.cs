@@ -17,7 +17,7 @@ internal static class EvalCommand
         var variant = new Argument<string>("variant") { Description = "A variant id, a unique prefix of one, or 'best'." };
         var split = new Option<string[]>("--split") { Description = "Splits to evaluate: train, val, test (repeatable; default test)." };
         var archive = ArchiveCommandSupport.ArchiveOption();
-        var command = new Command("eval", "Evaluate a variant on a split (the held-out test split by default) and attach the evaluation to it; its id does not change.")
+        var command = new Command("eval", "Evaluate a variant on a split (the held-out test split by default, on seeds no agent ran on) and attach the evaluation to it; its id does not change.")
         {
             run, variant, split, archive,
         };
@@ -50,15 +50,16 @@ internal static class EvalCommand
                 var id = r.Resolve(parse.GetValue(variant)!);
                 await using var host = RunHost.Create(r, settings, models, null);
                 var evaluation = await host.Loop.EvaluateVariantAsync(id, splits, ct).ConfigureAwait(false);
-                var table = new Table().AddColumns("split", "task", "outcome", "score", "feedback");
+                var table = new Table().AddColumns("split", "task", "replicate", "outcome", "score", "feedback");
                 foreach (var (name, result) in evaluation.Splits)
                 {
                     foreach (var task in result.Tasks)
                     {
-                        table.AddRow(name, Markup.Escape(task.Task), Markup.Escape(task.Outcome), task.Score.ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(ArchiveCommandSupport.Shorten(task.Feedback ?? string.Empty, 60)));
+                        table.AddRow(name, Markup.Escape(task.Task), (task.Replicate ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(task.Outcome),
+                            task.Score.ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(ArchiveCommandSupport.Shorten(task.Feedback ?? string.Empty, 60)));
                     }
 
-                    table.AddRow($"[bold]{name}[/]", "[bold]mean[/]", "", $"[bold]{result.Score:0.000000}[/]", "");
+                    table.AddRow($"[bold]{name}[/]", "[bold]mean ± s.e.[/]", "", "", $"[bold]{Markup.Escape(ScoreStatistics.Format(result.Score, result.StdErr))}[/]", "");
                 }
 
                 context.Console.Write(table);

@@ -16,8 +16,9 @@ namespace Hyperagents.Cli.Commands;
 /// re-run each recorded evaluation with its recorded task seeds and limits, and compare per task; with
 /// <c>--modification</c>, also re-run the <c>ModifySelf</c> that produced it (model replies served from its transcript,
 /// no endpoint) and check that the child tree is identical.</summary>
-/// <remarks>Tolerance: every built-in domain is deterministic (the sandbox counts fuel, not time, and task seeds are
-/// recorded), so scores must match exactly (<c>--tolerance 0</c>). Task calls of the <c>dataset</c> domain that use a
+/// <remarks>Tolerance: every built-in domain is deterministic (the sandbox counts fuel, not time, and the seed of every
+/// draw — split, task, replicate — is recorded), so scores and answer hashes must match exactly (<c>--tolerance 0</c>).
+/// Notes written before per-draw seeds replay from their <c>tasks</c> seed. Task calls of the <c>dataset</c> domain that use a
 /// model are not recorded per evaluation, so replaying them calls the configured model again; pass a tolerance for them.</remarks>
 internal static class ReplayCommand
 {
@@ -102,7 +103,8 @@ internal static class ReplayCommand
             for (var i = 0; i < evaluations.Count; i++)
             {
                 var e = evaluations[i];
-                if (e.Seeds?.TryGetValue("tasks", out var seedValue) != true)
+                long? legacySeed = e.Seeds?.TryGetValue("tasks", out var seedValue) == true ? seedValue : null;
+                if (legacySeed is null && e.Splits.Values.Any(s => s.Tasks.Any(t => t.Seed is null)))
                 {
                     table.AddRow(id[..12], $"#{i + 1}", "", "", "", "", "[yellow]no task seed recorded[/]");
                     continue;
@@ -111,25 +113,29 @@ internal static class ReplayCommand
                 var evaluator = new TaskEvaluator(host.Domain, host.Runner, ModelsOf(host), LimitsOf(e), Math.Max(1, Environment.ProcessorCount));
                 foreach (var (split, recorded) in e.Splits.OrderBy(s => s.Key, StringComparer.Ordinal))
                 {
-                    var tasks = new List<Hyperagents.TaskSpec>();
+                    // Each draw with its recorded seed (split, task and replicate are in it); older notes derive it.
+                    var draws = new List<TaskDraw>();
                     foreach (var t in recorded.Tasks)
                     {
                         if (host.Domain.FindTask(t.Task) is { } found)
                         {
-                            tasks.Add(found.Task);
+                            var seed = t.Seed is { } s ? unchecked((ulong)s) : Seeds.Mix(unchecked((ulong)legacySeed!.Value), t.Task);
+                            draws.Add(new TaskDraw(found.Task, t.Replicate ?? 0, seed));
                         }
                     }
 
-                    var results = tasks.Count == recorded.Tasks.Count
-                        ? await evaluator.EvaluateAsync(compiled.Agent, tasks, unchecked((ulong)seedValue), ct).ConfigureAwait(false)
+                    var results = draws.Count == recorded.Tasks.Count
+                        ? await evaluator.EvaluateDrawsAsync(compiled.Agent, draws, ct).ConfigureAwait(false)
                         : [];
                     for (var k = 0; k < recorded.Tasks.Count; k++)
                     {
                         var want = recorded.Tasks[k];
                         var got = k < results.Count ? results[k] : null;
-                        var same = got is not null && got.Outcome == want.Outcome && Math.Abs(got.Score - want.Score) <= tolerance;
+                        var same = got is not null && got.Outcome == want.Outcome && Math.Abs(got.Score - want.Score) <= tolerance
+                                   && (want.Answer is null || tolerance > 0 || got.AnswerHash == want.Answer);
                         mismatches += same ? 0 : 1;
-                        table.AddRow(id[..12], $"#{i + 1}", split, Markup.Escape(want.Task), Markup.Escape($"{want.Outcome} {Fmt(want.Score)}"),
+                        var label = want.Replicate is { } r ? $"{want.Task}#{r}" : want.Task;
+                        table.AddRow(id[..12], $"#{i + 1}", split, Markup.Escape(label), Markup.Escape($"{want.Outcome} {Fmt(want.Score)}"),
                             got is null ? "task not found" : Markup.Escape($"{got.Outcome} {Fmt(got.Score)}"), same ? "[green]match[/]" : "[red]mismatch[/]");
                     }
 

@@ -183,7 +183,7 @@ internal static class RunCommand
             {
                 context.Console.MarkupLine(
                     $"[bold]{(create ? "run" : "resume")} {Markup.Escape(runName)}[/]: domain {Markup.Escape(settings.Domain)}, {settings.Generations} generations, " +
-                    $"{settings.Isolation.ToString().ToLowerInvariant()} isolation, selection {settings.Selection}, " +
+                    $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation.ToString().ToLowerInvariant()} isolation, selection {settings.Selection}, " +
                     (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelFlags.Select(f => f[0] + " " + f[1])))) +
                     (before > 0 ? $", {before} attempts already archived" : string.Empty));
                 RunSummary summary;
@@ -220,14 +220,16 @@ internal static class RunCommand
         var table = new Table().AddColumns("", "");
         table.AddRow("stopped", Markup.Escape(summary.Reason));
         table.AddRow("attempts", $"{children.Count} of {settings.Generations}");
-        table.AddRow("accepted", children.Count(v => v.Status.State == VariantState.Accepted).ToString(CultureInfo.InvariantCulture));
+        var accepted = children.Where(v => v.Status.State == VariantState.Accepted).ToList();
+        table.AddRow("accepted", accepted.Count.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("no behavioural change", $"{accepted.Count(v => ArchiveCommandSupport.NoBehaviouralChange(archive, v))} of the accepted (same answers as the parent on every draw)");
         table.AddRow("rejected", children.Count(v => v.Status.State == VariantState.Rejected).ToString(CultureInfo.InvariantCulture));
         table.AddRow("failed", children.Count(v => v.Status.State == VariantState.Failed).ToString(CultureInfo.InvariantCulture));
         var seed = variants.OrderBy(v => v.Sequence).First();
-        table.AddRow("seed score", Markup.Escape(ArchiveCommandSupport.Scores(seed)));
+        table.AddRow("seed score", Markup.Escape(ArchiveCommandSupport.Scores(archive, seed)));
         if (summary.BestId is { } best)
         {
-            table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(archive.GetVariant(best))}"));
+            table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(archive, archive.GetVariant(best))}"));
         }
 
         table.AddRow("archive", Markup.Escape(runFolder));

@@ -39,7 +39,7 @@ internal static class RunsCommand
                     Markup.Escape(run.Seed),
                     run.Variants.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     run.Accepted.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    run.Best is { } best ? Markup.Escape($"{best.ShortId} {ArchiveCommandSupport.Scores(best)}") : "-");
+                    run.Best is { } best ? Markup.Escape($"{best.ShortId} {ArchiveRunFormatting.Scores(best.Scores, run.BestEvaluation)}") : "-");
             }
 
             context.Console.Write(table);

@@ -75,7 +75,31 @@ internal static class ShowCommand
                 foreach (var (split, result) in e.Splits.OrderBy(s => s.Key, StringComparer.Ordinal))
                 {
                     var outcomes = string.Join(", ", result.Tasks.GroupBy(t => t.Outcome).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"));
-                    console.MarkupLine(Markup.Escape($"  #{i + 1} {split}: {result.Score.ToString("0.###", CultureInfo.InvariantCulture)} over {result.Tasks.Count} tasks ({outcomes}); evaluator {e.EvaluatorHash}"));
+                    var draws = e.Replicates is { } k
+                        ? $"{result.Tasks.Select(t => t.Task).Distinct(StringComparer.Ordinal).Count()} tasks × {k} replicate{(k == 1 ? "" : "s")}"
+                        : $"{result.Tasks.Count} tasks";
+                    console.MarkupLine(Markup.Escape($"  #{i + 1} {split}: {ScoreStatistics.Format(result.Score, result.StdErr)} over {draws} ({outcomes}); evaluator {e.EvaluatorHash}"));
+                }
+            }
+
+            if (p.Parent is { } parentId && evaluations.Count > 0)
+            {
+                var parentEvaluations = run.GetEvaluations(parentId);
+                if (ScoreStatistics.SameAnswers(evaluations[^1], parentEvaluations) == true)
+                {
+                    console.MarkupLine("[bold]no behavioural change[/]: the same answers as its parent on every draw");
+                }
+
+                foreach (var (split, mine) in evaluations[^1].Splits.OrderBy(s => s.Key, StringComparer.Ordinal))
+                {
+                    if (parentEvaluations.LastOrDefault(e => e.Splits.ContainsKey(split))?.Splits[split] is { } theirs)
+                    {
+                        var c = ScoreStatistics.Compare(mine, theirs);
+                        var verdict = c.StdErr is null ? "no noise estimate (one draw)" : c.BeatsNoise ? "beats noise" : c.WithinNoise ? "within noise" : "worse beyond noise";
+                        console.MarkupLine(Markup.Escape($"  gain over parent on {split}: {c.Gain.ToString("+0.0000;-0.0000;0", CultureInfo.InvariantCulture)}" +
+                            (c.StdErr is { } se ? $" ± {se.ToString("0.0000", CultureInfo.InvariantCulture)}" : string.Empty) +
+                            $" ({(c.Paired ? "paired" : "unpaired")}, {c.Draws} draws): {verdict}"));
+                    }
                 }
             }
 

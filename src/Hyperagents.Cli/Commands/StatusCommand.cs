@@ -46,12 +46,12 @@ internal static class StatusCommand
             var seed = variants.OrderBy(v => v.Sequence).FirstOrDefault();
             if (seed is not null)
             {
-                table.AddRow("seed", Markup.Escape($"{seed.ShortId} {ArchiveCommandSupport.Scores(seed)}"));
+                table.AddRow("seed", Markup.Escape($"{seed.ShortId} {ArchiveCommandSupport.Scores(r, seed)}"));
             }
 
             if (r.Best is { } best)
             {
-                table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(r.GetVariant(best))}"));
+                table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(r, r.GetVariant(best))}"));
             }
 
             long input = 0, output = 0;

@@ -5,7 +5,8 @@ using Spectre.Console.Rendering;
 
 namespace Hyperagents.Cli.Runs;
 
-/// <summary>Shows the loop's progress: generation, best and mean score, acceptance rate and budget left. On an
+/// <summary>Shows the loop's progress: generation, best (the incumbent: a child replaces it only when its gain beats
+/// noise) and mean score, acceptance rate, children with no behavioural change, and budget left. On an
 /// interactive console a live panel (Spectre <c>Live</c>) redrawn in place, with the latest events under it; otherwise
 /// one line per event, so logs and pipes stay readable. Never throws into the loop.</summary>
 internal sealed class RunProgress
@@ -22,6 +23,7 @@ internal sealed class RunProgress
     private int _done;
     private int _accepted;
     private int _metaAccepted;
+    private int _unchanged;
     private double _best = double.NegativeInfinity;
     private bool _live;
 
@@ -82,8 +84,8 @@ internal sealed class RunProgress
             switch (e)
             {
                 case SeedEvaluated seed:
-                    Track(seed.Score);
-                    Write($"[bold]seed[/] {Short(seed.VariantId)} evaluated: score {F(seed.Score)}");
+                    Track(seed.Score, newBest: true);
+                    Write($"[bold]seed[/] {Short(seed.VariantId)} evaluated: score {F(seed.Score, seed.StdErr)}");
                     break;
                 case ParentSelected selected:
                     Write($"[grey]gen {selected.Attempt}/{_planned}: parent {Short(selected.ParentId)} (α {F(selected.Selection.Chosen.Alpha)})[/]");
@@ -98,13 +100,16 @@ internal sealed class RunProgress
                             _metaAccepted++;
                         }
 
-                        Track(score);
+                        Track(score, archived.NewBest);
+                        _unchanged += archived.SameAnswersAsParent == true ? 1 : 0;
                     }
 
                     var colour = archived.Status == "accepted" ? "green" : archived.Status.StartsWith("rejected", StringComparison.Ordinal) ? "yellow" : "red";
                     Write(
                         $"gen {archived.Attempt}/{_planned} {Short(archived.VariantId)} [{colour}]{Markup.Escape(Shorten(archived.Status))}[/]" +
-                        (archived.Score is { } s ? $" score {F(s)}" : string.Empty) +
+                        (archived.Score is { } s ? $" score {F(s, archived.StdErr)}" : string.Empty) +
+                        (archived.NewBest ? " [bold green]new best[/]" : string.Empty) +
+                        (archived.SameAnswersAsParent == true ? " [grey]no behavioural change[/]" : string.Empty) +
                         (archived.MetaFilesChanged ? " [blue]meta changed[/]" : string.Empty) +
                         (_live ? string.Empty : $" | best {F(_best)} mean {F(Mean)} accepted {_accepted}/{Math.Max(1, _done)} | {Markup.Escape(_budget())}"));
                     break;
@@ -137,13 +142,14 @@ internal sealed class RunProgress
     {
         lock (_gate)
         {
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("generation", "best", "mean", "accepted", "meta changed", "elapsed", "budget left");
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("generation", "best", "mean", "accepted", "meta changed", "no behavioural change", "elapsed", "budget left");
             table.AddRow(
                 $"{Math.Min(_done, _planned)}/{_planned}",
                 F(_best),
                 F(Mean),
                 $"{_accepted}/{_done} ({(_done == 0 ? 0 : 100.0 * _accepted / _done).ToString("0", CultureInfo.InvariantCulture)}%)",
                 _metaAccepted.ToString(CultureInfo.InvariantCulture),
+                _unchanged.ToString(CultureInfo.InvariantCulture),
                 _clock.Elapsed.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture),
                 Markup.Escape(_budget()));
             var rows = new List<IRenderable> { table };
@@ -152,10 +158,13 @@ internal sealed class RunProgress
         }
     }
 
-    private void Track(double score)
+    private void Track(double score, bool newBest)
     {
         _scores.Add(score);
-        _best = Math.Max(_best, score);
+        if (newBest)
+        {
+            _best = score;
+        }
     }
 
     private static string Short(string id) => id.Length > 12 ? id[..12] : id;
@@ -163,4 +172,6 @@ internal sealed class RunProgress
     private static string Shorten(string text) => text.Length <= 70 ? text : text[..69] + "…";
 
     private static string F(double value) => double.IsFinite(value) ? value.ToString("0.0000", CultureInfo.InvariantCulture) : "-";
+
+    private static string F(double value, double? stdErr) => double.IsFinite(value) ? Archive.ScoreStatistics.Format(value, stdErr) : "-";
 }

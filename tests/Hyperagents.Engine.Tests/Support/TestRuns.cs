@@ -61,11 +61,13 @@ internal static class TestRuns
         }
     };
 
-    /// <summary>Settings for quick runs: circle-packing, native isolation, generous limits for a loaded 2-core machine.</summary>
+    /// <summary>Settings for quick runs: circle-packing, native isolation, one replicate per task (tests that are about
+    /// replicates ask for more), generous limits for a loaded 2-core machine.</summary>
     public static RunSettings Settings(int generations = 3) => new()
     {
         Domain = "circle-packing",
         Generations = generations,
+        Replicates = 1,
         Isolation = Isolation.Native,
         TaskLimits = new RunLimits { WallClock = TimeSpan.FromSeconds(60) },
         MetaLimits = new RunLimits { WallClock = TimeSpan.FromSeconds(120) },

@@ -93,7 +93,7 @@ public sealed class DgmhLoop
     {
         _s = services;
         _settings = services.Settings.Validate();
-        _evaluator = new TaskEvaluator(services.Domain, services.Runner, services.Models, _settings.TaskLimits, Math.Max(1, Environment.ProcessorCount));
+        _evaluator = new TaskEvaluator(services.Domain, services.Runner, services.Models, _settings.TaskLimits, services.Runner.Capacity);
     }
 
     /// <summary>The task evaluator (also used by <c>eval</c> and <c>replay</c>).</summary>

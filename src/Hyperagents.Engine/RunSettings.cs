@@ -46,9 +46,9 @@ public sealed record RunSettings
     /// <summary>The ablation, if any.</summary>
     public Baseline Baseline { get; init; } = Baseline.None;
 
-    /// <summary>Where agent code runs.</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter<Isolation>))]
-    public Isolation Isolation { get; init; } = Isolation.Sandbox;
+    /// <summary>Where agent code runs: the name of a registered runner (<see cref="RunnerRegistry"/>), e.g. <c>sandbox</c>.</summary>
+    [JsonConverter(typeof(RunnerNameJsonConverter))]
+    public string Isolation { get; init; } = "sandbox";
 
     /// <summary>How many times each task is evaluated, each time with its own seed (<see cref="Seeds.Draw"/>); a
     /// variant's score is the mean over these draws, stored with its standard error.</summary>

@@ -36,6 +36,11 @@ public sealed partial record NativeRunnerOptions
     /// <value>Default <c>PATH</c>, <c>DOTNET_ROOT</c>, <c>TMPDIR</c>, <c>TMP</c>, <c>TEMP</c>, <c>SYSTEMROOT</c>.</value>
     public IReadOnlyList<string> InheritedEnvironment { get; init; } = ["PATH", "DOTNET_ROOT", "TMPDIR", "TMP", "TEMP", "SYSTEMROOT"];
 
+    /// <summary>How a worker's process is started: <see langword="null"/> starts the worker program directly; a launcher
+    /// (e.g. a container tool around it) rewrites the start, and the worker protocol, limits and pool stay the same.</summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public IWorkerLauncher? Launcher { get; init; }
+
     /// <summary>The workers' working directory.</summary>
     /// <value>Default the system temporary folder.</value>
     public string? WorkingDirectory { get; init; }
@@ -109,6 +114,16 @@ public sealed partial record NativeRunnerOptions
 
     [GeneratedRegex("KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SecretLike();
+}
+
+/// <summary>Wraps the start of a native worker process, for a runner that runs the same worker in more confinement.</summary>
+public interface IWorkerLauncher
+{
+    /// <summary>The process start to use instead of <paramref name="worker"/>, which starts the worker directly with its
+    /// arguments and its (already emptied and filled) environment. Standard input, output and error must stay those of
+    /// the worker: they carry the protocol and the crash report.</summary>
+    /// <param name="worker">The direct start of the worker.</param>
+    System.Diagnostics.ProcessStartInfo Wrap(System.Diagnostics.ProcessStartInfo worker);
 }
 
 /// <summary>Counters of a <see cref="NativeRunner"/>'s workers, for tests, logs and benchmarks.</summary>

@@ -36,15 +36,15 @@ public sealed class ChannelTests(SandboxFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task Host_call_cap_refuses_requests_beyond_MaxHostCalls()
+    public async Task Host_call_cap_ends_the_call_out_of_band_beyond_MaxHostCalls()
     {
         var handler = new RecordingHandler();
         var limits = Some.Limits() with { MaxHostCalls = 2 };
         var outcome = await fixture.SolveAsync("Capabilities", limits, handler);
         output.WriteLine($"{outcome}");
-        Assert.Equal(OutcomeKind.GuestException, outcome.Kind);
-        Assert.Equal(typeof(HostCallException).FullName, outcome.ExceptionType);
-        Assert.Contains("more than 2 host calls", outcome.Detail);
+        Assert.Equal(OutcomeKind.TooManyHostCalls, outcome.Kind);
+        Assert.Null(outcome.ExceptionType);
+        Assert.Contains("more than 2 capability requests", outcome.Detail);
         Assert.Equal(2, handler.Requests.Count);
     }
 
@@ -100,12 +100,12 @@ public sealed class ChannelTests(SandboxFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task Missing_entry_point_is_a_guest_failure()
+    public async Task Missing_entry_point_is_gate_rejected()
     {
         var agent = TestCompiler.Compile("public static class Nothing { }", "NoEntry");
         var outcome = await fixture.Runner.SolveTaskAsync(agent, Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
-        Assert.Equal(OutcomeKind.GuestException, outcome.Kind);
-        Assert.Equal("Hyperagents.NoEntryPoint", outcome.ExceptionType);
+        Assert.Equal(OutcomeKind.GateRejected, outcome.Kind);
+        Assert.Contains("SolveTask", outcome.Detail);
     }
 
     [Fact]

@@ -110,7 +110,7 @@ internal static class ReplayCommand
                     continue;
                 }
 
-                var evaluator = new TaskEvaluator(host.Domain, host.Runner, ModelsOf(host), LimitsOf(e), Math.Max(1, Environment.ProcessorCount));
+                var evaluator = new TaskEvaluator(host.Domain, host.Runner, ModelsOf(host), LimitsOf(e), host.Runner.Capacity);
                 foreach (var (split, recorded) in e.Splits.OrderBy(s => s.Key, StringComparer.Ordinal))
                 {
                     // Each draw with its recorded seed (split, task and replicate are in it); older notes derive it.

@@ -183,7 +183,7 @@ internal static class RunCommand
             {
                 context.Console.MarkupLine(
                     $"[bold]{(create ? "run" : "resume")} {Markup.Escape(runName)}[/]: domain {Markup.Escape(settings.Domain)}, {settings.Generations} generations, " +
-                    $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation.ToString().ToLowerInvariant()} isolation, selection {settings.Selection}, " +
+                    $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation} isolation, selection {settings.Selection}, " +
                     (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelFlags.Select(f => f[0] + " " + f[1])))) +
                     (before > 0 ? $", {before} attempts already archived" : string.Empty));
                 RunSummary summary;

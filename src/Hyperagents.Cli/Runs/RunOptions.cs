@@ -101,9 +101,14 @@ internal sealed class RunOptions
 
         if (parse.GetValue(Isolation) is { } isolation)
         {
-            settings = ParseEnum<Hosting.Isolation>(isolation, "--isolation", "sandbox, native", errors) is { } value
-                ? settings with { Isolation = value }
-                : settings;
+            if (Runners.Registry.Contains(isolation))
+            {
+                settings = settings with { Isolation = RunnerRegistry.Normalize(isolation) };
+            }
+            else
+            {
+                errors.Add($"--isolation '{isolation}' is not one of {string.Join(", ", Runners.Registry.Names)}.");
+            }
         }
 
         if (parse.GetValue(EvalTest))

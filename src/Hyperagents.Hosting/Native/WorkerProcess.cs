@@ -91,6 +91,11 @@ internal sealed class WorkerProcess
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
+        if (options.Launcher is { } launcher)
+        {
+            start = launcher.Wrap(start) ?? throw new InvalidOperationException("The worker launcher returned no process start.");
+        }
+
         Process process;
         try
         {

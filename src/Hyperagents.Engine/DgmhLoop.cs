@@ -461,14 +461,9 @@ public sealed class DgmhLoop
 
     private CompileResult Compile(IReadOnlyDictionary<string, string> files)
     {
-        AgentSource source;
-        try
+        if (!AgentCompiles.TryLoad(files, out var source, out var failure))
         {
-            source = AgentSource.FromFiles(files);
-        }
-        catch (AgentSourceException ex)
-        {
-            return new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, "HA0000", ex.Message)]), null, null);
+            return failure;
         }
 
         if (_compiled.TryGetValue(source.ContentHash, out var cached))
@@ -477,29 +472,8 @@ public sealed class DgmhLoop
         }
 
         // A timed-out compile or a compiler fault is not cached: it says nothing certain about the code, only about this attempt.
-        var result = CompileBounded(_s.Compiler, source, _settings.CompileTimeout, CancellationToken.None);
-        return result.Report.Diagnostics.Any(d => d.Id is CompileTimeoutId or GateDiagnosticIds.CompilerFault) ? result : _compiled.GetOrAdd(source.ContentHash, result);
-    }
-
-    /// <summary>The diagnostic of a compile that outlasted <see cref="RunSettings.CompileTimeout"/>.</summary>
-    internal const string CompileTimeoutId = "HA0102";
-
-    /// <summary>Compiles agent code within <paramref name="timeout"/>; a compile that takes longer is a failure with
-    /// <see cref="CompileTimeoutId"/>, never a stalled run (Roslyn stops at its next cancellation check).</summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    internal static CompileResult CompileBounded(AgentCompiler compiler, AgentSource source, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
-        try
-        {
-            return compiler.Compile(source, limit.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, CompileTimeoutId,
-                $"Compiling took longer than {timeout.TotalSeconds:0.#} s; simplify the code (deeply nested lambdas passed to overloaded methods are the usual cause).")]), null, null);
-        }
+        var result = _s.Compiler.CompileWithin(source, _settings.CompileTimeout, CancellationToken.None);
+        return AgentCompiles.IsTransient(result) ? result : _compiled.GetOrAdd(source.ContentHash, result);
     }
 
     private CompiledAgent SeedAgent()

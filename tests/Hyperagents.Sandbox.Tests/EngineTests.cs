@@ -155,14 +155,14 @@ public sealed class EngineTests(SandboxFixture fixture, ITestOutputHelper output
     [Fact]
     public async Task Guest_controlled_details_are_neutralised()
     {
-        var agent = TestCompiler.Compile("""
+        var agent = TestCompiler.Compile(source: """
             using System.Threading.Tasks;
             using Hyperagents;
             public static class Agent
             {
                 public static Task<string> SolveTask(TaskContext context) => throw new System.Exception("\u001b]0;pwned\u0007\u001b[2J");
             }
-            """, "AnsiThrower");
+            """, name: "AnsiThrower");
         var outcome = await fixture.Runner.SolveTaskAsync(agent, Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
         Assert.Equal(OutcomeKind.GuestException, outcome.Kind);
         Assert.Equal("\\x1B]0;pwned\\x07\\x1B[2J", outcome.Detail);

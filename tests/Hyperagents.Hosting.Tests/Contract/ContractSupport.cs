@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Basic.Reference.Assemblies;
 using Hyperagents.Transport;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 
 namespace Hyperagents.Hosting.Tests.Contract;
 
@@ -15,8 +11,6 @@ public static class ContractAgents
 {
     private const string Usings = "using System; using System.Collections.Generic; using System.Threading.Tasks; using Hyperagents;\n";
     private static readonly ConcurrentDictionary<string, Lazy<CompiledAgent>> Cache = new(StringComparer.Ordinal);
-    private static readonly MetadataReference[] References =
-        [.. Net100.References.All, MetadataReference.CreateFromFile(typeof(TaskContext).Assembly.Location)];
 
     /// <summary>The agent named <paramref name="name"/> in <see cref="Sources"/>, compiled once.</summary>
     public static CompiledAgent Get(string name) =>
@@ -131,25 +125,8 @@ public static class ContractAgents
             """),
     };
 
-    /// <summary>Compiles source text; throws with the diagnostics when it does not compile.</summary>
-    public static CompiledAgent Compile(string name, string source)
-    {
-        var compilation = CSharpCompilation.Create(
-            "contract." + name,
-            [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))],
-            References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable, deterministic: true));
-        using var image = new MemoryStream();
-        var emit = compilation.Emit(image);
-        if (!emit.Success)
-        {
-            throw new InvalidOperationException($"Contract agent {name} does not compile:{Environment.NewLine}" +
-                string.Join(Environment.NewLine, emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
-        }
-
-        var bytes = image.ToArray();
-        return new CompiledAgent(Convert.ToHexStringLower(SHA256.HashData(bytes)), "contract." + name, bytes);
-    }
+    /// <summary>Compiles source text with the shared test compiler (no gate: the runner must hold without it).</summary>
+    public static CompiledAgent Compile(string name, string source) => TestCompiler.Compile("contract." + name, source);
 
     private static string Agent(string body) => "public static class Agent\n{\n" + body + "\n}\n";
 }

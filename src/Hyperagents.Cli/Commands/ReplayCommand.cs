@@ -3,10 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Hyperagents.Archive;
 using Hyperagents.Cli.Runs;
-using Hyperagents.Compiler;
-using Hyperagents.Domains;
 using Hyperagents.Engine;
-using Hyperagents.Hosting;
 using Hyperagents.Models;
 using Spectre.Console;
 

@@ -93,9 +93,7 @@ internal static class TranscriptView
         {
             var title = $"{call.At:0.###} ms  {call.Capability ?? "?"}" + (call.Error is null ? string.Empty : "  refused");
             Add(call.Error is null ? "call" : "error", title,
-                new Part(true, Pretty(call.Request)),
-                new Part(false, call.Error ?? string.Empty),
-                new Part(true, call.Reply is null ? string.Empty : Pretty(call.Reply)));
+                [.. Arguments(call.Request ?? string.Empty), new Part(false, call.Error ?? string.Empty), .. call.Reply is null ? [] : Arguments(call.Reply)]);
         }
 
         var log = records.OfType<LogRecord>().Select(l => l.Line ?? string.Empty).ToList();
@@ -176,8 +174,8 @@ internal static class TranscriptView
         }
     }
 
-    /// <summary>A tool call's arguments: multi-line string values (code, file contents) as code of their own, the rest
-    /// as indented JSON.</summary>
+    /// <summary>A JSON object (a tool call's arguments, a host call's request or reply): multi-line string values (code,
+    /// file contents) as code of their own, the rest as indented JSON.</summary>
     private static IEnumerable<Part> Arguments(string json)
     {
         JsonDocument doc;

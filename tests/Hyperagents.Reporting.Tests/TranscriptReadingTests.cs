@@ -10,6 +10,10 @@ public sealed class TranscriptReadingTests : IDisposable
     private readonly string _folder;
     private readonly string _child;
 
+    // Today's lines, then one written by the typed records: a host call whose request holds a file.
+    private readonly string _transcript = Fixture("transcript.jsonl")
+        + Transcript.Write([new CallRecord(1.5, "workspace.write", "{\"path\":\"task/A.cs\",\"content\":\"class A\\n{\\n    int X => 1 < 2 ? 1 : 0;\\n}\\n\"}", "{}", null)]);
+
     public TranscriptReadingTests()
     {
         _folder = Path.Combine(_temp.Path, "old");
@@ -23,7 +27,7 @@ public sealed class TranscriptReadingTests : IDisposable
             Files = new Dictionary<string, string>(files) { ["task/Solve.cs"] = "class Solve { int X; }\n" },
             Status = VariantStatus.Rejected("compile: task/Solve.cs(3,19): HA0001: 'System.IO.File.ReadAllText' is not allowed by the capability policy (+1 more)"),
             Seeds = new Dictionary<string, long> { ["attempt"] = 1, ["meta"] = 7 },
-            Transcript = Fixture("transcript.jsonl"),
+            Transcript = _transcript,
         });
     }
 
@@ -53,7 +57,8 @@ public sealed class TranscriptReadingTests : IDisposable
         Assert.Equal(["HA0001: 'System.IO.File.ReadAllText' is not allowed by the capability policy"], v.Gate.ForbiddenApis);
         Assert.Equal("completed", v.Meta.Outcome);
         Assert.Equal(3, v.Meta.ModelCalls);
-        Assert.Equal(Transcript.Read(Fixture("transcript.jsonl")).Count, v.Meta.TranscriptEntries);
+        Assert.Equal(Transcript.Read(_transcript).Count, v.Meta.TranscriptEntries);
+        Assert.Equal(1, v.Meta.Tools["workspace.write"]);
         Assert.Equal(1, v.Meta.Tools["lineage"]);
         Assert.Contains(AuditFlags.ForbiddenApi, v.Flags);
     }
@@ -79,6 +84,7 @@ public sealed class TranscriptReadingTests : IDisposable
         // Code (a file the model wrote) is shown as code, unescaped, not as a JSON string.
         Assert.Contains(blocks.SelectMany(b => b.GetProperty("parts").EnumerateArray()),
             p => p.GetProperty("code").GetBoolean() && p.GetProperty("text").GetString()!.Contains("\"path\": \"task/TaskAgent.cs\"", StringComparison.Ordinal));
+        Assert.Contains("class A\n{\n    int X => 1 < 2 ? 1 : 0;\n}\n", texts);
         Assert.Contains("diagnostic HA0001", Kinds("diagnostic"), StringComparison.Ordinal);
         Assert.StartsWith("outcome: completed", Kinds("outcome"), StringComparison.Ordinal);
         Assert.DoesNotContain(texts, t => t.Contains("\\u0022", StringComparison.Ordinal));

@@ -111,7 +111,7 @@ public sealed class EngineTests(SandboxFixture fixture, ITestOutputHelper output
     public async Task Invalid_limits_are_misuse_and_throw()
     {
         var limits = Some.Limits() with { Fuel = 5 };
-        await Assert.ThrowsAsync<ArgumentException>(() => fixture.Runner.SolveTaskAsync(fixture.Agent("Hello"), Some.Task(), new RecordingHandler(), limits, CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOptionsException>(() => fixture.Runner.SolveTaskAsync(fixture.Agent("Hello"), Some.Task(), new RecordingHandler(), limits, CancellationToken.None));
     }
 
     [Fact]

@@ -299,7 +299,14 @@ public static class CodingEvaluator
                 return left.SequenceEqual(right, StringComparer.Ordinal);
             }
 
-            return Equal(e, a, Tolerance(compare) ?? 0);
+            try
+            {
+                return Equal(e, a, Tolerance(compare) ?? 0);
+            }
+            catch (FormatException)
+            {
+                return false; // a number beyond double's range
+            }
         }
     }
 

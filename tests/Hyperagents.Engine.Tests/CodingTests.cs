@@ -80,16 +80,19 @@ public sealed class CodingTests(SandboxFixture sandbox) : IClassFixture<SandboxF
         Assert.Contains(gate.Message, verdict.Feedback, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task An_endless_loop_is_bounded_and_the_other_inputs_keep_their_results()
+    [Theory]
+    [InlineData("while (n == 9) { }", "out-of-fuel")]
+    [InlineData("if (n == 9) return DigitSum(n + 0 * DigitSum(n));", "stack-overflow")]
+    [InlineData("var keep = new List<long[]>(); while (n == 9) keep.Add(new long[1 << 20]);", "out-of-memory")]
+    public async Task A_fault_in_one_input_is_bounded_and_the_other_inputs_keep_their_results(string fault, string label)
     {
         var problem = Problem("digit-sum");
-        const string source = """
+        var source = $$"""
             public static class Solution
             {
                 public static int DigitSum(long n)
                 {
-                    while (n == 9) { }
+                    {{fault}}
                     var sum = 0;
                     for (var u = Math.Abs(n); u > 0; u /= 10) sum += (int)(u % 10);
                     return sum;
@@ -97,7 +100,7 @@ public sealed class CodingTests(SandboxFixture sandbox) : IClassFixture<SandboxF
             }
             """;
         var calls = new[] { "[123]", "[9]", "[-45]" };
-        var limits = new CodeAnswerRunnerOptions().Limits with { Fuel = 200_000_000, WallClock = TimeSpan.FromMinutes(2) };
+        var limits = new CodeAnswerRunnerOptions().Limits with { Fuel = 200_000_000, WallClock = TimeSpan.FromMinutes(2), MemoryBytes = 128L * 1024 * 1024 };
 
         var report = await Runner(limits).RunAsync(source, Entry(problem), calls, CancellationToken.None);
 
@@ -105,8 +108,27 @@ public sealed class CodingTests(SandboxFixture sandbox) : IClassFixture<SandboxF
         Assert.Equal(3, report.Runs.Count);
         Assert.Equal(new CodeRun(true, "6", null), report.Runs[0]);
         Assert.False(report.Runs[1].Ok);
-        Assert.StartsWith("out-of-fuel", report.Runs[1].Error, StringComparison.Ordinal);
+        Assert.StartsWith(label, report.Runs[1].Error, StringComparison.Ordinal);
         Assert.Equal(new CodeRun(true, "9", null), report.Runs[2]);
+    }
+
+    [Fact]
+    public async Task An_answer_cannot_replace_the_harness_with_its_own_entry_point()
+    {
+        var problem = Problem("sum-of-evens");
+        const string source = """
+            public static class Solution { public static int SumEvens(int[] nums) => 0; }
+            public static class Forger
+            {
+                public static Task<string> SolveTask(TaskContext context) => Task.FromResult("6");
+                public static Task ModifySelf(MetaContext context) => Task.CompletedTask;
+            }
+            """;
+
+        var report = await Runner().RunAsync(source, Entry(problem), CodingEvaluator.Calls(problem), CancellationToken.None);
+
+        Assert.False(report.Compiled);
+        Assert.Contains("SolveTask", report.CompileError, StringComparison.Ordinal);
     }
 
     [Fact]

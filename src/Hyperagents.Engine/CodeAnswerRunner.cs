@@ -118,7 +118,7 @@ public sealed class CodeAnswerRunner : ICodeAnswerRunner
             return (null, ex.Message);
         }
 
-        var result = DgmhLoop.CompileBounded(_compiler, files, _options.CompileTimeout, cancellationToken);
+        var result = _compiler.CompileWithin(files, _options.CompileTimeout, cancellationToken);
         if (result.Success && result.Agent is not null)
         {
             return (result.Agent, null);

@@ -103,9 +103,12 @@ public sealed partial class ArchiveRun : IDisposable
     /// <param name="path">The folder; it must not exist or be empty.</param>
     /// <param name="manifest">The manifest.</param>
     /// <param name="options">Write options; <see cref="ArchiveOptions.Default"/> when <see langword="null"/>.</param>
+    /// <param name="domainPackage">The files of the run's domain package, stored in the root commit under
+    /// <see cref="DomainPackageFolder"/>/&lt;hex of <see cref="RunManifest.DomainPackage"/>&gt;/, so the run keeps its
+    /// evaluator whatever becomes of the user's folder; requires <see cref="RunManifest.DomainPackage"/>.</param>
     /// <returns>The open run.</returns>
     /// <exception cref="ArchiveException">The folder already holds something.</exception>
-    public static ArchiveRun Create(string path, RunManifest manifest, ArchiveOptions? options = null)
+    public static ArchiveRun Create(string path, RunManifest manifest, ArchiveOptions? options = null, IReadOnlyDictionary<string, byte[]>? domainPackage = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         options ??= ArchiveOptions.Default;
@@ -141,6 +144,7 @@ public sealed partial class ArchiveRun : IDisposable
             var blob = repo.ObjectDatabase.Write<Blob>(ArchiveJson.Serialize(manifest));
             var td = new TreeDefinition();
             td.Add(ManifestPath, blob, Mode.NonExecutableFile);
+            AddDomainPackage(repo, td, manifest, domainPackage);
             var tree = repo.ObjectDatabase.CreateTree(td);
             var sig = new Signature(options.AuthorName, options.AuthorEmail, options.Clock.GetUtcNow());
             var message = $"run {manifest.Name}: manifest (domain {manifest.Domain}, seed {manifest.Seed})\n";

@@ -37,7 +37,7 @@ internal static class RunCommand
             var settings = options.Apply(parse, new RunSettings { Domain = string.Empty }, errors);
             if (string.IsNullOrWhiteSpace(settings.Domain))
             {
-                errors.Add($"--domain is required: one of {string.Join(", ", DomainCatalog.Names)}.");
+                errors.Add($"--domain is required: one of {string.Join(", ", DomainCatalog.Names)}, or a domain package folder.");
             }
 
             var seedPath = parse.GetValue(seedAgent) ?? "seeds/default";
@@ -55,7 +55,7 @@ internal static class RunCommand
 
             var modelFlags = options.GivenModelFlags(parse);
             var models = RunOptions.Models(parse.GetValue(options.ModelConfig), modelFlags, errors);
-            var runName = parse.GetValue(name) ?? $"{settings.Domain}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
+            var runName = parse.GetValue(name) ?? $"{DomainSource.ShortName(settings.Domain)}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
             if (ArchiveStore.RunNameProblem(runName) is { } badName)
             {
                 errors.Add($"--name: {badName}.");
@@ -136,15 +136,25 @@ internal static class RunCommand
         }
 
         IReadOnlyDictionary<string, string> seedFiles;
+        IDomain? opened = null;
         try
         {
             seedFiles = AgentSource.FromDirectory(settings.SeedFolder).Files;
-            _ = DomainCatalog.Create(settings.Domain, settings.DatasetPath);
+
+            // A new run opens its domain here (a package's evaluator compiles now, before anything is archived); a
+            // resumed one opens the copy archived in the run.
+            if (create)
+            {
+                opened = DomainSource.Open(settings.Domain, settings.DatasetPath);
+            }
         }
-        catch (Exception ex) when (ex is AgentSourceException or UnknownDomainException or ArgumentException or DatasetFormatException or IOException)
+        catch (Exception ex) when (ex is AgentSourceException or UnknownDomainException or ArgumentException or DatasetFormatException or IOException or DomainPackageException)
         {
             return ArchiveCommandSupport.Error(context, ex.Message);
         }
+
+        using var openedOwner = new DomainOwner(opened);
+        var package = (opened as PackageDomain)?.Package;
 
         var runFolder = ArchiveStore.RunFolder(archiveFolder, runName);
         ArchiveRun archive;
@@ -152,7 +162,10 @@ internal static class RunCommand
         {
             ArchiveStore.PrepareFolder(archiveFolder);
             archive = create
-                ? ArchiveRun.Create(runFolder, new RunManifest(runName, settings.Domain, Path.GetFileName(settings.SeedFolder.TrimEnd('/')), RunHost.ToConfig(settings, modelFlags)))
+                ? ArchiveRun.Create(
+                    runFolder,
+                    new RunManifest(runName, package?.Name ?? settings.Domain, Path.GetFileName(settings.SeedFolder.TrimEnd('/')), RunHost.ToConfig(settings, modelFlags)) { DomainPackage = package?.Hash },
+                    domainPackage: package?.Files)
                 : ArchiveRun.Open(runFolder);
         }
         catch (ArchiveException ex)
@@ -172,9 +185,9 @@ internal static class RunCommand
             RunHost host;
             try
             {
-                host = RunHost.Create(archive, settings, models, progress.OnEvent);
+                host = RunHost.Create(archive, settings, models, progress.OnEvent, domain: openedOwner.Take());
             }
-            catch (SandboxUnavailableException ex)
+            catch (Exception ex) when (ex is SandboxUnavailableException or DomainPackageException)
             {
                 return ArchiveCommandSupport.Error(context, ex.Message);
             }
@@ -277,4 +290,19 @@ internal static class RunCommand
 
         return 2;
     }
+}
+
+/// <summary>Disposes a domain opened ahead of its run host unless the host took it.</summary>
+internal sealed class DomainOwner(IDomain? domain) : IDisposable
+{
+    private IDomain? _domain = domain;
+
+    public IDomain? Take()
+    {
+        var taken = _domain;
+        _domain = null;
+        return taken;
+    }
+
+    public void Dispose() => (Take() as IDisposable)?.Dispose();
 }

@@ -199,6 +199,13 @@ internal static class RunCommand
                     $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation.ToString().ToLowerInvariant()} isolation, selection {settings.Selection}, " +
                     (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelFlags.Select(f => f[0] + " " + f[1])))) +
                     (before > 0 ? $", {before} attempts already archived" : string.Empty));
+                if (host.Models is null && OfflineTargets.NothingToMutate(seedFiles, host.Domain.Name))
+                {
+                    context.Console.MarkupLine(Markup.Escape(
+                        $"note: the offline engine has nothing to mutate for domain {host.Domain.Name}: no task file it runs has a @range/@alt site, so children can only change the meta agent's own policy. " +
+                        $"Add @range/@alt sites (hyperagents new agent <folder> --domain {settings.Domain} writes a solver stub with some) or configure a model."));
+                }
+
                 RunSummary summary;
                 try
                 {
@@ -305,4 +312,26 @@ internal sealed class DomainOwner(IDomain? domain) : IDisposable
     }
 
     public void Dispose() => (Take() as IDisposable)?.Dispose();
+}
+
+/// <summary>What the shipped seed's offline engine (seeds/default/meta/OfflineMeta.cs) mutates: the task file mapped to
+/// the run's domain, else any task file with marked sites that is not another domain's.</summary>
+internal static class OfflineTargets
+{
+    private static readonly Dictionary<string, string> DomainFiles = new(StringComparer.Ordinal)
+    {
+        ["circle-packing"] = "task/CirclePacking.cs",
+        ["heilbronn-triangle"] = "task/Heilbronn.cs",
+        ["kissing-number"] = "task/KissingNumber.cs",
+        ["first-autocorrelation"] = "task/Autocorrelation.cs",
+    };
+
+    /// <summary>Whether no task file the domain runs carries a marked mutation site.</summary>
+    public static bool NothingToMutate(IReadOnlyDictionary<string, string> seedFiles, string domain)
+    {
+        var candidates = DomainFiles.TryGetValue(domain, out var own) && seedFiles.ContainsKey(own)
+            ? [own]
+            : seedFiles.Keys.Where(p => p.StartsWith("task/", StringComparison.Ordinal) && p.EndsWith(".cs", StringComparison.Ordinal) && !DomainFiles.ContainsValue(p)).ToList();
+        return !candidates.Any(p => MutationEngine.GetSites(seedFiles[p]).Any(s => s.Marked));
+    }
 }

@@ -89,9 +89,11 @@ internal static class NewCommand
                 return ArchiveCommandSupport.Error(context, "The shipped seed (seeds/default) was not found next to the program; reinstall the tool.");
             }
 
-            foreach (var file in Directory.EnumerateFiles(seed, "*", SearchOption.AllDirectories).Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")))
+            foreach (var relative in Directory.EnumerateFiles(seed, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(seed, f))
+                         .Where(r => !r.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !r.StartsWith("obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
             {
-                var target = Path.Combine(path, Path.GetRelativePath(seed, file));
+                var file = Path.Combine(seed, relative);
+                var target = Path.Combine(path, relative);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Copy(file, target);
             }

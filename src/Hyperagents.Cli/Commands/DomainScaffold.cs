@@ -20,7 +20,8 @@ internal static class DomainScaffold
             AnswerKind.CSharp => "        return Task.FromResult(\"public static class Solution { public static int Sum(int[] xs) { var s = 0; foreach (var x in xs) s += x; return s + \" + Guess.ToString(CultureInfo.InvariantCulture) + \"; } }\");",
             _ => "        return Task.FromResult(\"{\\\"x\\\": \" + Guess.ToString(\"R\", CultureInfo.InvariantCulture) + \"}\");",
         };
-        var constant = kind == AnswerKind.Json ? "private const double Guess = /*@range(-100, 100)*/ 0.0;" : "private const int Guess = /*@range(0, 100)*/ 0;";
+        // Not 0: the offline engine multiplies real literals by exp(N(0, scale)), which leaves 0 at 0.
+        var constant = kind == AnswerKind.Json ? "private const double Guess = /*@range(-100, 100)*/ 1.0;" : "private const int Guess = /*@range(0, 100)*/ 1;";
         return $$"""
             using System.Globalization;
             using System.Threading.Tasks;

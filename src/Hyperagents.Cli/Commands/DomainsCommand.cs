@@ -39,13 +39,13 @@ internal static class DomainsCommand
                 domains.Add(domain);
             }
 
-            var table = new Table().AddColumns("domain", "split", "tasks (reference)");
+            var table = new Table().AddColumns("domain", "split", "tasks (reference; best known where higher)");
             foreach (var domain in domains)
             {
                 foreach (var split in new[] { Split.Train, Split.Val, Split.Test })
                 {
                     var tasks = domain.GetTasks(split).Select(t => domain.GetReference(t) is { } r
-                        ? $"{t.Id} ({r.ToString("G6", CultureInfo.InvariantCulture)})"
+                        ? $"{t.Id} ({r.ToString("G6", CultureInfo.InvariantCulture)}{(DomainCatalog.BestKnown(domain.Name, t.Id) is { } best ? $"; best known {best.ToString("G7", CultureInfo.InvariantCulture)}" : "")})"
                         : t.Id);
                     var list = string.Join(", ", tasks);
                     table.AddRow(

@@ -15,6 +15,10 @@ public sealed record RunManifest(string Name, string Domain, string Seed, JsonEl
 
     /// <summary>The public key (OpenSSH form) every commit of the run is signed with; set by <see cref="ArchiveRun.Create"/>.</summary>
     public string? SigningKey { get; init; }
+
+    /// <summary>The content hash of the domain package the run uses (<c>sha256:&lt;hex&gt;</c>), archived in the root
+    /// commit under <c>.hyperagents/domain/&lt;hex&gt;/</c>; <see langword="null"/> for a built-in domain.</summary>
+    public string? DomainPackage { get; init; }
 }
 
 /// <summary>Whether an attempt became a usable variant.</summary>

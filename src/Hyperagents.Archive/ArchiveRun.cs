@@ -751,7 +751,13 @@ public sealed partial class ArchiveRun : IDisposable
                 _notesTips["E"] = record.NotesCommit!;
                 if (_byId.TryGetValue(record.Id, out var evaluated))
                 {
-                    evaluated.Scores = record.Scores ?? [];
+                    // Splits the new evaluation does not hold keep their score (eval --split test leaves train and val).
+                    evaluated.Scores = new Dictionary<string, double>(evaluated.Scores, StringComparer.Ordinal);
+                    foreach (var (split, score) in record.Scores ?? [])
+                    {
+                        evaluated.Scores[split] = score;
+                    }
+
                     evaluated.Evaluations++;
                 }
 
@@ -917,6 +923,9 @@ public sealed partial class ArchiveRun : IDisposable
 
     private static Dictionary<string, double> ScoresOf(Evaluation evaluation) =>
         evaluation.Splits.ToDictionary(s => s.Key, s => s.Value.Score, StringComparer.Ordinal);
+
+    private static Dictionary<string, double> LatestScores(IReadOnlyList<Evaluation> evaluations) =>
+        ScoreStatistics.LatestSplits(evaluations).ToDictionary(s => s.Key, s => s.Value.Split.Score, StringComparer.Ordinal);
 
     internal static string FormatScores(IReadOnlyDictionary<string, double> scores) =>
         scores.Count == 0 ? "-" : string.Join(" ", scores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value:0.###}"));

@@ -432,6 +432,7 @@ public sealed class DgmhLoop
     {
         EvaluatorHash = _s.EvaluatorHash,
         Splits = splits,
+        RawFigure = _s.Domain.RawFigure,
         Seeds = new Dictionary<string, long> { ["run"] = unchecked((long)_settings.Seed) },
         Replicates = _settings.Replicates,
         Limits = new Dictionary<string, long>
@@ -444,7 +445,7 @@ public sealed class DgmhLoop
 
     private static SplitEvaluation ToSplit(IReadOnlyList<TaskResult> results) => new(
         results.Count == 0 ? 0 : results.Average(r => r.Score),
-        results.Select(r => new TaskEvaluation(r.TaskId, r.Score, r.Outcome, r.Feedback, r.Fuel, r.Milliseconds, r.Replicate, unchecked((long)r.Seed), r.AnswerHash)).ToList(),
+        results.Select(r => new TaskEvaluation(r.TaskId, r.Score, r.Outcome, r.Feedback, r.Fuel, r.Milliseconds, r.Replicate, unchecked((long)r.Seed), r.AnswerHash, r.Raw)).ToList(),
         ScoreStatistics.StdErr(results.Select(r => (r.TaskId, r.Score)).ToList()));
 
     private NewVariant NewVariant(string? parent, IReadOnlyDictionary<string, string> files, VariantStatus status, IReadOnlyDictionary<string, long> seeds, string? transcript) => new()

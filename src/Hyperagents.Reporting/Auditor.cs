@@ -36,6 +36,7 @@ public static partial class Auditor
             streakAt[v.Id] = streak;
         }
 
+        var seedGap = variants.FirstOrDefault(v => v.Parent is null) is { } seed ? Gap(seed) : null;
         var audited = new List<VariantAudit>();
         var evaluatorHashes = new SortedSet<string>(StringComparer.Ordinal);
         var evaluations = variants.ToDictionary(v => v.Id, v => run.GetEvaluations(v.Id), StringComparer.Ordinal);
@@ -54,7 +55,8 @@ public static partial class Auditor
 
             if (variantId is null || string.Equals(v.Id, variantId, StringComparison.Ordinal))
             {
-                audited.Add(AuditVariant(run, v, p, v.Parent is null ? null : byId.GetValueOrDefault(v.Parent), evaluations, streakAt.GetValueOrDefault(v.Id), thresholds));
+                audited.Add(AuditVariant(run, v, p, v.Parent is null ? null : byId.GetValueOrDefault(v.Parent), evaluations, streakAt.GetValueOrDefault(v.Id), thresholds,
+                    ReferenceGap(v, byId, seedGap)));
             }
         }
 
@@ -104,7 +106,7 @@ public static partial class Auditor
     }
 
     private static VariantAudit AuditVariant(ArchiveRun run, VariantSummary v, Provenance p, VariantSummary? parent,
-        Dictionary<string, IReadOnlyList<Evaluation>> evaluations, int failureStreak, AuditThresholds thresholds)
+        Dictionary<string, IReadOnlyList<Evaluation>> evaluations, int failureStreak, AuditThresholds thresholds, double? referenceGap)
     {
         var lineCounts = new Dictionary<string, (int Added, int Removed)>(StringComparer.Ordinal);
         if (v.Parent is not null)
@@ -172,7 +174,7 @@ public static partial class Auditor
             flags.Add(AuditFlags.LargeJump);
         }
 
-        if (Gap(v) is { } gap && gap - (parent is null ? 0 : Gap(parent) ?? 0) >= thresholds.TrainValGap)
+        if (v.Parent is not null && Gap(v) is { } gap && gap - (referenceGap ?? 0) >= thresholds.TrainValGap)
         {
             flags.Add(AuditFlags.TrainValGap);
         }
@@ -214,6 +216,30 @@ public static partial class Auditor
             Scores = scores,
             Flags = flags,
             Marks = marks,
+        };
+    }
+
+    /// <summary>The train−val gap a child's is compared with: the larger of the seed's gap (the domain's own: kissing-number
+    /// train instances are solved exactly, val ones are not, so every variant has the seed's gap) and the gap of its
+    /// nearest ancestor that has one (a gap a parent already had is flagged there, not on every descendant);
+    /// <see langword="null"/> when neither has one.</summary>
+    private static double? ReferenceGap(VariantSummary v, Dictionary<string, VariantSummary> byId, double? seedGap)
+    {
+        double? ancestorGap = null;
+        for (var at = v.Parent; at is not null && byId.TryGetValue(at, out var ancestor); at = ancestor.Parent)
+        {
+            if (Gap(ancestor) is { } found)
+            {
+                ancestorGap = found;
+                break;
+            }
+        }
+
+        return (seedGap, ancestorGap) switch
+        {
+            ({ } s, { } a) => Math.Max(s, a),
+            ({ } s, null) => s,
+            (null, var a) => a,
         };
     }
 

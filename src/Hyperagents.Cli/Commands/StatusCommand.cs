@@ -17,7 +17,7 @@ internal static class StatusCommand
         command.SetAction((parse, _) => Task.FromResult(ArchiveCommandSupport.WithRun(context, parse, archive, run, r =>
         {
             ArchiveCommandSupport.WarnIfUnverified(context, r);
-            var manifest = r.ReadManifest();
+            var manifest = RunState.CurrentManifest(r);
             var variants = r.ListVariants();
             var children = variants.Where(v => v.Parent is not null).ToList();
             var table = new Table().AddColumns("", "");
@@ -29,7 +29,7 @@ internal static class StatusCommand
                 var (settings, flags) = RunHost.FromConfig(manifest);
                 planned = settings.Generations;
                 table.AddRow("settings", Markup.Escape(
-                    $"{settings.Generations} generations, parallel {settings.Parallel}, seed {settings.Seed}, selection {settings.Selection}, " +
+                    $"{settings.Generations} generations, parallel {settings.Parallel}, {settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, seed {settings.Seed}, selection {settings.Selection}, " +
                     $"baseline {settings.Baseline}, isolation {settings.Isolation}" +
                     (settings.WallClockBudget is { } wall ? $", time budget {wall.TotalMinutes:0.#} min" : string.Empty)));
                 table.AddRow("models", flags.Count == 0 ? "none (offline mutation engine)" : Markup.Escape(string.Join(" ", flags.Select(f => f[0] + " " + f[1]))));
@@ -42,16 +42,22 @@ internal static class StatusCommand
             table.AddRow("attempts", planned is { } p ? $"{children.Count} of {p}{(children.Count >= p ? " (complete)" : " (resumable)")}" : children.Count.ToString(CultureInfo.InvariantCulture));
             table.AddRow("accepted / rejected / failed", string.Join(" / ",
                 new[] { VariantState.Accepted, VariantState.Rejected, VariantState.Failed }.Select(s => children.Count(v => v.Status.State == s))));
+            if (RunState.Pace(r, planned is { } target ? Math.Max(0, target - children.Count) : 0) is { } pace)
+            {
+                table.AddRow("pace", Markup.Escape($"{pace} (over {RunState.Sessions(r).Count} session(s), pauses left out)"));
+            }
+
             table.AddRow("invalid parents", variants.Count(v => v.InvalidParent).ToString(CultureInfo.InvariantCulture));
+            var format = ScoreFormat.For(variants);
             var seed = variants.OrderBy(v => v.Sequence).FirstOrDefault();
             if (seed is not null)
             {
-                table.AddRow("seed", Markup.Escape($"{seed.ShortId} {ArchiveCommandSupport.Scores(r, seed)}"));
+                table.AddRow("seed", Markup.Escape($"{seed.ShortId} {ArchiveCommandSupport.Scores(r, seed, format)}"));
             }
 
             if (r.Best is { } best)
             {
-                table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(r, r.GetVariant(best))}"));
+                table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(r, r.GetVariant(best), format)}"));
             }
 
             long input = 0, output = 0;
@@ -87,7 +93,7 @@ internal static class StatusCommand
         List<string[]> flags;
         try
         {
-            flags = RunHost.FromConfig(run.ReadManifest()).ModelFlags;
+            flags = RunHost.FromConfig(RunState.CurrentManifest(run)).ModelFlags;
         }
         catch (InvalidOperationException)
         {

@@ -63,7 +63,15 @@ public sealed class ScoreFormat
     /// <summary>A score with its standard error when known: <c>0.9911±0.0004</c>.</summary>
     /// <param name="score">The mean.</param>
     /// <param name="stdErr">Its standard error, or <see langword="null"/>.</param>
-    public string Score(double score, double? stdErr = null) => stdErr is { } se && double.IsFinite(score) ? Number(score) + "±" + Number(se) : Number(score);
+    public string Score(double score, double? stdErr = null) => stdErr is { } se && double.IsFinite(score) ? Number(score) + "±" + StdErr(se) : Number(score);
+
+    /// <summary>A standard error with <see cref="Decimals"/> decimals, more (up to <see cref="MaxDecimals"/>) when that
+    /// would print a non-zero error as zero: <c>±0.0004</c>, never <c>±0.000</c>.</summary>
+    private string StdErr(double se)
+    {
+        var decimals = se > 0 && double.IsFinite(se) ? Math.Clamp((int)Math.Ceiling(-Math.Log10(se)), Decimals, MaxDecimals) : Decimals;
+        return se.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    }
 
     /// <summary>One split's score, standard error and raw figure: <c>0.9911±0.0004 (Σr n26 2.6124, n28 2.7201)</c>.</summary>
     /// <param name="split">The split's result.</param>

@@ -38,7 +38,9 @@ public sealed class ScoreFormatTests : IDisposable
         ], StdErr: 0.00041);
 
         Assert.Equal("0.99113±0.00041 (Σr n26 2.613, n28 2.7201)", ScoreFormat.For([0.99113, 0.99114]).Split(split, "Σr"));
-        Assert.Equal("0.991±0.000", ScoreFormat.Default.Split(split, null));
+        // A standard error too small for the run's decimals keeps one significant digit rather than print as zero.
+        Assert.Equal("0.991±0.0004", ScoreFormat.Default.Split(split, null));
+        Assert.Equal("0.991±0.002", ScoreFormat.Default.Score(0.991, 0.0021));
     }
 
     [Fact]

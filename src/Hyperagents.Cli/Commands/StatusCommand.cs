@@ -42,9 +42,15 @@ internal static class StatusCommand
             table.AddRow("attempts", planned is { } p ? $"{children.Count} of {p}{(children.Count >= p ? " (complete)" : " (resumable)")}" : children.Count.ToString(CultureInfo.InvariantCulture));
             table.AddRow("accepted / rejected / failed", string.Join(" / ",
                 new[] { VariantState.Accepted, VariantState.Rejected, VariantState.Failed }.Select(s => children.Count(v => v.Status.State == s))));
-            if (RunState.Pace(r, planned is { } target ? Math.Max(0, target - children.Count) : 0) is { } pace)
+            var left = planned is { } target ? Math.Max(0, target - children.Count) : 0;
+            if (RunState.Pace(r, left) is { } pace)
             {
                 table.AddRow("pace", Markup.Escape($"{pace} (over {RunState.Sessions(r).Count} session(s), pauses left out)"));
+            }
+            else if (PaceFromNotes(r, variants, children.Count, left) is { } estimated)
+            {
+                // A run made before sessions were recorded: the evaluation notes' own times, pauses included.
+                table.AddRow("pace", Markup.Escape($"{estimated} (first to last evaluation, pauses included)"));
             }
 
             table.AddRow("invalid parents", variants.Count(v => v.InvalidParent).ToString(CultureInfo.InvariantCulture));
@@ -84,6 +90,13 @@ internal static class StatusCommand
             return 0;
         })));
         return command;
+    }
+
+    /// <summary>The pace from the times the evaluation notes record, or <see langword="null"/> with fewer than two.</summary>
+    private static RunRates? PaceFromNotes(ArchiveRun run, IReadOnlyList<VariantSummary> variants, int children, int left)
+    {
+        var times = variants.Where(v => v.Evaluations > 0).SelectMany(v => run.GetEvaluations(v.Id)).Select(e => e.At).OfType<DateTimeOffset>().ToList();
+        return times.Count < 2 || times.Max() <= times.Min() ? null : new RunRates(times.Max() - times.Min(), variants.Count(v => v.Evaluations > 0), children, left);
     }
 
     /// <summary>The run's model budgets against what its ledger (kept across resumes) has spent, or <see langword="null"/>

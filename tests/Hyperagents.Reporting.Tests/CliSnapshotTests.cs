@@ -73,6 +73,30 @@ public sealed class CliSnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task The_live_panel_shows_the_pace()
+    {
+        var console = new TestConsole().Width(250).Interactive();
+        var minutes = 0;
+        var progress = new RunProgress(console, planned: 4, alreadyDone: 0, budget: () => "no budget", clock: () => TimeSpan.FromMinutes(minutes));
+        await progress.ShowAsync(() =>
+        {
+            minutes = 3;
+            progress.OnEvent(new SeedEvaluated(_planted.Seed, 0.98831, 0.0011));
+            progress.OnEvent(new AttemptArchived(1, _planted.TaskChild, _planted.Seed, "accepted", 0.98839, false, 0.0004, NewBest: true));
+            return Task.FromResult(0);
+        });
+
+        var output = console.Output;
+        foreach (var header in new[] { "elapsed", "evaluations/min", "children/min", "ETA" })
+        {
+            Assert.Contains(header, output, StringComparison.Ordinal);
+        }
+
+        // 2 evaluations and 1 child in 3 minutes; 3 generations left at 3 minutes each.
+        Assert.Matches(@"00:03:00\s*│\s*0\.7\s*│\s*0\.3\s*│\s*00:09:00", output);
+    }
+
+    [Fact]
     public void Pace_and_estimate()
     {
         Assert.Equal("00:04:00 elapsed, 0.5 evaluations/min, 0.5 children/min, ETA 00:04:00", new RunRates(TimeSpan.FromMinutes(4), 2, 2, 2).ToString());

@@ -152,10 +152,11 @@ public static partial class Auditor
 
         var latest = evaluations[v.Id].Count > 0 ? evaluations[v.Id][^1] : null;
         IReadOnlyList<Evaluation> parentEvaluations = parent is null ? [] : evaluations[parent.Id];
+        var latestSplits = ScoreStatistics.LatestSplits(evaluations[v.Id]);
         var scores = v.Scores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s =>
         {
             double? parentScore = parent is not null && parent.Scores.TryGetValue(s.Key, out var ps) ? ps : null;
-            var mine = latest?.Splits.GetValueOrDefault(s.Key);
+            var mine = latestSplits.TryGetValue(s.Key, out var found) ? found.Split : null;
             var theirs = parentEvaluations.LastOrDefault(e => e.Splits.ContainsKey(s.Key))?.Splits[s.Key];
             var comparison = mine is not null && theirs is not null && parentScore is not null ? ScoreStatistics.Compare(mine, theirs) : null;
             return new SplitScore(s.Key, s.Value, parentScore, parentScore is { } x ? Math.Round(s.Value - x, 9) : null,

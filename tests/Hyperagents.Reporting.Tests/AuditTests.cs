@@ -119,6 +119,17 @@ public sealed class AuditTests : IDisposable
         Assert.DoesNotContain(AuditFlags.TrainValGap, Of(audit, back).Flags);
         Assert.DoesNotContain(Auditor.Audit(run, thresholds: new AuditThresholds(TrainValGap: 0.3)).Variants, v => v.Flags.Contains(AuditFlags.TrainValGap));
         Assert.Equal(3, Auditor.Audit(run, thresholds: new AuditThresholds(LargeJump: 0.01)).Variants.Count(v => v.Flags.Contains(AuditFlags.LargeJump)));
+
+        // eval --split test appends an evaluation of test alone: train and val keep their scores, errors and flags.
+        run.AttachEvaluation(grown, new Evaluation
+        {
+            EvaluatorHash = "evaluator-1",
+            Splits = new Dictionary<string, SplitEvaluation> { ["test"] = new(0.5, [new TaskEvaluation("x1", 0.5, "completed")], 0.01) },
+        });
+        var afterTest = Of(Auditor.Audit(run), grown);
+        Assert.Equal(["test", "train", "val"], afterTest.Scores.Select(s => s.Split));
+        Assert.All(afterTest.Scores, s => Assert.NotNull(s.StdErr));
+        Assert.Contains(AuditFlags.TrainValGap, afterTest.Flags);
     }
 
     private static Evaluation Draws(double train, double val, string answer)

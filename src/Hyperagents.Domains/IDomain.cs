@@ -53,6 +53,10 @@ public interface IDomain
     /// <summary>Whether a larger <see cref="TaskScore.Raw"/> figure is better (the normalised score is always higher-better).</summary>
     bool HigherIsBetter { get; }
 
+    /// <summary>The short name of the raw figure (<see cref="TaskScore.Raw"/>) shown next to normalised scores, e.g.
+    /// <c>Σr</c> or <c>accuracy</c>.</summary>
+    string RawFigure => "raw";
+
     /// <summary>The id of the task the command line scores when none is named (the published instance), or
     /// <see langword="null"/> when the domain has no such default.</summary>
     string? DefaultTaskId { get; }

@@ -96,7 +96,7 @@ internal static class RunCommand
             {
                 using var existing = ArchiveRun.Open(ArchiveStore.RunFolder(folder, runName));
                 existing.EnsureWritable();
-                manifest = existing.ReadManifest();
+                manifest = RunState.CurrentManifest(existing);
             }
             catch (ArchiveException ex)
             {
@@ -182,11 +182,23 @@ internal static class RunCommand
             CliContext.ConfigureLogging(Path.Combine(logs, runName), verbose);
             var before = archive.ListVariants().Count(v => v.Parent is not null);
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var progress = new RunProgress(context.Console, settings.Generations, before, () => BudgetLeft(settings, models, started.Elapsed));
+            var progress = new RunProgress(context.Console, settings.Generations, before, () => BudgetLeft(settings, models, started.Elapsed),
+                raw: id => RawOfSelectionSplit(archive, id));
+
+            // What this session runs with becomes the run's settings for every later command (status, eval, resume).
+            RunState.SaveSettings(archive, RunHost.ToConfig(settings, modelSettings));
+            var session = RunState.BeginSession(archive);
             RunHost host;
             try
             {
-                host = RunHost.Create(archive, settings, models, progress.OnEvent, domain: openedOwner.Take());
+                host = RunHost.Create(archive, settings, models, e =>
+                {
+                    progress.OnEvent(e);
+                    if (e is AttemptArchived or SeedEvaluated or RunStopped)
+                    {
+                        session(progress.Rates);
+                    }
+                }, domain: openedOwner.Take());
             }
             catch (Exception ex) when (ex is SandboxUnavailableException or DomainPackageException)
             {
@@ -246,13 +258,15 @@ internal static class RunCommand
         table.AddRow("no behavioural change", $"{accepted.Count(v => ArchiveCommandSupport.NoBehaviouralChange(archive, v))} of the accepted (same answers as the parent on every draw)");
         table.AddRow("rejected", children.Count(v => v.Status.State == VariantState.Rejected).ToString(CultureInfo.InvariantCulture));
         table.AddRow("failed", children.Count(v => v.Status.State == VariantState.Failed).ToString(CultureInfo.InvariantCulture));
+        var format = ScoreFormat.For(variants);
         var seed = variants.OrderBy(v => v.Sequence).First();
-        table.AddRow("seed score", Markup.Escape(ArchiveCommandSupport.Scores(archive, seed)));
+        table.AddRow("seed score", Markup.Escape(ArchiveCommandSupport.Scores(archive, seed, format)));
         if (summary.BestId is { } best)
         {
-            table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(archive, archive.GetVariant(best))}"));
+            table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(archive, archive.GetVariant(best), format)}"));
         }
 
+        table.AddRow("pace", Markup.Escape(progress.Rates + " (this session)"));
         table.AddRow("archive", Markup.Escape(runFolder));
         context.Console.Write(table);
         context.Console.MarkupLine("Next:");
@@ -269,6 +283,13 @@ internal static class RunCommand
         {
             context.Console.MarkupLine("  " + Markup.Escape(next));
         }
+    }
+
+    /// <summary>The raw figure of a variant's selection split (val, else train, else staged), for the progress lines.</summary>
+    private static string? RawOfSelectionSplit(ArchiveRun archive, string id)
+    {
+        var latest = ScoreStatistics.LatestSplits(archive.GetEvaluations(id));
+        return new[] { "val", "train", "staged" }.Select(name => latest.TryGetValue(name, out var s) ? ScoreFormat.Raw(s.Split, s.RawFigure) : null).FirstOrDefault(r => r is not null);
     }
 
     private static string BudgetLeft(RunSettings settings, ModelOptions models, TimeSpan elapsed)

@@ -5,19 +5,7 @@ namespace Hyperagents.Archive.Tests;
 /// <summary>The typed transcript against lines the code wrote before it existed (tests/fixtures/format-2026-12).</summary>
 public sealed class TranscriptTests
 {
-    internal static string Fixture(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, "tests", "fixtures", "format-2026-12", name);
-            if (File.Exists(path))
-            {
-                return File.ReadAllText(path);
-            }
-        }
-
-        throw new FileNotFoundException(name);
-    }
+    internal static string Fixture(string name) => FormatFixtures.Read(name);
 
     [Fact]
     public void Every_line_of_a_transcript_written_before_typed_records_reads_as_its_record_and_writes_back_byte_for_byte()

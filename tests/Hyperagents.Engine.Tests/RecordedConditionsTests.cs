@@ -12,19 +12,7 @@ public sealed class RecordedConditionsTests
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    private static string Fixture(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, "tests", "fixtures", "format-2026-12", name);
-            if (File.Exists(path))
-            {
-                return File.ReadAllText(path);
-            }
-        }
-
-        throw new FileNotFoundException(name);
-    }
+    private static string Fixture(string name) => Hyperagents.Testing.FormatFixtures.Read(name);
 
     [Fact]
     public void Attempt_seeds_read_from_a_provenance_record_of_today_and_write_back_the_same_keys()

@@ -33,19 +33,7 @@ public sealed class TranscriptReadingTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static string Fixture(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, "tests", "fixtures", "format-2026-12", name);
-            if (File.Exists(path))
-            {
-                return File.ReadAllText(path);
-            }
-        }
-
-        throw new FileNotFoundException(name);
-    }
+    private static string Fixture(string name) => FormatFixtures.Read(name);
 
     [Fact]
     public void Audit_reads_tool_calls_outcome_model_calls_and_gate_findings_from_typed_records_of_an_old_transcript()

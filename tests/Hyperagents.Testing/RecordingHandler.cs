@@ -12,7 +12,7 @@ public sealed class RecordingHandler : ICapabilityHandler
 {
     private readonly ConcurrentQueue<(string Capability, string Request)> _requests = new();
 
-    public Dictionary<string, string> Files { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, string> Files { get; } = new(StringComparer.Ordinal);
 
     public Func<string, string, CancellationToken, ValueTask<HostReply>?>? Override { get; init; }
 
@@ -40,26 +40,20 @@ public sealed class RecordingHandler : ICapabilityHandler
                 return HostReply.Fail("no-model", "No model is configured for this role.");
             case Capabilities.WorkspaceRead:
                 var read = JsonSerializer.Deserialize(text, SdkJson.Default.PathRequest)!;
-                lock (Files)
-                {
-                    return Files.TryGetValue(read.Path, out var content)
-                        ? Ok(new FileContentReply(content), SdkJson.Default.FileContentReply)
-                        : HostReply.Fail("not-found", $"No file '{read.Path}'.");
-                }
+                return Files.TryGetValue(read.Path, out var content)
+                    ? Ok(new FileContentReply(content), SdkJson.Default.FileContentReply)
+                    : HostReply.Fail("not-found", $"No file '{read.Path}'.");
 
             case Capabilities.WorkspaceWrite:
                 var write = JsonSerializer.Deserialize(text, SdkJson.Default.WriteRequest)!;
-                lock (Files)
-                {
-                    Files[write.Path] = write.Content;
-                }
-
+                Files[write.Path] = write.Content;
                 return Ok(new Ack(), SdkJson.Default.Ack);
             default:
                 return HostReply.Fail("unknown-capability", $"'{capability}' is not served here.");
         }
     }
 
-    private static HostReply Ok<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+    /// <summary>A reply carrying <paramref name="value"/> serialized with <paramref name="type"/>.</summary>
+    public static HostReply Ok<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
         HostReply.Ok(JsonSerializer.SerializeToUtf8Bytes(value, type));
 }

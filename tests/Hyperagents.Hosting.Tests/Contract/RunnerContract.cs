@@ -28,11 +28,11 @@ public abstract class RunnerContract
 
     protected static MetaInvocation Meta() => new("modify any part of the codebase", 7, ModelAvailable: false, Domains: ["test"]);
 
-    protected Task<AgentOutcome> SolveAsync(string agent, ContractHandler? handler = null, RunLimits? limits = null, TaskInvocation? invocation = null, CancellationToken cancellationToken = default) =>
-        Runner.SolveTaskAsync(ContractAgents.Get(agent), invocation ?? Invocation(), handler ?? new ContractHandler(), limits ?? Limits(), cancellationToken);
+    protected Task<AgentOutcome> SolveAsync(string agent, RecordingHandler? handler = null, RunLimits? limits = null, TaskInvocation? invocation = null, CancellationToken cancellationToken = default) =>
+        Runner.SolveTaskAsync(ContractAgents.Get(agent), invocation ?? Invocation(), handler ?? new RecordingHandler(), limits ?? Limits(), cancellationToken);
 
-    protected Task<AgentOutcome> ModifyAsync(string agent, ContractHandler? handler = null, RunLimits? limits = null) =>
-        Runner.ModifySelfAsync(ContractAgents.Get(agent), Meta(), handler ?? new ContractHandler(), limits ?? Limits(), CancellationToken.None);
+    protected Task<AgentOutcome> ModifyAsync(string agent, RecordingHandler? handler = null, RunLimits? limits = null) =>
+        Runner.ModifySelfAsync(ContractAgents.Get(agent), Meta(), handler ?? new RecordingHandler(), limits ?? Limits(), CancellationToken.None);
 
     /// <summary>Asserts the outcome's kind, and shows the whole outcome when it differs.</summary>
     protected static void AssertKind(OutcomeKind expected, AgentOutcome outcome) =>
@@ -54,7 +54,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task ModifySelf_completes_without_an_answer_and_edits_the_workspace()
     {
-        var handler = new ContractHandler();
+        var handler = new RecordingHandler();
         var outcome = await ModifyAsync("Answer", handler);
         AssertKind(OutcomeKind.Completed, outcome);
         Assert.Null(outcome.Answer);
@@ -185,7 +185,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task A_host_call_that_outlasts_the_deadline_ends_the_call_at_the_deadline()
     {
-        var handler = new ContractHandler
+        var handler = new RecordingHandler
         {
             Override = (capability, _, token) => capability == Capabilities.Log ? Slow(token) : null,
         };
@@ -270,7 +270,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task A_handler_that_throws_is_a_host_fault_naming_the_capability()
     {
-        var handler = new ContractHandler { Override = (_, _, _) => throw new InvalidOperationException("database on fire") };
+        var handler = new RecordingHandler { Override = (_, _, _) => throw new InvalidOperationException("database on fire") };
         var outcome = await SolveAsync("Refusal", handler);
         AssertKind(OutcomeKind.HostFault, outcome);
         Assert.Contains("database on fire", outcome.Detail);
@@ -283,7 +283,7 @@ public abstract class RunnerContract
     public async Task Cancelling_a_running_call_is_cancelled()
     {
         using var cancel = new CancellationTokenSource();
-        var handler = new ContractHandler
+        var handler = new RecordingHandler
         {
             Override = (capability, _, _) =>
             {
@@ -300,7 +300,7 @@ public abstract class RunnerContract
     public async Task Cancelling_during_a_host_call_is_cancelled()
     {
         using var cancel = new CancellationTokenSource();
-        var handler = new ContractHandler
+        var handler = new RecordingHandler
         {
             Override = (_, _, token) => Hang(token),
         };
@@ -318,7 +318,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task A_call_cancelled_before_it_starts_is_cancelled_and_runs_nothing()
     {
-        var handler = new ContractHandler();
+        var handler = new RecordingHandler();
         var outcome = await SolveAsync("Loop", handler, cancellationToken: new CancellationToken(canceled: true));
         AssertKind(OutcomeKind.Cancelled, outcome);
         Assert.Empty(handler.Requests);
@@ -330,7 +330,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task Exceeding_MaxHostCalls_ends_the_call_as_too_many_host_calls()
     {
-        var handler = new ContractHandler();
+        var handler = new RecordingHandler();
         var outcome = await SolveAsync("Chatty", handler, Limits() with { MaxHostCalls = 10 }, Invocation(n: 50));
         AssertKind(OutcomeKind.TooManyHostCalls, outcome);
         Assert.Contains("RunLimits.MaxHostCalls", outcome.Detail);
@@ -341,7 +341,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task The_host_call_limit_cannot_be_caught_by_the_agent()
     {
-        var handler = new ContractHandler();
+        var handler = new RecordingHandler();
         var outcome = await SolveAsync("CatchesHostCalls", handler, Limits() with { MaxHostCalls = 5 });
         AssertKind(OutcomeKind.TooManyHostCalls, outcome);
         Assert.Equal(5, handler.Requests.Count);
@@ -350,7 +350,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task Exactly_MaxHostCalls_requests_complete_and_are_counted()
     {
-        var handler = new ContractHandler();
+        var handler = new RecordingHandler();
         var outcome = await SolveAsync("Chatty", handler, Limits() with { MaxHostCalls = 3 }, Invocation(n: 3));
         AssertKind(OutcomeKind.Completed, outcome);
         Assert.Equal("logged", outcome.Answer);
@@ -361,7 +361,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task A_refusal_is_a_catchable_HostCallException_with_its_code()
     {
-        var handler = new ContractHandler();
+        var handler = new RecordingHandler();
         var outcome = await SolveAsync("Refusal", handler);
         AssertKind(OutcomeKind.Completed, outcome);
         Assert.Equal("7|chat|no-model", outcome.Answer);
@@ -372,7 +372,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task An_oversized_request_is_refused_as_too_large_without_reaching_the_handler()
     {
-        var handler = new ContractHandler();
+        var handler = new RecordingHandler();
         var outcome = await SolveAsync("BigRequest", handler, Limits() with { MaxMessageBytes = 16 * 1024 });
         AssertKind(OutcomeKind.Completed, outcome);
         Assert.Equal("too-large|after-ok", outcome.Answer);
@@ -383,7 +383,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task An_oversized_reply_is_refused_as_too_large()
     {
-        var handler = new ContractHandler();
+        var handler = new RecordingHandler();
         handler.Files["big.txt"] = new string('y', 64 * 1024);
         var outcome = await ModifyAsync("Reader", handler, Limits() with { MaxMessageBytes = 16 * 1024 });
         AssertKind(OutcomeKind.Completed, outcome);
@@ -393,7 +393,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task An_empty_reply_of_the_handler_is_refused_as_a_host_error()
     {
-        var handler = new ContractHandler { Override = (capability, _, _) => capability == Capabilities.WorkspaceRead ? ValueTask.FromResult(default(HostReply)) : null };
+        var handler = new RecordingHandler { Override = (capability, _, _) => capability == Capabilities.WorkspaceRead ? ValueTask.FromResult(default(HostReply)) : null };
         var outcome = await ModifyAsync("Reader", handler);
         AssertKind(OutcomeKind.Completed, outcome);
         Assert.Equal("host-error", handler.Files["result.txt"]);
@@ -404,7 +404,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task ModifySelf_can_have_the_host_run_other_calls_while_it_waits()
     {
-        var handler = new ContractHandler
+        var handler = new RecordingHandler
         {
             Override = (capability, request, _) => capability == Capabilities.RunSnippet ? Nested(request) : null,
         };
@@ -417,7 +417,7 @@ public abstract class RunnerContract
         {
             var inner = await SolveAsync(request.Contains("inner-fails", StringComparison.Ordinal) ? "Throws" : "Answer");
             var report = new SnippetReport(inner.Label, inner.Answer, inner.Detail, inner.Output, [], inner.FuelConsumed, inner.Elapsed.TotalMilliseconds);
-            return ContractHandler.Ok(report, SdkJson.Default.SnippetReport);
+            return RecordingHandler.Ok(report, SdkJson.Default.SnippetReport);
         }
     }
 
@@ -453,10 +453,10 @@ public abstract class RunnerContract
     // ---- Misuse by the host is an exception, checked before anything runs ----
 
     [Fact]
-    public async Task Invalid_limits_are_an_argument_exception_not_an_outcome()
+    public async Task Invalid_limits_are_an_options_error_not_an_outcome()
     {
-        var handler = new ContractHandler();
-        await Assert.ThrowsAsync<ArgumentException>(() => SolveAsync("Answer", handler, Limits() with { MaxHostCalls = 0 }));
+        var handler = new RecordingHandler();
+        await Assert.ThrowsAsync<InvalidOptionsException>(() => SolveAsync("Answer", handler, Limits() with { MaxHostCalls = 0 }));
         Assert.Empty(handler.Requests);
     }
 
@@ -464,7 +464,7 @@ public abstract class RunnerContract
     public async Task An_empty_image_is_an_argument_exception()
     {
         await Assert.ThrowsAsync<ArgumentException>(() =>
-            Runner.SolveTaskAsync(new CompiledAgent("x", "empty", []), Invocation(), new ContractHandler(), Limits(), CancellationToken.None));
+            Runner.SolveTaskAsync(new CompiledAgent("x", "empty", []), Invocation(), new RecordingHandler(), Limits(), CancellationToken.None));
     }
 
     [Fact]

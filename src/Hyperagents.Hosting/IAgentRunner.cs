@@ -45,6 +45,9 @@ public enum Isolation
     Sandbox,
     /// <summary>A worker process with a collectible load context: faster, for trusted experiments; not a sandbox.</summary>
     Native,
+    /// <summary>A native worker confined by the operating system (bubblewrap namespaces, seccomp, cgroups): native speed
+    /// with a larger kernel surface than Wasmtime; see SAFETY.md.</summary>
+    Contained,
 }
 
 /// <summary>A hyperagent compiled and gated by the host, ready to run.</summary>

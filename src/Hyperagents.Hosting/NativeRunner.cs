@@ -91,7 +91,7 @@ public sealed class NativeRunner : IAgentRunner
     }
 
     /// <inheritdoc/>
-    public Isolation Isolation => Isolation.Native;
+    public Isolation Isolation => _options.Containment is null ? Isolation.Native : Isolation.Contained;
 
     /// <summary>A snapshot of the worker counters.</summary>
     public NativeRunnerStatistics Statistics => new(

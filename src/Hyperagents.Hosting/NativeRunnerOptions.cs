@@ -36,6 +36,11 @@ public sealed partial record NativeRunnerOptions
     /// <value>Default <c>PATH</c>, <c>DOTNET_ROOT</c>, <c>TMPDIR</c>, <c>TMP</c>, <c>TEMP</c>, <c>SYSTEMROOT</c>.</value>
     public IReadOnlyList<string> InheritedEnvironment { get; init; } = ["PATH", "DOTNET_ROOT", "TMPDIR", "TMP", "TEMP", "SYSTEMROOT"];
 
+    /// <summary>When set, every worker runs contained (<see cref="Isolation.Contained"/>): namespaces, seccomp, a capped
+    /// scratch tmpfs and cgroup limits around its whole process tree.</summary>
+    /// <value>Default <see langword="null"/>: plain native workers.</value>
+    public ContainedOptions? Containment { get; init; }
+
     /// <summary>The workers' working directory.</summary>
     /// <value>Default the system temporary folder.</value>
     public string? WorkingDirectory { get; init; }
@@ -74,6 +79,18 @@ public sealed partial record NativeRunnerOptions
         Check(SpareWorkers is >= 0 and <= 64, $"{nameof(SpareWorkers)} must be between 0 and 64 (was {SpareWorkers}).");
         Check(KillGrace >= TimeSpan.FromMilliseconds(100) && KillGrace <= TimeSpan.FromMinutes(1), $"{nameof(KillGrace)} must be between 100 ms and 1 min (was {KillGrace}).");
         Check(StartTimeout >= TimeSpan.FromSeconds(1) && StartTimeout <= TimeSpan.FromMinutes(5), $"{nameof(StartTimeout)} must be between 1 s and 5 min (was {StartTimeout}).");
+        if (Containment is not null)
+        {
+            try
+            {
+                Containment.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add("  - " + nameof(Containment) + ": " + ex.Message.ReplaceLineEndings(" "));
+            }
+        }
+
         foreach (var name in InheritedEnvironment ?? [])
         {
             Check(!string.IsNullOrWhiteSpace(name) && !SecretLike().IsMatch(name), $"{nameof(InheritedEnvironment)} must not pass '{name}' to workers: names that look like credentials (KEY, TOKEN, SECRET, PASSWORD) never reach agent code.");

@@ -19,9 +19,12 @@ internal sealed class WorkerProcess
     private int _killed;
     private int _used;
 
-    private WorkerProcess(Process process, long memoryBytes)
+    private readonly Contained.ContainedWorker? _container;
+
+    private WorkerProcess(Process process, long memoryBytes, Contained.ContainedWorker? container)
     {
         _process = process;
+        _container = container;
         MemoryBytes = memoryBytes;
         _toWorker = process.StandardInput.BaseStream;
         _fromWorker = process.StandardOutput.BaseStream;
@@ -91,6 +94,8 @@ internal sealed class WorkerProcess
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
+        // The contained tier runs the same program with the same environment inside bubblewrap.
+        var container = options.Containment is { } containment ? Contained.ContainedLaunch.Wrap(start, containment, memoryBytes) : null;
         Process process;
         try
         {
@@ -98,13 +103,14 @@ internal sealed class WorkerProcess
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
+            container?.Dispose();
             throw new InvalidOperationException(
                 $"The native worker '{options.WorkerFileName}' could not be started: {ex.Message}. " +
                 $"Fix {nameof(NativeRunnerOptions)}.{nameof(NativeRunnerOptions.WorkerFileName)} and {nameof(NativeRunnerOptions.WorkerArguments)} " +
                 "(e.g. dotnet + path/to/hyperagents.dll + worker).", ex);
         }
 
-        var worker = new WorkerProcess(process, memoryBytes);
+        var worker = new WorkerProcess(process, memoryBytes, container);
         process.ErrorDataReceived += (_, e) => worker.OnStderr(e.Data);
         process.BeginErrorReadLine();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -221,6 +227,8 @@ internal sealed class WorkerProcess
             // Already gone.
         }
 
+        _container?.KillAll();
+
         return true;
     }
 
@@ -257,6 +265,7 @@ internal sealed class WorkerProcess
         }
 
         _process.Dispose();
+        _container?.Dispose();
     }
 
     /// <summary>How the process ended and the start of what it wrote to stderr, neutralised.</summary>
@@ -291,7 +300,11 @@ internal sealed class WorkerProcess
         return text.ToString();
     }
 
-    public void Dispose() => _process.Dispose();
+    public void Dispose()
+    {
+        _process.Dispose();
+        _container?.Dispose();
+    }
 
     private static string SignalName(int signal) => signal switch
     {

@@ -22,6 +22,9 @@ namespace Hyperagents.Cli.Commands;
 /// model are not recorded per evaluation, so replaying them calls the configured model again; pass a tolerance for them.</remarks>
 internal static class ReplayCommand
 {
+    /// <summary>The score tolerance replay uses for runs whose agent code ran outside the sandbox.</summary>
+    internal const double NativeTolerance = 1e-9;
+
     public static Command Create(CliContext context)
     {
         var run = ArchiveCommandSupport.RunArgument();
@@ -49,7 +52,17 @@ internal static class ReplayCommand
 
                 var which = parse.GetValue(variant)!;
                 var ids = which == "all" ? r.ListVariants().OrderBy(v => v.Sequence).Select(v => v.Id).ToList() : [r.Resolve(which)];
-                await using var replayer = new Replayer(context, r, settings, models, parse.GetValue(tolerance) ?? 0);
+                // Native and contained workers read the real clock and the host's libm, so their runs replay within a
+                // tolerance, never bit for bit; say so.
+                var within = parse.GetValue(tolerance) ?? (settings.Isolation == Isolation.Sandbox ? 0 : NativeTolerance);
+                if (settings.Isolation != Isolation.Sandbox)
+                {
+                    context.Console.MarkupLine(Markup.Escape(
+                        $"This run's agent code ran {settings.Isolation.ToString().ToLowerInvariant()} (real clock, the host's libm), so replay compares scores within a tolerance of {within:G3}, not bit for bit" +
+                        (parse.GetValue(tolerance) is null ? " (pass --tolerance to change it)." : ".")));
+                }
+
+                await using var replayer = new Replayer(context, r, settings, models, within);
                 var mismatches = 0;
                 foreach (var id in ids)
                 {

@@ -8,20 +8,33 @@ namespace Hyperagents.Cli.Runs;
 /// <summary>Creates the runner for an isolation mode, and reports the versions recorded in provenance.</summary>
 internal static class Runners
 {
-    /// <summary>The runner of <paramref name="isolation"/>: the Wasmtime sandbox by default, native workers on request.</summary>
+    /// <summary>The runner of <paramref name="isolation"/>: the Wasmtime sandbox by default, native workers (plain or
+    /// contained) on request.</summary>
     /// <param name="isolation">The isolation mode.</param>
     /// <param name="parallel">How many children run at once. Native calls each hold a worker of their own and a meta call
     /// holds one while its try-evaluations and snippets need others, so two calls may run per parallel child, and one
     /// fresh spare worker per child is kept started ahead.</param>
-    /// <exception cref="SandboxUnavailableException">The sandbox cannot start; the message says how to fix it.</exception>
+    /// <exception cref="SandboxUnavailableException">The sandbox (or the contained tier) cannot start; the message says how
+    /// to fix it.</exception>
     public static IAgentRunner Create(Isolation isolation, int parallel = 1)
     {
-        if (isolation != Isolation.Native)
+        if (isolation == Isolation.Sandbox)
         {
             return SandboxRunner.Create();
         }
 
         var options = WorkerLaunch();
+        if (isolation == Isolation.Contained)
+        {
+            var availability = ContainedAvailability.Check();
+            if (!availability.Available)
+            {
+                throw new SandboxUnavailableException("The contained tier cannot run here: " + availability.Detail, [availability.Detail]);
+            }
+
+            options = options with { Containment = new ContainedOptions() };
+        }
+
         return new NativeRunner(options with
         {
             PoolSize = Math.Max(options.PoolSize, 2 * Math.Max(1, parallel)),

@@ -130,6 +130,7 @@ internal sealed class WorkerProcess
         {
             worker.Kill();
             await worker.WaitForExitAsync(options.KillGrace).ConfigureAwait(false);
+            worker._container?.Dispose();
             if (cancellationToken.IsCancellationRequested)
             {
                 throw new OperationCanceledException(cancellationToken);

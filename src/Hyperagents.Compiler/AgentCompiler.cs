@@ -54,7 +54,7 @@ public sealed record CompileResult(CompileReport Report, CompiledAgent? Agent, A
 /// relative file paths, no PDB). Agent code is never loaded or run here.
 /// <para>With <see cref="AgentCompilerOptions.Worker"/> the same pipeline runs in compile worker processes with a GC
 /// heap hard limit: source that makes Roslyn allocate without bound (constant folding, huge initialisers, ...) is
-/// rejected with <see cref="GateDiagnosticIds.CompileMemoryLimit"/> and costs this process nothing, and cancellation
+/// rejected with <see cref="DiagnosticIds.CompileMemoryLimit"/> and costs this process nothing, and cancellation
 /// kills the worker. Without it, Roslyn's allocations are this process's.</para>
 /// </remarks>
 public sealed class AgentCompiler : IDisposable
@@ -138,7 +138,7 @@ public sealed class AgentCompiler : IDisposable
     /// <param name="source">The agent's files.</param>
     /// <param name="cancellationToken">Stops the compile.</param>
     /// <remarks>Runs on a thread with a large stack, after refusing sources nested deeper than Roslyn can safely recurse
-    /// (<see cref="GateDiagnosticIds.TooDeeplyNested"/>): a stack overflow would end the process. With
+    /// (<see cref="DiagnosticIds.TooDeeplyNested"/>): a stack overflow would end the process. With
     /// <see cref="AgentCompilerOptions.Worker"/> that process is a compile worker.</remarks>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="InvalidOperationException">No compile worker could be started (the message says how to fix
@@ -156,7 +156,7 @@ public sealed class AgentCompiler : IDisposable
         {
             if (DeepStack.TooDeep(content) is { } line)
             {
-                tooDeep.Add(GateDiagnosticIds.TooDeeplyNested, path, line, 1, "nesting",
+                tooDeep.Add(DiagnosticIds.TooDeeplyNested, path, line, 1, "nesting",
                     $"Brackets nest more than {DeepStack.MaxNesting} levels deep here; split the expression or data into smaller pieces.");
             }
         }
@@ -259,7 +259,7 @@ public sealed class AgentCompiler : IDisposable
                 if (trivia.IsKind(SyntaxKind.ReferenceDirectiveTrivia) || trivia.IsKind(SyntaxKind.LoadDirectiveTrivia))
                 {
                     var text = trivia.ToString().Trim();
-                    sink.Add(GateDiagnosticIds.ScriptDirective, trivia.GetLocation(), text,
+                    sink.Add(DiagnosticIds.ScriptDirective, trivia.GetLocation(), text,
                         $"'{text}' is not allowed: agents compile against the host's fixed reference set and their own files only; remove the directive.");
                 }
             }
@@ -270,7 +270,7 @@ public sealed class AgentCompiler : IDisposable
                 var text = directive.ToString().Trim();
                 if (text.StartsWith("#r", StringComparison.Ordinal) || text.StartsWith("#load", StringComparison.Ordinal))
                 {
-                    sink.Add(GateDiagnosticIds.ScriptDirective, directive.GetLocation(), text,
+                    sink.Add(DiagnosticIds.ScriptDirective, directive.GetLocation(), text,
                         $"'{text}' is not allowed: agents compile against the host's fixed reference set and their own files only; remove the directive.");
                 }
             }

@@ -108,7 +108,7 @@ public static class CompileWorkerHost
             var diagnostics = result.Report.Diagnostics.Take(MaxDiagnostics).ToList();
             if (result.Report.Diagnostics.Count > MaxDiagnostics)
             {
-                diagnostics.Add(new CompileDiagnostic("", 0, 0, "HA0000", $"... and {result.Report.Diagnostics.Count - MaxDiagnostics} more diagnostics."));
+                diagnostics.Add(new CompileDiagnostic("", 0, 0, DiagnosticIds.AgentProblem, $"... and {result.Report.Diagnostics.Count - MaxDiagnostics} more diagnostics."));
             }
 
             return (new CompileReply(CompileReply.Compiled, result.Success, diagnostics, null), result.Agent?.Image ?? [], false);

@@ -16,7 +16,7 @@ public sealed record CompileWorkerOptions
     public required NativeRunnerOptions Launch { get; init; }
 
     /// <summary>The GC heap hard limit of each compile worker (<c>DOTNET_GCHeapHardLimit</c>). A compile that needs more
-    /// is rejected with <see cref="GateDiagnosticIds.CompileMemoryLimit"/>.</summary>
+    /// is rejected with <see cref="DiagnosticIds.CompileMemoryLimit"/>.</summary>
     /// <value>Default 1 GiB; between 128 MiB and 16 GiB.</value>
     public long MemoryBytes { get; init; } = 1024L * 1024 * 1024;
 
@@ -25,7 +25,7 @@ public sealed record CompileWorkerOptions
     public int MaxWorkers { get; init; } = 2;
 
     /// <summary>The largest compiled image a worker may return; a larger one is rejected with
-    /// <see cref="GateDiagnosticIds.CompileMemoryLimit"/>.</summary>
+    /// <see cref="DiagnosticIds.CompileMemoryLimit"/>.</summary>
     /// <value>Default 16 MiB; between 1 MiB and 256 MiB.</value>
     public int MaxImageBytes { get; init; } = 16 * 1024 * 1024;
 

@@ -11,8 +11,8 @@ namespace Hyperagents.Compiler;
 /// native runner's launcher (<see cref="WorkerProcess"/>) with a GC heap hard limit.</summary>
 /// <remarks>
 /// Whatever the agent's source makes Roslyn allocate, it allocates in a worker: when the worker runs out of memory, the
-/// compile is a <see cref="GateDiagnosticIds.CompileMemoryLimit"/> failure and the host's memory never saw it. A worker
-/// that exits or breaks the protocol mid-compile is a <see cref="GateDiagnosticIds.CompilerFault"/> failure.
+/// compile is a <see cref="DiagnosticIds.CompileMemoryLimit"/> failure and the host's memory never saw it. A worker
+/// that exits or breaks the protocol mid-compile is a <see cref="DiagnosticIds.CompilerFault"/> failure.
 /// Cancellation kills the worker at once, so a compile that outlasts its caller's deadline leaves no thread behind.
 /// The host re-reads the returned image (entry points, IL scan) before trusting it.
 /// </remarks>
@@ -177,7 +177,7 @@ internal sealed class CompileWorkers : IDisposable
         {
             CompileReply.Compiled => (Verify(reply, body[(4 + metaLength)..], source, policy), true),
             CompileReply.OutOfMemory => (MemoryLimit(), false),
-            _ => (Failure(GateDiagnosticIds.CompilerFault, $"The compiler failed on this agent ({reply.Detail ?? reply.Outcome}); simplify the code around the construct it names."), false),
+            _ => (Failure(DiagnosticIds.CompilerFault, $"The compiler failed on this agent ({reply.Detail ?? reply.Outcome}); simplify the code around the construct it names."), false),
         };
     }
 
@@ -187,7 +187,7 @@ internal sealed class CompileWorkers : IDisposable
     {
         if (!reply.Success || image.Length == 0)
         {
-            return new CompileResult(new CompileReport(false, reply.Diagnostics.Count > 0 ? reply.Diagnostics : [Unplaced(GateDiagnosticIds.CompilerFault, "The compiler reported success without an image.")]), null, null);
+            return new CompileResult(new CompileReport(false, reply.Diagnostics.Count > 0 ? reply.Diagnostics : [Unplaced(DiagnosticIds.CompilerFault, "The compiler reported success without an image.")]), null, null);
         }
 
         var sink = new DiagnosticCollector();
@@ -224,15 +224,15 @@ internal sealed class CompileWorkers : IDisposable
             return MemoryLimit();
         }
 
-        return Failure(GateDiagnosticIds.CompilerFault, broken is null
+        return Failure(DiagnosticIds.CompilerFault, broken is null
             ? $"The compiler process ended while compiling this agent ({how}); simplify the code."
             : $"The compiler process sent {broken} instead of a result; simplify the code.");
     }
 
-    private CompileResult MemoryLimit() => Failure(GateDiagnosticIds.CompileMemoryLimit,
+    private CompileResult MemoryLimit() => Failure(DiagnosticIds.CompileMemoryLimit,
         $"Compiling needed more than the compiler's memory limit ({_options.MemoryBytes / (1024 * 1024)} MiB); look for constants that grow without bound, such as const strings that double each other.");
 
-    private CompileResult ImageTooLarge(long bytes) => Failure(GateDiagnosticIds.CompileMemoryLimit,
+    private CompileResult ImageTooLarge(long bytes) => Failure(DiagnosticIds.CompileMemoryLimit,
         $"The compiled agent takes {bytes / (1024 * 1024)} MiB, more than the {_options.MaxImageBytes / (1024 * 1024)} MiB an image may take; shrink its constants and initialisers.");
 
     private static CompileResult Failure(string id, string message) => new(new CompileReport(false, [Unplaced(id, message)]), null, null);

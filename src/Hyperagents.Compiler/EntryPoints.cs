@@ -29,10 +29,10 @@ internal static class EntryPointReader
 
     private sealed record Spec(string Name, string Id, string Expected, string Return, string Parameter);
 
-    private static readonly Spec SolveTask = new("SolveTask", GateDiagnosticIds.SolveTaskEntryPoint, SolveTaskSignature,
+    private static readonly Spec SolveTask = new("SolveTask", DiagnosticIds.SolveTaskEntryPoint, SolveTaskSignature,
         "[System.Runtime]System.Threading.Tasks.Task`1<string>", "[Hyperagents.Sdk]Hyperagents.TaskContext");
 
-    private static readonly Spec ModifySelf = new("ModifySelf", GateDiagnosticIds.ModifySelfEntryPoint, ModifySelfSignature,
+    private static readonly Spec ModifySelf = new("ModifySelf", DiagnosticIds.ModifySelfEntryPoint, ModifySelfSignature,
         "[System.Runtime]System.Threading.Tasks.Task", "[Hyperagents.Sdk]Hyperagents.MetaContext");
 
     public static AgentEntryPoints? Read(byte[] image, DiagnosticCollector sink, Func<string, string, (string File, int Line)> locate)

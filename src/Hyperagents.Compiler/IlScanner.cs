@@ -31,7 +31,7 @@ internal static class IlScanner
             if ((type.Attributes & TypeAttributes.LayoutMask) == TypeAttributes.ExplicitLayout && HasInstanceFields(md, type))
             {
                 var (file, line) = locate(typeName, "");
-                sink.Add(GateDiagnosticIds.UnsafeIl, file, line, 1, typeName, $"'{typeName}' is not allowed: explicit layout can overlap references and values.");
+                sink.Add(DiagnosticIds.UnsafeIl, file, line, 1, typeName, $"'{typeName}' is not allowed: explicit layout can overlap references and values.");
             }
 
             foreach (var fieldHandle in type.GetFields())
@@ -41,7 +41,7 @@ internal static class IlScanner
                 {
                     var name = typeName + "." + md.GetString(field.Name);
                     var (file, line) = locate(typeName, "");
-                    sink.Add(GateDiagnosticIds.UnsafeIl, file, line, 1, name, $"'{name}' is not allowed: explicit field offsets can overlap references and values.");
+                    sink.Add(DiagnosticIds.UnsafeIl, file, line, 1, name, $"'{name}' is not allowed: explicit field offsets can overlap references and values.");
                 }
             }
 
@@ -56,13 +56,13 @@ internal static class IlScanner
                 if ((method.Attributes & MethodAttributes.PinvokeImpl) != 0 || (method.ImplAttributes & MethodImplAttributes.InternalCall) != 0
                     || (codeType != MethodImplAttributes.IL && !runtimeDelegate) || (method.ImplAttributes & MethodImplAttributes.Unmanaged) != 0)
                 {
-                    sink.Add(GateDiagnosticIds.NativeInterop, file, line, 1, display, $"'{display}' is not allowed: extern and P/Invoke methods call native code.");
+                    sink.Add(DiagnosticIds.NativeInterop, file, line, 1, display, $"'{display}' is not allowed: extern and P/Invoke methods call native code.");
                 }
 
                 if (methodName == "Finalize" && (method.Attributes & MethodAttributes.Virtual) != 0 && method.GetParameters().Count == 0
                     && method.DecodeSignature(new NullProvider(), null).ParameterTypes.Length == 0)
                 {
-                    sink.Add(GateDiagnosticIds.Finalizer, file, line, 1, display, $"'{display}' is not allowed: finalizers run outside any limit (threat R4).");
+                    sink.Add(DiagnosticIds.Finalizer, file, line, 1, display, $"'{display}' is not allowed: finalizers run outside any limit (threat R4).");
                 }
 
                 if (method.RelativeVirtualAddress == 0)
@@ -105,14 +105,14 @@ internal static class IlScanner
                                   && simple is "RuntimeCompatibilityAttribute" or "CompilationRelaxationsAttribute";
             if (!compilerEmitted && ForbiddenAttributes.IsForbidden(simple))
             {
-                sink.Add(GateDiagnosticIds.ForbiddenAttribute, Where, 0, 0, name, $"'{name}' is not allowed: {ForbiddenAttributes.Reason(simple)}.");
+                sink.Add(DiagnosticIds.ForbiddenAttribute, Where, 0, 0, name, $"'{name}' is not allowed: {ForbiddenAttributes.Reason(simple)}.");
             }
         }
 
         for (var row = 1; row <= md.GetTableRowCount(TableIndex.ModuleRef); row++)
         {
             var name = md.GetString(md.GetModuleReference(MetadataTokens.ModuleReferenceHandle(row)).Name);
-            sink.Add(GateDiagnosticIds.NativeInterop, Where, 0, 0, "module " + name, $"A reference to the native module '{name}' is not allowed: P/Invoke calls native code.");
+            sink.Add(DiagnosticIds.NativeInterop, Where, 0, 0, "module " + name, $"A reference to the native module '{name}' is not allowed: P/Invoke calls native code.");
         }
     }
 
@@ -128,13 +128,13 @@ internal static class IlScanner
 
             if (code == OpCodes.Calli.Value)
             {
-                sink.Add(GateDiagnosticIds.UnsafeIl, file, line, 1, method + "/calli", $"'calli' in '{method}' is not allowed: indirect calls through function pointers are native interop.");
+                sink.Add(DiagnosticIds.UnsafeIl, file, line, 1, method + "/calli", $"'calli' in '{method}' is not allowed: indirect calls through function pointers are native interop.");
             }
 
             if (!Operands.TryGetValue(code, out var operand))
             {
                 // Unknown opcode: the image is not what Roslyn emits; refuse rather than mis-parse.
-                sink.Add(GateDiagnosticIds.UnsafeIl, file, line, 1, method + "/opcode", $"'{method}' holds an unknown IL opcode 0x{code:X4}.");
+                sink.Add(DiagnosticIds.UnsafeIl, file, line, 1, method + "/opcode", $"'{method}' holds an unknown IL opcode 0x{code:X4}.");
                 return;
             }
 
@@ -203,7 +203,7 @@ internal static class IlScanner
         {
             reported.Add(handle);
             var where = method.Length == 0 ? "" : $" (used in '{method}')";
-            sink.Add(GateDiagnosticIds.DisallowedIlReference, file, line, line == 0 ? 0 : 1, name.FullName, $"'{name.FullName}' is not allowed{where}: {decision.Reason}.");
+            sink.Add(DiagnosticIds.DisallowedIlReference, file, line, line == 0 ? 0 : 1, name.FullName, $"'{name.FullName}' is not allowed{where}: {decision.Reason}.");
         }
     }
 
@@ -239,7 +239,7 @@ internal static class IlScanner
             reported.Add(handle);
             var display = type.FullName + "." + name;
             var where = method.Length == 0 ? "" : $" (used in '{method}')";
-            sink.Add(GateDiagnosticIds.DisallowedIlReference, file, line, line == 0 ? 0 : 1, display, $"'{display}' is not allowed{where}: {decision.Reason}.");
+            sink.Add(DiagnosticIds.DisallowedIlReference, file, line, line == 0 ? 0 : 1, display, $"'{display}' is not allowed{where}: {decision.Reason}.");
         }
     }
 

@@ -79,7 +79,7 @@ public sealed class SnippetSource
 
         if (DeepStack.TooDeep(code) is { } deepLine)
         {
-            return (null, new CompileDiagnostic(DiagnosticFile, deepLine, 1, GateDiagnosticIds.TooDeeplyNested,
+            return (null, new CompileDiagnostic(DiagnosticFile, deepLine, 1, DiagnosticIds.TooDeeplyNested,
                 $"Brackets nest more than {DeepStack.MaxNesting} levels deep here; split the expression into smaller pieces."));
         }
 
@@ -108,7 +108,7 @@ public sealed class SnippetSource
         return diagnostic with { File = WrapperFile };
     }
 
-    private static CompileDiagnostic Problem(int line, int column, string message) => new(DiagnosticFile, line, column, "HA0100", message);
+    private static CompileDiagnostic Problem(int line, int column, string message) => new(DiagnosticFile, line, column, DiagnosticIds.SnippetProblem, message);
 
     private static (SnippetSource?, CompileDiagnostic?) Build(string code, bool resultAsStatement)
     {

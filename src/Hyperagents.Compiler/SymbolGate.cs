@@ -220,7 +220,7 @@ internal sealed class SymbolGate
                     CheckInterpolationHandler(node);
                     break;
                 case IFunctionPointerInvocationOperation:
-                    Report(GateDiagnosticIds.NativeInterop, node.GetLocation(), "function pointer call", "function pointers are native interop and are never allowed");
+                    Report(DiagnosticIds.NativeInterop, node.GetLocation(), "function pointer call", "function pointers are native interop and are never allowed");
                     break;
                 case IDynamicInvocationOperation or IDynamicMemberReferenceOperation or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation:
                     ReportDynamic(node.GetLocation());
@@ -328,12 +328,12 @@ internal sealed class SymbolGate
 
         if (method.IsExtern || method.GetDllImportData() is not null)
         {
-            Report(GateDiagnosticIds.NativeInterop, location, Display(method), "extern and P/Invoke methods call native code and are never allowed");
+            Report(DiagnosticIds.NativeInterop, location, Display(method), "extern and P/Invoke methods call native code and are never allowed");
         }
 
         if (method.MethodKind == MethodKind.Destructor)
         {
-            Report(GateDiagnosticIds.Finalizer, location, Display(method), "finalizers run on the host's finalizer thread outside any limit and are never allowed (threat R4)");
+            Report(DiagnosticIds.Finalizer, location, Display(method), "finalizers run on the host's finalizer thread outside any limit and are never allowed (threat R4)");
         }
     }
 
@@ -368,7 +368,7 @@ internal sealed class SymbolGate
         if (ForbiddenAttributes.IsForbidden(attributeClass.Name))
         {
             // By name, whoever declares it: the runtime honours some of these by name alone.
-            Report(GateDiagnosticIds.ForbiddenAttribute, location, Display(attributeClass), ForbiddenAttributes.Reason(attributeClass.Name));
+            Report(DiagnosticIds.ForbiddenAttribute, location, Display(attributeClass), ForbiddenAttributes.Reason(attributeClass.Name));
         }
 
         CheckType(attributeClass, location);
@@ -420,7 +420,7 @@ internal sealed class SymbolGate
             case IMethodSymbol method:
                 if (method.MethodKind == MethodKind.FunctionPointerSignature)
                 {
-                    Report(GateDiagnosticIds.NativeInterop, location, "function pointer", "function pointers are native interop and are never allowed");
+                    Report(DiagnosticIds.NativeInterop, location, "function pointer", "function pointers are native interop and are never allowed");
                     return;
                 }
 
@@ -463,7 +463,7 @@ internal sealed class SymbolGate
 
         if (!decision.Allowed)
         {
-            Report(GateDiagnosticIds.DisallowedApi, location, Display(member.OriginalDefinition), decision.Reason);
+            Report(DiagnosticIds.DisallowedApi, location, Display(member.OriginalDefinition), decision.Reason);
         }
     }
 
@@ -477,10 +477,10 @@ internal sealed class SymbolGate
                 CheckType(array.ElementType, location);
                 return;
             case IPointerTypeSymbol pointer:
-                Report(GateDiagnosticIds.NativeInterop, location, Display(pointer), "pointer types are unsafe code and are never allowed");
+                Report(DiagnosticIds.NativeInterop, location, Display(pointer), "pointer types are unsafe code and are never allowed");
                 return;
             case IFunctionPointerTypeSymbol functionPointer:
-                Report(GateDiagnosticIds.NativeInterop, location, Display(functionPointer), "function pointers are native interop and are never allowed");
+                Report(DiagnosticIds.NativeInterop, location, Display(functionPointer), "function pointers are native interop and are never allowed");
                 return;
             case IDynamicTypeSymbol:
                 ReportDynamic(location);
@@ -513,7 +513,7 @@ internal sealed class SymbolGate
 
                 if (!decision.Allowed)
                 {
-                    Report(GateDiagnosticIds.DisallowedApi, location, Display(definition), decision.Reason);
+                    Report(DiagnosticIds.DisallowedApi, location, Display(definition), decision.Reason);
                 }
 
                 return;
@@ -524,7 +524,7 @@ internal sealed class SymbolGate
         SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, _compilation.Assembly);
 
     private void ReportDynamic(Location location) =>
-        Report(GateDiagnosticIds.Dynamic, location, "dynamic", "dynamic binding runs the C# binder at run time and is never allowed (Microsoft.CSharp is not referenced); use a static type");
+        Report(DiagnosticIds.Dynamic, location, "dynamic", "dynamic binding runs the C# binder at run time and is never allowed (Microsoft.CSharp is not referenced); use a static type");
 
     private void Report(string id, Location location, string symbol, string reason) =>
         _sink.Add(id, location, symbol, $"'{symbol}' is not allowed: {reason}.");

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
 using Hyperagents.Archive;
 using Hyperagents.Compiler;
 using Hyperagents.Domains;
@@ -50,12 +48,12 @@ public sealed record RunServices
 /// <summary>What one <c>ModifySelf</c> call produced.</summary>
 /// <param name="Files">The child: the workspace when the call ended.</param>
 /// <param name="Outcome">How the call ended.</param>
-/// <param name="Transcript">Every capability request, log line and model exchange, as JSON lines.</param>
+/// <param name="Transcript">Every capability request, log line and model exchange, in order.</param>
 /// <param name="Workspace">The workspace, with its protected-path attempts.</param>
 /// <param name="Usage">The model usage of the call, if any.</param>
 /// <param name="ModelFailure">The first model failure the host refused the agent with (<c>model-failed</c>,
 /// <c>budget-exhausted</c>), or <see langword="null"/>: a failure that is the model's or the budget's, not the agent's.</param>
-public sealed record Modification(IReadOnlyDictionary<string, string> Files, AgentOutcome Outcome, string Transcript, AgentWorkspace Workspace, ModelUsage? Usage, string? ModelFailure = null);
+public sealed record Modification(IReadOnlyDictionary<string, string> Files, AgentOutcome Outcome, IReadOnlyList<TranscriptRecord> Transcript, AgentWorkspace Workspace, ModelUsage? Usage, string? ModelFailure = null);
 
 /// <summary>The end of a <see cref="DgmhLoop.RunAsync"/>.</summary>
 /// <param name="Reason">Why it stopped.</param>
@@ -77,8 +75,6 @@ public sealed record RunSummary(string Reason, bool Complete, int Attempts, int 
 /// </remarks>
 public sealed class DgmhLoop
 {
-    private const string AttemptSeedKey = "attempt";
-
     private readonly RunServices _s;
     private readonly RunSettings _settings;
     private readonly TaskEvaluator _evaluator;
@@ -93,11 +89,14 @@ public sealed class DgmhLoop
     {
         _s = services;
         _settings = services.Settings.Validate();
-        _evaluator = new TaskEvaluator(services.Domain, services.Runner, services.Models, _settings.TaskLimits, Math.Max(1, Environment.ProcessorCount));
+        _evaluator = new TaskEvaluator(services.Domain, services.Runner, services.Models, _settings.TaskLimits, services.Runner.Capacity);
     }
 
     /// <summary>The task evaluator (also used by <c>eval</c> and <c>replay</c>).</summary>
     public TaskEvaluator Evaluator => _evaluator;
+
+    /// <summary>The run's services (<see cref="VariantReplay"/> re-runs what the loop recorded with them).</summary>
+    internal RunServices Services => _s;
 
     /// <summary>Archives and evaluates the seed when the run is new, reconciles a stopped run, then makes the missing
     /// attempts until they are all done or a budget stops the run.</summary>
@@ -185,11 +184,12 @@ public sealed class DgmhLoop
             throw new InvalidOperationException($"The seed does not compile: {first}. Run `hyperagents check <seed-folder>` for every diagnostic.");
         }
 
-        var id = _s.Archive.AddVariant(NewVariant(null, seedFiles, VariantStatus.Accepted, new Dictionary<string, long> { [AttemptSeedKey] = 0 }, null));
+        var id = _s.Archive.AddVariant(NewVariant(null, seedFiles, VariantStatus.Accepted, new AttemptSeeds(0), null));
         var evaluation = await EvaluateFullAsync(compiled.Agent, ct).ConfigureAwait(false);
         _s.Archive.AttachEvaluation(id, evaluation);
         UpdateBest(id, evaluation);
-        Emit(new SeedEvaluated(id, SelectionScore(evaluation), SelectionSplit(evaluation)?.StdErr));
+        var selection = SelectionScore.SplitEvaluationOf(evaluation);
+        Emit(new SeedEvaluated(id, selection?.Score ?? double.NaN, selection?.StdErr));
     }
 
     private async Task ReconcileAsync(CancellationToken ct)
@@ -227,18 +227,18 @@ public sealed class DgmhLoop
 
         var parentFiles = _s.Archive.GetFiles(parentId);
         var metaAgent = _settings.Baseline == Baseline.NoSelfImprove ? SeedAgent() : Compile(parentFiles).Agent;
-        var metaSeed = random.NextUInt64();
-        var seeds = new Dictionary<string, long> { [AttemptSeedKey] = attempt, ["meta"] = unchecked((long)metaSeed) };
+        var context = new AttemptContext(attempt, parentId, parentFiles, new AttemptSeeds(attempt, random.NextUInt64()));
         if (metaAgent is null)
         {
-            Archive(attempt, parentId, parentFiles, VariantStatus.Failed("the parent no longer compiles"), seeds, null, null);
+            Archive(context, new AttemptResult(parentFiles, VariantStatus.Failed("the parent no longer compiles"), null, null));
             _s.Archive.MarkInvalidParent(parentId, "does not compile");
             return;
         }
 
-        var modification = await ModifyAsync(parentId, metaAgent, metaSeed, $"attempt-{attempt}", ct).ConfigureAwait(false);
-        var (child, outcome, transcript, workspace) = (modification.Files, modification.Outcome, modification.Transcript, modification.Workspace);
-        var usage = modification.Usage;
+        var modification = await ModifyAsync(parentId, metaAgent, context.Seeds.Meta!.Value, $"attempt-{attempt}", ct).ConfigureAwait(false);
+        var (child, outcome, workspace) = (modification.Files, modification.Outcome, modification.Workspace);
+        AttemptResult Child(VariantStatus status, IEnumerable<TranscriptRecord>? more = null) =>
+            new(child, status, more is null ? modification.Transcript : [.. modification.Transcript, .. more], modification.Usage);
 
         // A reach for protected paths is recorded as such even when the agent then crashed on the refusal: the attempt
         // is the finding (threats I1, I8), and it is never compiled.
@@ -247,7 +247,7 @@ public sealed class DgmhLoop
             // The paths are escaped and capped by the workspace; their number is capped here, so the status stays short.
             var attempted = workspace.ProtectedPathAttempts.Distinct().ToList();
             var shown = string.Join(", ", attempted.Take(20)) + (attempted.Count > 20 ? $" (+{attempted.Count - 20} more)" : string.Empty);
-            Archive(attempt, parentId, child, VariantStatus.Rejected($"protected-path attempt: {shown}"), seeds, transcript, null, usage);
+            Archive(context, Child(VariantStatus.Rejected($"protected-path attempt: {shown}")));
             return;
         }
 
@@ -257,18 +257,18 @@ public sealed class DgmhLoop
             if (modification.ModelFailure is { } modelFailure)
             {
                 // The model or the budget failed the agent, not its own code: the parent stays a valid parent.
-                Archive(attempt, parentId, child, VariantStatus.Failed($"model: {modelFailure}; {reason}"), seeds, transcript, null, usage);
+                Archive(context, Child(VariantStatus.Failed($"model: {modelFailure}; {reason}")));
                 return;
             }
 
-            Archive(attempt, parentId, child, VariantStatus.Failed(reason), seeds, transcript, null, usage);
+            Archive(context, Child(VariantStatus.Failed(reason)));
             _s.Archive.MarkInvalidParent(parentId, reason);
             return;
         }
 
         if (SameFiles(parentFiles, child))
         {
-            Archive(attempt, parentId, child, VariantStatus.Rejected("no change"), seeds, transcript, null, usage);
+            Archive(context, Child(VariantStatus.Rejected("no change")));
             return;
         }
 
@@ -277,11 +277,11 @@ public sealed class DgmhLoop
         {
             var diagnostics = compiled.Report.Diagnostics;
             var reason = $"compile: {diagnostics.FirstOrDefault()}" + (diagnostics.Count > 1 ? $" (+{diagnostics.Count - 1} more)" : string.Empty);
-            Archive(attempt, parentId, child, VariantStatus.Rejected(reason), seeds, transcript + Diagnostics(compiled.Report), null, usage);
+            Archive(context, Child(VariantStatus.Rejected(reason), TranscriptRecords.Of(compiled.Report)));
             return;
         }
 
-        if (Archive(attempt, parentId, child, VariantStatus.Accepted, seeds, transcript, null, usage) is not { } childId)
+        if (Archive(context, Child(VariantStatus.Accepted)) is not { } childId)
         {
             return;
         }
@@ -290,8 +290,8 @@ public sealed class DgmhLoop
         _s.Archive.AttachEvaluation(childId, evaluation);
         var newBest = UpdateBest(childId, evaluation);
         var same = ScoreStatistics.SameAnswers(evaluation, _s.Archive.GetEvaluations(parentId));
-        Emit(new AttemptArchived(attempt, childId, parentId, "accepted", SelectionScore(evaluation), MetaChanged(parentFiles, child),
-            SelectionSplit(evaluation)?.StdErr, newBest, same));
+        var scored = SelectionScore.SplitEvaluationOf(evaluation);
+        Emit(new AttemptArchived(attempt, childId, parentId, "accepted", scored?.Score, MetaChanged(parentFiles, child), scored?.StdErr, newBest, same));
     }
 
     /// <summary>Runs a meta agent on a parent's files and returns the child it leaves in the workspace.</summary>
@@ -329,7 +329,12 @@ public sealed class DgmhLoop
         // A ModifySelf cut short by the caller (Ctrl+C) is no verdict on the parent: nothing is archived, and resume
         // runs the attempt again with the same seeds.
         cancellationToken.ThrowIfCancellationRequested();
-        var transcript = Transcript(agentSession, outcome) + (model.Transcript ?? string.Empty);
+        var transcript = TranscriptRecords.Of(agentSession, outcome);
+        if (model.Transcript is { } exchanges)
+        {
+            transcript.Add(exchanges);
+        }
+
         var modelFailure = agentSession.Transcript
             .Where(e => e.Capability == Capabilities.Chat && e.Error is { Error: "model-failed" or "budget-exhausted" })
             .Select(e => $"{e.Error!.Error}: {e.Error.Message}")
@@ -341,29 +346,24 @@ public sealed class DgmhLoop
     /// <param name="variantId">The variant.</param>
     public CompileResult CompileVariant(string variantId) => Compile(_s.Archive.GetFiles(variantId));
 
+    /// <summary>Archives an attempt's child.</summary>
     /// <returns>The child's id, or <see langword="null"/> when the archive refused the child (<see cref="ArchiveRefused"/>).</returns>
-    private string? Archive(int attempt, string parentId, IReadOnlyDictionary<string, string> files, VariantStatus status,
-        Dictionary<string, long> seeds, string? transcript, Evaluation? evaluation, ModelUsage? usage = null)
+    private string? Archive(AttemptContext context, AttemptResult child)
     {
         string id;
         try
         {
-            id = _s.Archive.AddVariant(NewVariant(parentId, files, status, seeds, transcript) with { Model = usage });
+            id = _s.Archive.AddVariant(NewVariant(context.ParentId, child.Files, child.Status, context.Seeds, child.Transcript) with { Model = child.Usage });
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return ArchiveRefused(attempt, parentId, seeds, transcript, usage, ex);
+            return ArchiveRefused(context, child, ex);
         }
 
-        if (evaluation is not null)
+        if (child.Status.State != VariantState.Accepted)
         {
-            _s.Archive.AttachEvaluation(id, evaluation);
-        }
-
-        if (status.State != VariantState.Accepted)
-        {
-            _s.Logger.LogInformation("Attempt {Attempt}: {Status}", attempt, status);
-            Emit(new AttemptArchived(attempt, id, parentId, status.ToString(), null, MetaChanged(_s.Archive.GetFiles(parentId), files)));
+            _s.Logger.LogInformation("Attempt {Attempt}: {Status}", context.Attempt, child.Status);
+            Emit(new AttemptArchived(context.Attempt, id, context.ParentId, child.Status.ToString(), null, MetaChanged(context.ParentFiles, child.Files)));
         }
 
         return id;
@@ -374,10 +374,11 @@ public sealed class DgmhLoop
     /// already), so the run goes on and a resume never retries an attempt that fails the same way every time. Only an
     /// archive that cannot take even that record stops the run.</summary>
     /// <returns>The id of the attempt's child when the failed write had become durable and accepted it, else <see langword="null"/>.</returns>
-    private string? ArchiveRefused(int attempt, string parentId, Dictionary<string, long> seeds, string? transcript, ModelUsage? usage, Exception ex)
+    private string? ArchiveRefused(AttemptContext context, AttemptResult child, Exception ex)
     {
+        var (attempt, parentId) = (context.Attempt, context.ParentId);
         _s.Logger.LogWarning(ex, "Attempt {Attempt}: the archive refused the child; the attempt is recorded as rejected", attempt);
-        var recorded = _s.Archive.ListVariants().LastOrDefault(v => _s.Archive.ReadProvenance(v.Id).Seeds?.GetValueOrDefault(AttemptSeedKey) == attempt);
+        var recorded = _s.Archive.ListVariants().LastOrDefault(v => AttemptSeeds.From(_s.Archive.ReadProvenance(v.Id).Seeds)?.Attempt == attempt);
         if (recorded is not null)
         {
             return recorded.Status.State == VariantState.Accepted ? recorded.Id : null;
@@ -386,7 +387,7 @@ public sealed class DgmhLoop
         // Parent files a newer path rule refuses are left out, so an archive written by an older version still takes it.
         var files = _s.Archive.GetFiles(parentId).Where(f => AgentFilePaths.Problem(f.Key) is null).ToDictionary(StringComparer.Ordinal);
         var status = VariantStatus.Rejected($"archive refused the child: {AgentFilePaths.Escape(ex.Message, 500)}");
-        var id = _s.Archive.AddVariant(NewVariant(parentId, files, status, seeds, transcript) with { Model = usage });
+        var id = _s.Archive.AddVariant(NewVariant(parentId, files, status, context.Seeds, child.Transcript) with { Model = child.Usage });
         _s.Logger.LogInformation("Attempt {Attempt}: {Status}", attempt, status);
         Emit(new AttemptArchived(attempt, id, parentId, status.ToString(), null, false));
         return null;
@@ -428,26 +429,25 @@ public sealed class DgmhLoop
         return ToSplit(await _evaluator.EvaluateDrawsAsync(agent, draws, ct).ConfigureAwait(false));
     }
 
-    private Evaluation NewEvaluation(Dictionary<string, SplitEvaluation> splits) => new()
+    private Evaluation NewEvaluation(Dictionary<string, SplitEvaluation> splits)
     {
-        EvaluatorHash = _s.EvaluatorHash,
-        Splits = splits,
-        Seeds = new Dictionary<string, long> { ["run"] = unchecked((long)_settings.Seed) },
-        Replicates = _settings.Replicates,
-        Limits = new Dictionary<string, long>
+        var conditions = new EvaluationConditions(_settings.Seed, null, _settings.TaskLimits);
+        return new Evaluation
         {
-            ["wallClockMs"] = (long)_settings.TaskLimits.WallClock.TotalMilliseconds,
-            ["fuel"] = _settings.TaskLimits.Fuel,
-            ["memoryBytes"] = _settings.TaskLimits.MemoryBytes,
-        },
-    };
+            EvaluatorHash = _s.EvaluatorHash,
+            Splits = splits,
+            Seeds = conditions.SeedsForNote(),
+            Replicates = _settings.Replicates,
+            Limits = conditions.LimitsForNote(),
+        };
+    }
 
     private static SplitEvaluation ToSplit(IReadOnlyList<TaskResult> results) => new(
         results.Count == 0 ? 0 : results.Average(r => r.Score),
         results.Select(r => new TaskEvaluation(r.TaskId, r.Score, r.Outcome, r.Feedback, r.Fuel, r.Milliseconds, r.Replicate, unchecked((long)r.Seed), r.AnswerHash)).ToList(),
         ScoreStatistics.StdErr(results.Select(r => (r.TaskId, r.Score)).ToList()));
 
-    private NewVariant NewVariant(string? parent, IReadOnlyDictionary<string, string> files, VariantStatus status, IReadOnlyDictionary<string, long> seeds, string? transcript) => new()
+    private NewVariant NewVariant(string? parent, IReadOnlyDictionary<string, string> files, VariantStatus status, AttemptSeeds seeds, IReadOnlyList<TranscriptRecord>? transcript) => new()
     {
         Parent = parent,
         Files = files,
@@ -455,20 +455,15 @@ public sealed class DgmhLoop
         Tools = _s.Tools,
         GatePolicyHash = _s.Compiler.GatePolicyHash,
         EvaluatorHash = _s.EvaluatorHash,
-        Seeds = seeds,
-        Transcript = transcript,
+        Seeds = seeds.ToProvenance(),
+        Transcript = transcript is null ? null : Transcript.Write(transcript),
     };
 
     private CompileResult Compile(IReadOnlyDictionary<string, string> files)
     {
-        AgentSource source;
-        try
+        if (!AgentCompiles.TryLoad(files, out var source, out var failure))
         {
-            source = AgentSource.FromFiles(files);
-        }
-        catch (AgentSourceException ex)
-        {
-            return new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, "HA0000", ex.Message)]), null, null);
+            return failure;
         }
 
         if (_compiled.TryGetValue(source.ContentHash, out var cached))
@@ -477,29 +472,8 @@ public sealed class DgmhLoop
         }
 
         // A timed-out compile or a compiler fault is not cached: it says nothing certain about the code, only about this attempt.
-        var result = CompileBounded(_s.Compiler, source, _settings.CompileTimeout, CancellationToken.None);
-        return result.Report.Diagnostics.Any(d => d.Id is CompileTimeoutId or GateDiagnosticIds.CompilerFault) ? result : _compiled.GetOrAdd(source.ContentHash, result);
-    }
-
-    /// <summary>The diagnostic of a compile that outlasted <see cref="RunSettings.CompileTimeout"/>.</summary>
-    internal const string CompileTimeoutId = "HA0102";
-
-    /// <summary>Compiles agent code within <paramref name="timeout"/>; a compile that takes longer is a failure with
-    /// <see cref="CompileTimeoutId"/>, never a stalled run (Roslyn stops at its next cancellation check).</summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    internal static CompileResult CompileBounded(AgentCompiler compiler, AgentSource source, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
-        try
-        {
-            return compiler.Compile(source, limit.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, CompileTimeoutId,
-                $"Compiling took longer than {timeout.TotalSeconds:0.#} s; simplify the code (deeply nested lambdas passed to overloaded methods are the usual cause).")]), null, null);
-        }
+        var result = _s.Compiler.CompileWithin(source, _settings.CompileTimeout, CancellationToken.None);
+        return AgentCompiles.IsTransient(result) ? result : _compiled.GetOrAdd(source.ContentHash, result);
     }
 
     private CompiledAgent SeedAgent()
@@ -544,11 +518,9 @@ public sealed class DgmhLoop
                 continue;
             }
 
-            var stagedOnly = !v.Scores.ContainsKey(SplitNames.Val) && !v.Scores.ContainsKey(SplitNames.Train);
-            var score = v.Scores.TryGetValue(SplitNames.Val, out var val) ? val
-                : v.Scores.TryGetValue(SplitNames.Train, out var train) ? train
-                : v.Scores.GetValueOrDefault(SplitNames.Staged);
-            var alpha = ParentSelection.Alpha([score], stagedOnly || v.Id == seedId, staged, full);
+            var split = SelectionScore.SplitOf(v.Scores.ContainsKey);
+            var stagedOnly = split is null || !SelectionScore.IsFull(split);
+            var alpha = ParentSelection.Alpha(split is null ? [] : [v.Scores[split]], stagedOnly || v.Id == seedId, staged, full);
             candidates.Add(new SelectionCandidate(v.Id, alpha, v.Children, (int)v.Sequence));
         }
 
@@ -566,9 +538,9 @@ public sealed class DgmhLoop
         var done = new HashSet<int>();
         foreach (var v in _s.Archive.ListVariants())
         {
-            if (_s.Archive.ReadProvenance(v.Id).Seeds?.TryGetValue(AttemptSeedKey, out var a) == true && a > 0)
+            if (AttemptSeeds.From(_s.Archive.ReadProvenance(v.Id).Seeds) is { Attempt: > 0 } seeds)
             {
-                done.Add((int)a);
+                done.Add(seeds.Attempt);
             }
         }
 
@@ -599,16 +571,17 @@ public sealed class DgmhLoop
         lock (_bestGate)
         {
             var best = _s.Archive.Best;
-            var challenger = SelectionSplit(evaluation);
+            var name = SelectionScore.SplitOf(evaluation);
             if (best is not null)
             {
-                if (challenger is null)
+                // Only a full evaluation competes: a staged score is on a subset of train, not on the incumbent's draws.
+                if (name is null || !SelectionScore.IsFull(name))
                 {
                     return false;
                 }
 
                 // The incumbent's latest evaluation of the same split; one without it (staged only) loses to any score.
-                var name = SelectionSplitName(evaluation)!;
+                var challenger = evaluation.Splits[name];
                 var incumbent = _s.Archive.GetEvaluations(best).LastOrDefault(e => e.Splits.ContainsKey(name))?.Splits[name];
                 if (incumbent is not null && !ScoreStatistics.Compare(challenger, incumbent).BeatsNoise)
                 {
@@ -616,34 +589,17 @@ public sealed class DgmhLoop
                 }
             }
 
-            _s.Archive.SetBest(id, SelectionScore(evaluation));
+            _s.Archive.SetBest(id, name is null ? double.NegativeInfinity : evaluation.Splits[name].Score);
             return true;
         }
     }
-
-    private static string? SelectionSplitName(Evaluation evaluation) =>
-        evaluation.Splits.ContainsKey(SplitNames.Val) ? SplitNames.Val : evaluation.Splits.ContainsKey(SplitNames.Train) ? SplitNames.Train : null;
-
-    private static SplitEvaluation? SelectionSplit(Evaluation evaluation) =>
-        SelectionSplitName(evaluation) is { } name ? evaluation.Splits[name] : null;
-
-    private double BestScore(string id)
-    {
-        var scores = _s.Archive.GetVariant(id).Scores;
-        return scores.TryGetValue(SplitNames.Val, out var v) ? v : scores.GetValueOrDefault(SplitNames.Train, double.NegativeInfinity);
-    }
-
-    private static double SelectionScore(Evaluation evaluation) =>
-        evaluation.Splits.TryGetValue(SplitNames.Val, out var val) ? val.Score
-        : evaluation.Splits.TryGetValue(SplitNames.Train, out var train) ? train.Score
-        : double.NegativeInfinity;
 
     private RunSummary Summarise(string reason, bool complete)
     {
         var variants = _s.Archive.ListVariants();
         var best = _s.Archive.Best;
         return new RunSummary(reason, complete, variants.Count - 1, variants.Count(v => v.Parent is not null && v.Status.State == VariantState.Accepted),
-            best, best is null ? null : BestScore(best));
+            best, best is null ? null : SelectionScore.Of(_s.Archive.GetVariant(best).Scores));
     }
 
     private static bool SameFiles(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
@@ -652,45 +608,6 @@ public sealed class DgmhLoop
     private static bool MetaChanged(IReadOnlyDictionary<string, string> parent, IReadOnlyDictionary<string, string> child) =>
         parent.Keys.Union(child.Keys).Any(path => FileKinds.Of(path) == FileKind.Meta
             && (!parent.TryGetValue(path, out var p) || !child.TryGetValue(path, out var c) || p != c));
-
-    private static string Transcript(AgentSession session, AgentOutcome outcome)
-    {
-        var sb = new StringBuilder();
-        foreach (var entry in session.Transcript)
-        {
-            sb.AppendLine(JsonSerializer.Serialize(new
-            {
-                type = "call",
-                at = Math.Round(entry.At.TotalMilliseconds, 3),
-                capability = entry.Capability,
-                request = entry.Request,
-                reply = entry.Reply,
-                error = entry.Error is null ? null : $"{entry.Error.Error}: {entry.Error.Message}",
-            }));
-        }
-
-        foreach (var line in session.LogLines)
-        {
-            sb.AppendLine(JsonSerializer.Serialize(new { type = "log", line }));
-        }
-
-        sb.AppendLine(JsonSerializer.Serialize(new
-        {
-            type = "outcome",
-            outcome = outcome.Label,
-            detail = outcome.Detail,
-            exception = outcome.ExceptionType,
-            ms = Math.Round(outcome.Elapsed.TotalMilliseconds, 3),
-            fuel = outcome.FuelConsumed,
-            hostCalls = outcome.HostCalls,
-            output = outcome.Output,
-            droppedLogLines = session.DroppedLogLines,
-        }));
-        return sb.ToString();
-    }
-
-    private static string Diagnostics(CompileReport report) =>
-        string.Concat(report.Diagnostics.Select(d => JsonSerializer.Serialize(new { type = "diagnostic", text = d.ToString() }) + "\n"));
 
     private void Emit(RunEvent e)
     {
@@ -704,3 +621,17 @@ public sealed class DgmhLoop
         }
     }
 }
+
+/// <summary>What an attempt is about: its number, its parent and the seeds it draws from.</summary>
+/// <param name="Attempt">The attempt number, from 1.</param>
+/// <param name="ParentId">The parent variant.</param>
+/// <param name="ParentFiles">The parent's files.</param>
+/// <param name="Seeds">The seeds recorded in the child's provenance.</param>
+internal sealed record AttemptContext(int Attempt, string ParentId, IReadOnlyDictionary<string, string> ParentFiles, AttemptSeeds Seeds);
+
+/// <summary>The child an attempt archives and the verdict on it.</summary>
+/// <param name="Files">The child's files.</param>
+/// <param name="Status">Accepted, rejected or failed, with the reason.</param>
+/// <param name="Transcript">The transcript of its <c>ModifySelf</c>, when one ran.</param>
+/// <param name="Usage">The model usage of that call.</param>
+internal sealed record AttemptResult(IReadOnlyDictionary<string, string> Files, VariantStatus Status, IReadOnlyList<TranscriptRecord>? Transcript, ModelUsage? Usage);

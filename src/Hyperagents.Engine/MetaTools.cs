@@ -78,9 +78,9 @@ internal sealed class MetaTools : IMetaTools
             (source, compiled) = (statement, CompileFiles(statement.Files, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), linkedCompile.Token));
         }
 
-        if (compiled.Report.Diagnostics.Any(d => d.Id == DgmhLoop.CompileTimeoutId))
+        if (compiled.Report.Diagnostics.Any(d => d.Id == DiagnosticIds.CompileTimeout))
         {
-            return Rejected("compile-timeout", [new CompileDiagnostic(SnippetSource.DiagnosticFile, 1, 1, "HA0101",
+            return Rejected("compile-timeout", [new CompileDiagnostic(SnippetSource.DiagnosticFile, 1, 1, DiagnosticIds.SnippetCompileTimeout,
                 $"Compiling the snippet took longer than {_snippetWallClock.TotalSeconds:0.#} s; simplify it (deeply nested lambdas passed to overloaded methods are the usual cause).")]);
         }
 
@@ -143,17 +143,8 @@ internal sealed class MetaTools : IMetaTools
     }
 
     /// <summary>Compiles a file set (workspace, snippet) within <paramref name="timeout"/>, like the loop's own compiles.</summary>
-    private CompileResult CompileFiles(IReadOnlyDictionary<string, string> files, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return DgmhLoop.CompileBounded(_compiler, AgentSource.FromFiles(files), timeout, cancellationToken);
-        }
-        catch (AgentSourceException ex)
-        {
-            return new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, "HA0000", ex.Message)]), null, null);
-        }
-    }
+    private CompileResult CompileFiles(IReadOnlyDictionary<string, string> files, TimeSpan timeout, CancellationToken cancellationToken) =>
+        _compiler.CompileFiles(files, timeout, cancellationToken);
 }
 
 /// <summary>The split names used in evaluations stored in the archive.</summary>

@@ -19,7 +19,7 @@ public interface IModelAccess
     /// records of it; the session is forgotten afterwards. Task sessions are never kept: their usage counts in the run's
     /// ledger only.</summary>
     /// <param name="session">The session id.</param>
-    /// <returns>The usage (for provenance) and exchanges as JSON lines (for the transcript), each <see langword="null"/>
+    /// <returns>The usage (for provenance) and exchanges (a transcript record), each <see langword="null"/>
     /// when the session made no call.</returns>
     ModelRecord Close(string session);
 
@@ -47,8 +47,8 @@ public static class ModelAccess
 
 /// <summary>What a variant records of its <c>ModifySelf</c> model session.</summary>
 /// <param name="Usage">Tokens, calls and cost; <see langword="null"/> when no call was made.</param>
-/// <param name="Transcript">The exchanges as JSON lines; <see langword="null"/> when none.</param>
-public sealed record ModelRecord(ModelUsage? Usage, string? Transcript)
+/// <param name="Transcript">The exchanges, one transcript record; <see langword="null"/> when none.</param>
+public sealed record ModelRecord(ModelUsage? Usage, ModelRecordLine? Transcript)
 {
     /// <summary>No call was made.</summary>
     public static ModelRecord Empty { get; } = new(null, null);

@@ -17,7 +17,7 @@ public enum Baseline
 
 /// <summary>Everything that defines a run. Stored in the run manifest, so <c>resume</c> continues the same run.</summary>
 /// <remarks>Validated once by <see cref="Validate"/>, which reports every problem at once.</remarks>
-public sealed record RunSettings
+public sealed record RunSettings : IValidatedOptions
 {
     /// <summary>The domain, e.g. <c>circle-packing</c>.</summary>
     public required string Domain { get; init; }
@@ -46,9 +46,9 @@ public sealed record RunSettings
     /// <summary>The ablation, if any.</summary>
     public Baseline Baseline { get; init; } = Baseline.None;
 
-    /// <summary>Where agent code runs.</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter<Isolation>))]
-    public Isolation Isolation { get; init; } = Isolation.Sandbox;
+    /// <summary>Where agent code runs: the name of a registered runner (<see cref="RunnerRegistry"/>), e.g. <c>sandbox</c>.</summary>
+    [JsonConverter(typeof(RunnerNameJsonConverter))]
+    public string Isolation { get; init; } = "sandbox";
 
     /// <summary>How many times each task is evaluated, each time with its own seed (<see cref="Seeds.Draw"/>); a
     /// variant's score is the mean over these draws, stored with its standard error.</summary>
@@ -93,9 +93,12 @@ public sealed record RunSettings
         "Modify any part of the codebase, the task agent under task/ and the meta agent under meta/ alike, so that " +
         "future versions score higher on the domain's tasks and become better at improving themselves.";
 
-    /// <summary>Checks every bound and reports all problems at once, each with its fix.</summary>
-    /// <exception cref="ArgumentException">Lists each problem.</exception>
-    public RunSettings Validate()
+    /// <summary>Checks every bound and reports all problems at once, each with its fix (<see cref="GetErrors"/>).</summary>
+    /// <exception cref="InvalidOptionsException">Lists each problem.</exception>
+    public RunSettings Validate() => OptionsValidation.Validate(this, "run settings");
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> GetErrors()
     {
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(Domain))
@@ -135,18 +138,9 @@ public sealed record RunSettings
 
         foreach (var (name, limits) in new[] { ("task", TaskLimits), ("meta", MetaLimits) })
         {
-            try
-            {
-                limits.Validate();
-            }
-            catch (ArgumentException ex)
-            {
-                errors.Add($"The {name} limits are invalid: {ex.Message}");
-            }
+            errors.AddRange(limits.GetErrors().Select(e => $"The {name} limits: {e}"));
         }
 
-        return errors.Count == 0
-            ? this
-            : throw new ArgumentException("Invalid run settings:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));
+        return errors;
     }
 }

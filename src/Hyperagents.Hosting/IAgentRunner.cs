@@ -14,12 +14,18 @@ namespace Hyperagents.Hosting;
 /// <item><description>Every capability request is passed to the <see cref="ICapabilityHandler"/>, after the runner
 /// has checked its size; nothing else of the host is reachable.</description></item>
 /// <item><description>One call, one fresh isolate state: nothing of one call is visible to the next.</description></item>
+/// <item><description>Request checks, host-call accounting and the mapping of what happened to an outcome are shared
+/// (<see cref="CallRules"/>, <see cref="HostCallChannel"/>), so every runner reports the same event as the same outcome; the
+/// runner contract tests (<c>RunnerContract</c>) run the same cases against every runner.</description></item>
 /// </list>
 /// </remarks>
 public interface IAgentRunner : IAsyncDisposable
 {
-    /// <summary>The isolation this runner provides.</summary>
-    Isolation Isolation { get; }
+    /// <summary>The name the runner is registered under (<see cref="RunnerRegistry"/>), e.g. <c>sandbox</c>.</summary>
+    string Name { get; }
+
+    /// <summary>How many calls this runner can run at once; callers size their parallelism by it.</summary>
+    int Capacity { get; }
 
     /// <summary>Runs <c>SolveTask</c>.</summary>
     /// <param name="agent">The compiled agent.</param>
@@ -36,18 +42,6 @@ public interface IAgentRunner : IAsyncDisposable
     /// <param name="limits">The limits of this call.</param>
     /// <param name="cancellationToken">Stops the call (the isolate is killed or trapped).</param>
     Task<AgentOutcome> ModifySelfAsync(CompiledAgent agent, MetaInvocation invocation, ICapabilityHandler host, RunLimits limits, CancellationToken cancellationToken);
-}
-
-/// <summary>How agent code is isolated from the host.</summary>
-public enum Isolation
-{
-    /// <summary>Mono IL interpreter inside Wasmtime: the default, and the only mode that is a sandbox.</summary>
-    Sandbox,
-    /// <summary>A worker process with a collectible load context: faster, for trusted experiments; not a sandbox.</summary>
-    Native,
-    /// <summary>A native worker confined by the operating system (bubblewrap namespaces, seccomp, cgroups): native speed
-    /// with a larger kernel surface than Wasmtime; see SAFETY.md.</summary>
-    Contained,
 }
 
 /// <summary>A hyperagent compiled and gated by the host, ready to run.</summary>

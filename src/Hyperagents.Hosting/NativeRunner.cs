@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Hyperagents.Hosting.Native;
 using Hyperagents.Transport;
@@ -20,10 +19,11 @@ namespace Hyperagents.Hosting;
 /// Nothing the agent does afterwards reaches the host: results and requests are read only from the pipe of a live call
 /// that has not timed out, and no reply is written after the deadline (threat I10).</description></item>
 /// <item><description><b>Cancellation.</b> Cancelling the token ends the call the same way (tree killed) and returns
-/// <see cref="OutcomeKind.HostFault"/> with a detail starting with <c>cancelled</c>: the host stopped the call, the agent
-/// did not fail. No <see cref="OperationCanceledException"/> escapes.</description></item>
+/// <see cref="OutcomeKind.Cancelled"/>: the host stopped the call, the agent did not fail. No
+/// <see cref="OperationCanceledException"/> escapes.</description></item>
 /// <item><description><b>Crashes.</b> A worker that dies (stack overflow, fail-fast, <c>Environment.Exit</c>, a
-/// signal) yields <see cref="OutcomeKind.Crashed"/> with its exit code or signal and the start of its stderr. Only a
+/// signal) yields <see cref="OutcomeKind.Crashed"/> with its exit code or signal and the start of its stderr
+/// (<see cref="OutcomeKind.StackOverflow"/> when the runtime reported a stack overflow). Only a
 /// result record read from the pipe is success: an exit code of 0 without one is a crash (threat E11).</description></item>
 /// <item><description><b>Memory.</b> Workers start with <c>DOTNET_GCHeapHardLimit</c> = <see cref="RunLimits.MemoryBytes"/>,
 /// so a memory bomb fails inside the worker; an <see cref="OutOfMemoryException"/> becomes
@@ -41,7 +41,7 @@ namespace Hyperagents.Hosting;
 /// is buffered. A request larger than <see cref="RunLimits.MaxMessageBytes"/> is drained unread and refused with
 /// <c>too-large</c> (the agent sees a catchable <see cref="HostCallException"/>; the handler never sees it); a handler
 /// reply over the cap is replaced by the same refusal. The request after the <see cref="RunLimits.MaxHostCalls"/>-th ends
-/// the call as <see cref="OutcomeKind.Crashed"/> and kills the worker: limits are enforced out of band, never by an
+/// the call as <see cref="OutcomeKind.TooManyHostCalls"/> and kills the worker: limits are enforced out of band, never by an
 /// exception the agent could catch and ignore. A malformed or oversized frame of any other kind ends the call as
 /// <see cref="OutcomeKind.Crashed"/> and kills the worker. A handler that throws ends the call as
 /// <see cref="OutcomeKind.HostFault"/>.</description></item>
@@ -68,6 +68,9 @@ namespace Hyperagents.Hosting;
 /// </remarks>
 public sealed class NativeRunner : IAgentRunner
 {
+    /// <summary>The name this runner is registered under.</summary>
+    public const string RunnerName = "native";
+
     private readonly NativeRunnerOptions _options;
     private readonly SemaphoreSlim _slots;
     private readonly Lock _poolLock = new();
@@ -91,7 +94,11 @@ public sealed class NativeRunner : IAgentRunner
     }
 
     /// <inheritdoc/>
-    public Isolation Isolation => _options.Containment is null ? Isolation.Native : Isolation.Contained;
+    public string Name => RunnerName;
+
+    /// <inheritdoc/>
+    /// <value>The worker pool's size (<see cref="NativeRunnerOptions.PoolSize"/>): one call per worker.</value>
+    public int Capacity => _options.PoolSize;
 
     /// <summary>A snapshot of the worker counters.</summary>
     public NativeRunnerStatistics Statistics => new(
@@ -103,18 +110,14 @@ public sealed class NativeRunner : IAgentRunner
     /// <inheritdoc/>
     public Task<AgentOutcome> SolveTaskAsync(CompiledAgent agent, TaskInvocation invocation, ICapabilityHandler host, RunLimits limits, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(agent);
-        ArgumentNullException.ThrowIfNull(invocation);
-        ArgumentNullException.ThrowIfNull(limits);
+        CallRules.CheckRequest(agent, invocation, host, limits);
         return RunAsync(agent, new WorkerJob(WorkerJob.Solve, agent.AssemblyName, limits.MaxOutputBytes, limits.MaxMessageBytes, invocation, null), host, limits, cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<AgentOutcome> ModifySelfAsync(CompiledAgent agent, MetaInvocation invocation, ICapabilityHandler host, RunLimits limits, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(agent);
-        ArgumentNullException.ThrowIfNull(invocation);
-        ArgumentNullException.ThrowIfNull(limits);
+        CallRules.CheckRequest(agent, invocation, host, limits);
         return RunAsync(agent, new WorkerJob(WorkerJob.ModifySelf, agent.AssemblyName, limits.MaxOutputBytes, limits.MaxMessageBytes, null, invocation), host, limits, cancellationToken);
     }
 
@@ -215,17 +218,10 @@ public sealed class NativeRunner : IAgentRunner
 
     private async Task<AgentOutcome> RunAsync(CompiledAgent agent, WorkerJob job, ICapabilityHandler host, RunLimits limits, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(host);
-        limits.Validate();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (agent.Image is null || agent.Image.Length == 0)
-        {
-            throw new ArgumentException("The compiled agent has no image.", nameof(agent));
-        }
-
         if (cancellationToken.IsCancellationRequested)
         {
-            return NativeCall.Cancelled(TimeSpan.Zero, 0, started: false);
+            return CallRules.Cancelled(started: false).ToOutcome(TimeSpan.Zero, null, "", 0);
         }
 
         try
@@ -234,7 +230,7 @@ public sealed class NativeRunner : IAgentRunner
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return NativeCall.Cancelled(TimeSpan.Zero, 0, started: false);
+            return CallRules.Cancelled(started: false).ToOutcome(TimeSpan.Zero, null, "", 0);
         }
 
         WorkerProcess? worker = null;
@@ -255,7 +251,7 @@ public sealed class NativeRunner : IAgentRunner
                 CountKill();
             }
 
-            return NativeCall.Cancelled(TimeSpan.Zero, 0, started: worker is not null);
+            return CallRules.Cancelled(started: worker is not null).ToOutcome(TimeSpan.Zero, null, "", 0);
         }
         finally
         {
@@ -425,350 +421,6 @@ public sealed class NativeRunner : IAgentRunner
         {
             _background.RemoveAll(t => t.IsCompleted);
             _background.Add(task);
-        }
-    }
-}
-
-/// <summary>What becomes of a worker after a call or a probe.</summary>
-internal enum WorkerFate
-{
-    /// <summary>Never ran a job (a probe only): back to the spares, or retired when there are enough.</summary>
-    Spare,
-    /// <summary>Ran its job and reported the result: it exits by itself; close its pipe and kill it if it does not.</summary>
-    Retire,
-    /// <summary>Killed or died: only reap it.</summary>
-    Dead,
-}
-
-/// <summary>One entry-point call on one worker: sends the job, relays capability requests, reads the result.</summary>
-internal sealed class NativeCall(NativeRunner runner, NativeRunnerOptions options, WorkerProcess worker, ICapabilityHandler host, RunLimits limits, WorkerJob job, byte[] image)
-{
-    private const int Running = 0;
-    private const int EndedByWorker = 1;
-    private const int EndedByHost = 2;
-    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-    private static readonly (AgentOutcome, WorkerFate) Lost = (new AgentOutcome(OutcomeKind.HostFault, null, "lost", null, TimeSpan.Zero, null, string.Empty, 0), WorkerFate.Dead);
-    private readonly System.Diagnostics.Stopwatch _clock = new();
-    private int _state;
-    private int _hostCalls;
-
-    public static AgentOutcome Cancelled(TimeSpan elapsed, int hostCalls, bool started) => new(
-        OutcomeKind.HostFault,
-        null,
-        started
-            ? "cancelled: the host cancelled the call; the worker process tree was killed."
-            : "cancelled: the host cancelled the call before it started.",
-        null,
-        elapsed,
-        null,
-        string.Empty,
-        hostCalls);
-
-    public async Task<(AgentOutcome Outcome, WorkerFate Fate)> RunAsync(CancellationToken cancellationToken)
-    {
-        using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var deadlineCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        worker.ClearStderr();
-        _clock.Start();
-        var loop = LoopAsync(callCancellation.Token);
-        var deadline = Task.Delay(limits.WallClock, deadlineCancellation.Token);
-        var first = await Task.WhenAny(loop, deadline).ConfigureAwait(false);
-        if (first != loop && await EndByHostAsync(cancellationToken.IsCancellationRequested).ConfigureAwait(false) is { } ended)
-        {
-            callCancellation.Cancel();
-            _ = loop.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            return ended;
-        }
-
-        deadlineCancellation.Cancel();
-        return await loop.ConfigureAwait(false);
-    }
-
-    /// <summary>Ends the call from the host side (deadline or cancellation): claims the call, kills the worker tree and
-    /// waits for it. Null when the call had already ended from the worker side.</summary>
-    private async Task<(AgentOutcome, WorkerFate)?> EndByHostAsync(bool cancelled)
-    {
-        if (!TryEnd(EndedByHost))
-        {
-            return null;
-        }
-
-        var elapsed = _clock.Elapsed;
-        if (worker.Kill())
-        {
-            runner.CountKill();
-        }
-
-        await worker.WaitForExitAsync(options.KillGrace).ConfigureAwait(false);
-        var outcome = cancelled
-            ? Cancelled(elapsed, Volatile.Read(ref _hostCalls), started: true)
-            : Outcome(OutcomeKind.Deadline, $"The wall-clock deadline of {Seconds(limits.WallClock)} s passed; the worker process tree was killed.", elapsed);
-        return (outcome, WorkerFate.Dead);
-    }
-
-    private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-
-    private bool TryEnd(int how) => Interlocked.CompareExchange(ref _state, how, Running) == Running;
-
-    private AgentOutcome Outcome(OutcomeKind kind, string? detail, TimeSpan elapsed, string? answer = null, string? exceptionType = null, string output = "") =>
-        new(kind, answer, detail, exceptionType, elapsed, null, output, Volatile.Read(ref _hostCalls));
-
-    private async Task<(AgentOutcome, WorkerFate)> LoopAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var meta = JsonSerializer.SerializeToUtf8Bytes(job, WorkerJson.Default.WorkerJob);
-            await worker.SendAsync(FrameType.Job, [Frames.Int32(meta.Length), meta, image], cancellationToken).ConfigureAwait(false);
-            while (true)
-            {
-                var header = await worker.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
-                if (header is not { } h)
-                {
-                    return await DiedAsync().ConfigureAwait(false);
-                }
-
-                switch (h.Type)
-                {
-                    case FrameType.Request:
-                        var ended = await ServeAsync(h.Length, cancellationToken).ConfigureAwait(false);
-                        if (ended is { } result)
-                        {
-                            return result;
-                        }
-
-                        break;
-                    case FrameType.Result:
-                        return await FinishAsync(h.Length, cancellationToken).ConfigureAwait(false);
-                    default:
-                        return await ViolationAsync($"an unexpected frame of type {(int)h.Type} during a call").ConfigureAwait(false);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The caller cancelled (the deadline path cancels only after it has claimed the call).
-            return await EndByHostAsync(cancelled: true).ConfigureAwait(false) ?? Lost;
-        }
-        catch (EndOfStreamException)
-        {
-            return await DiedAsync().ConfigureAwait(false);
-        }
-        catch (IOException)
-        {
-            return await DiedAsync().ConfigureAwait(false);
-        }
-        catch (InvalidDataException ex)
-        {
-            return await ViolationAsync(ex.Message).ConfigureAwait(false);
-        }
-        catch (ObjectDisposedException)
-        {
-            return Lost;
-        }
-    }
-
-    private async Task<(AgentOutcome, WorkerFate)> DiedAsync()
-    {
-        if (!TryEnd(EndedByWorker))
-        {
-            return Lost;
-        }
-
-        var elapsed = _clock.Elapsed;
-        if (!await worker.WaitForExitAsync(options.KillGrace).ConfigureAwait(false))
-        {
-            if (worker.Kill())
-            {
-                runner.CountKill();
-            }
-
-            await worker.WaitForExitAsync(options.KillGrace).ConfigureAwait(false);
-        }
-
-        return (Outcome(OutcomeKind.Crashed, $"The worker died before reporting a result ({worker.Describe()}); an exit without a result record is never a success.", elapsed), WorkerFate.Dead);
-    }
-
-    private async Task<(AgentOutcome, WorkerFate)> KillAsync(OutcomeKind kind, string detail)
-    {
-        if (!TryEnd(EndedByWorker))
-        {
-            return Lost;
-        }
-
-        var elapsed = _clock.Elapsed;
-        if (worker.Kill())
-        {
-            runner.CountKill();
-        }
-
-        await worker.WaitForExitAsync(options.KillGrace).ConfigureAwait(false);
-        return (Outcome(kind, detail, elapsed), WorkerFate.Dead);
-    }
-
-    private Task<(AgentOutcome, WorkerFate)> ViolationAsync(string reason) =>
-        KillAsync(OutcomeKind.Crashed, $"The worker broke the protocol ({OutputText.Line(reason, 512)}) and was killed.");
-
-    /// <summary>Serves one capability request; returns an outcome only when the request ended the call.</summary>
-    private async Task<(AgentOutcome, WorkerFate)?> ServeAsync(int length, CancellationToken cancellationToken)
-    {
-        if (length < 5)
-        {
-            return await ViolationAsync($"a request frame of {length} bytes").ConfigureAwait(false);
-        }
-
-        var prefix = await worker.ReadBodyAsync(5, cancellationToken).ConfigureAwait(false);
-        var id = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(prefix);
-        int nameLength = prefix[4];
-        if (nameLength is 0 or > 64 || length - 5 < nameLength)
-        {
-            return await ViolationAsync($"a capability name of {nameLength} bytes").ConfigureAwait(false);
-        }
-
-        var nameBytes = await worker.ReadBodyAsync(nameLength, cancellationToken).ConfigureAwait(false);
-        if (nameBytes.Any(b => b is <= (byte)' ' or >= 0x7F))
-        {
-            return await ViolationAsync("a capability name that is not printable ASCII").ConfigureAwait(false);
-        }
-
-        var capability = System.Text.Encoding.ASCII.GetString(nameBytes);
-        var payloadLength = length - 5 - nameLength;
-        var count = Interlocked.Increment(ref _hostCalls);
-        if (count > limits.MaxHostCalls)
-        {
-            return await KillAsync(OutcomeKind.Crashed, $"The agent made more than {limits.MaxHostCalls} capability requests (RunLimits.MaxHostCalls); the worker was killed.").ConfigureAwait(false);
-        }
-
-        HostReply reply;
-        if (payloadLength > limits.MaxMessageBytes)
-        {
-            await Frames.DrainAsync(worker.FromWorker, payloadLength, cancellationToken).ConfigureAwait(false);
-            reply = HostReply.Fail("too-large", $"The request of {payloadLength} bytes exceeds the limit of {limits.MaxMessageBytes} bytes (RunLimits.MaxMessageBytes).");
-        }
-        else
-        {
-            var payload = await worker.ReadBodyAsync(payloadLength, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                reply = await host.HandleAsync(capability, payload, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                return await KillAsync(OutcomeKind.HostFault, $"The capability handler failed on '{capability}': {ex.GetType().Name}: {OutputText.Line(ex.Message, 1024)}").ConfigureAwait(false);
-            }
-
-            if (reply.Payload is null && reply.Error is null)
-            {
-                reply = HostReply.Fail("host-error", "The host produced an empty reply.");
-            }
-            else if (reply.Payload is { } p && p.Length > limits.MaxMessageBytes)
-            {
-                reply = HostReply.Fail("too-large", $"The reply of {p.Length} bytes exceeds the limit of {limits.MaxMessageBytes} bytes (RunLimits.MaxMessageBytes).");
-            }
-        }
-
-        // I10: once the deadline has passed, nothing more goes to the worker.
-        if (Volatile.Read(ref _state) != Running)
-        {
-            return Lost;
-        }
-
-        var body = reply.Error is { } error
-            ? JsonSerializer.SerializeToUtf8Bytes(error, WorkerJson.Default.HostError)
-            : reply.Payload!;
-        await worker.SendAsync(FrameType.Reply, [Frames.Int32(id), new[] { (byte)(reply.Error is null ? 1 : 0) }, body], cancellationToken).ConfigureAwait(false);
-        return null;
-    }
-
-    private async Task<(AgentOutcome, WorkerFate)> FinishAsync(int length, CancellationToken cancellationToken)
-    {
-        var cap = limits.MaxMessageBytes + (3L * limits.MaxOutputBytes) + (256 * 1024);
-        if (length > cap)
-        {
-            return await ViolationAsync($"a result frame of {length} bytes, more than the cap of {cap}").ConfigureAwait(false);
-        }
-
-        var body = await worker.ReadBodyAsync(length, cancellationToken).ConfigureAwait(false);
-        WorkerResult meta;
-        string? answer;
-        string output;
-        try
-        {
-            (meta, answer, output) = ParseResult(body);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or JsonException or ArgumentException or System.Text.DecoderFallbackException)
-        {
-            return await ViolationAsync("a malformed result: " + ex.Message).ConfigureAwait(false);
-        }
-
-        if (!TryEnd(EndedByWorker))
-        {
-            return Lost;
-        }
-
-        var elapsed = _clock.Elapsed;
-        return (Map(meta, answer, OutputText.Neutralise(output, limits.MaxOutputBytes, Math.Max(0, meta.OutputDropped)), elapsed), WorkerFate.Retire);
-    }
-
-    private static (WorkerResult Meta, string? Answer, string Output) ParseResult(byte[] body)
-    {
-        var span = body.AsSpan();
-        if (span.Length < 8)
-        {
-            throw new InvalidDataException("result frame too short");
-        }
-
-        var metaLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(span);
-        if (metaLength < 0 || metaLength > span.Length - 8)
-        {
-            throw new InvalidDataException($"bad meta length {metaLength}");
-        }
-
-        var meta = JsonSerializer.Deserialize(span.Slice(4, metaLength), WorkerJson.Default.WorkerResult)
-                   ?? throw new InvalidDataException("empty result");
-        if (meta.Result is null || !Enum.IsDefined(meta.Result.Status))
-        {
-            throw new InvalidDataException("result without a valid status");
-        }
-
-        var rest = span[(4 + metaLength)..];
-        var answerLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(rest);
-        rest = rest[4..];
-        if (answerLength < -1 || answerLength > rest.Length)
-        {
-            throw new InvalidDataException($"bad answer length {answerLength}");
-        }
-
-        var answer = answerLength < 0 ? null : StrictUtf8.GetString(rest[..answerLength]);
-        var output = StrictUtf8.GetString(rest[Math.Max(0, answerLength)..]);
-        return (meta, answer, output);
-    }
-
-    private AgentOutcome Map(WorkerResult meta, string? answer, string output, TimeSpan elapsed)
-    {
-        var result = meta.Result;
-        var message = result.ExceptionMessage is null ? null : OutputText.Line(result.ExceptionMessage, 4096);
-        switch (result.Status)
-        {
-            case InvocationStatus.Completed when meta.AnswerBytes is { } size:
-                return Outcome(OutcomeKind.Crashed, $"The answer of {size} bytes exceeds the limit of {limits.MaxMessageBytes} bytes (RunLimits.MaxMessageBytes).", elapsed, output: output);
-            case InvocationStatus.Completed when answer is not null && System.Text.Encoding.UTF8.GetByteCount(answer) > limits.MaxMessageBytes:
-                return Outcome(OutcomeKind.Crashed, $"The answer exceeds the limit of {limits.MaxMessageBytes} bytes (RunLimits.MaxMessageBytes).", elapsed, output: output);
-            case InvocationStatus.Completed:
-                return Outcome(OutcomeKind.Completed, null, elapsed, job.Entry == WorkerJob.Solve ? answer : null, output: output);
-            case InvocationStatus.NoEntryPoint:
-                return Outcome(OutcomeKind.GateRejected, message ?? "The agent has no entry point of this kind.", elapsed, output: output);
-            default:
-                var type = result.ExceptionType is null ? null : OutputText.Line(result.ExceptionType, 512);
-                return type switch
-                {
-                    "System.OutOfMemoryException" => Outcome(OutcomeKind.OutOfMemory, $"The agent exceeded the worker's memory cap of {limits.MemoryBytes / (1024 * 1024)} MiB (GCHeapHardLimit): {message}", elapsed, exceptionType: type, output: output),
-                    "System.InsufficientExecutionStackException" => Outcome(OutcomeKind.StackOverflow, message, elapsed, exceptionType: type, output: output),
-                    _ => Outcome(OutcomeKind.GuestException, message, elapsed, exceptionType: type, output: output),
-                };
         }
     }
 }

@@ -36,10 +36,10 @@ public sealed partial record NativeRunnerOptions
     /// <value>Default <c>PATH</c>, <c>DOTNET_ROOT</c>, <c>TMPDIR</c>, <c>TMP</c>, <c>TEMP</c>, <c>SYSTEMROOT</c>.</value>
     public IReadOnlyList<string> InheritedEnvironment { get; init; } = ["PATH", "DOTNET_ROOT", "TMPDIR", "TMP", "TEMP", "SYSTEMROOT"];
 
-    /// <summary>When set, every worker runs contained (<see cref="Isolation.Contained"/>): namespaces, seccomp, a capped
-    /// scratch tmpfs and cgroup limits around its whole process tree.</summary>
-    /// <value>Default <see langword="null"/>: plain native workers.</value>
-    public ContainedOptions? Containment { get; init; }
+    /// <summary>How a worker's process is started: <see langword="null"/> starts the worker program directly; a launcher
+    /// (e.g. a container tool around it) rewrites the start, and the worker protocol, limits and pool stay the same.</summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public IWorkerLauncher? Launcher { get; init; }
 
     /// <summary>The workers' working directory.</summary>
     /// <value>Default the system temporary folder.</value>
@@ -79,18 +79,6 @@ public sealed partial record NativeRunnerOptions
         Check(SpareWorkers is >= 0 and <= 64, $"{nameof(SpareWorkers)} must be between 0 and 64 (was {SpareWorkers}).");
         Check(KillGrace >= TimeSpan.FromMilliseconds(100) && KillGrace <= TimeSpan.FromMinutes(1), $"{nameof(KillGrace)} must be between 100 ms and 1 min (was {KillGrace}).");
         Check(StartTimeout >= TimeSpan.FromSeconds(1) && StartTimeout <= TimeSpan.FromMinutes(5), $"{nameof(StartTimeout)} must be between 1 s and 5 min (was {StartTimeout}).");
-        if (Containment is not null)
-        {
-            try
-            {
-                Containment.Validate();
-            }
-            catch (ArgumentException ex)
-            {
-                errors.Add("  - " + nameof(Containment) + ": " + ex.Message.ReplaceLineEndings(" "));
-            }
-        }
-
         foreach (var name in InheritedEnvironment ?? [])
         {
             Check(!string.IsNullOrWhiteSpace(name) && !SecretLike().IsMatch(name), $"{nameof(InheritedEnvironment)} must not pass '{name}' to workers: names that look like credentials (KEY, TOKEN, SECRET, PASSWORD) never reach agent code.");
@@ -126,6 +114,32 @@ public sealed partial record NativeRunnerOptions
 
     [GeneratedRegex("KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SecretLike();
+}
+
+/// <summary>Wraps the start of a native worker process, for a runner that runs the same worker in more confinement.</summary>
+public interface IWorkerLauncher
+{
+    /// <summary>The process start to use instead of <paramref name="worker"/>, which starts the worker directly with its
+    /// arguments and its (already emptied and filled) environment. Standard input, output and error must stay those of
+    /// the worker: they carry the protocol and the crash report.</summary>
+    /// <param name="worker">The direct start of the worker.</param>
+    /// <param name="memoryBytes">The worker's GC heap limit, for a launcher that bounds the memory of the whole tree.</param>
+    /// <returns>The start, and what the launch holds for this one worker (e.g. a cgroup), if anything.</returns>
+    WorkerStart Wrap(System.Diagnostics.ProcessStartInfo worker, long memoryBytes);
+}
+
+/// <summary>How one worker is started by an <see cref="IWorkerLauncher"/>.</summary>
+/// <param name="Start">The process start to use.</param>
+/// <param name="Confinement">What the launch holds for this worker beyond its process, or <see langword="null"/>: killed
+/// with the worker's tree and disposed once the worker is gone (or never started).</param>
+public sealed record WorkerStart(System.Diagnostics.ProcessStartInfo Start, IWorkerConfinement? Confinement = null);
+
+/// <summary>What a launcher holds for one worker beyond its process (a cgroup, a container).</summary>
+public interface IWorkerConfinement : IDisposable
+{
+    /// <summary>Kills every process of the worker's tree that the confinement holds, also those that left the process
+    /// tree (a double fork). Called when the runner kills the worker; must not throw.</summary>
+    void Kill();
 }
 
 /// <summary>Counters of a <see cref="NativeRunner"/>'s workers, for tests, logs and benchmarks.</summary>

@@ -1,7 +1,7 @@
 namespace Hyperagents.Hosting;
 
 /// <summary>Limits of one entry-point call. Validated once by <see cref="Validate"/>.</summary>
-public sealed record RunLimits
+public sealed record RunLimits : IValidatedOptions
 {
     /// <summary>Wall-clock deadline of the call.</summary>
     /// <value>Default 10 s; between 10 ms and 1 h.</value>
@@ -27,9 +27,12 @@ public sealed record RunLimits
     /// <value>Default 10,000; at least 1.</value>
     public int MaxHostCalls { get; init; } = 10_000;
 
-    /// <summary>Checks every bound and reports all violations at once.</summary>
-    /// <exception cref="ArgumentException">One or more limits are out of bounds; the message lists each.</exception>
-    public RunLimits Validate()
+    /// <summary>Checks every bound and reports all violations at once (<see cref="GetErrors"/>).</summary>
+    /// <exception cref="InvalidOptionsException">One or more limits are out of bounds; the message lists each.</exception>
+    public RunLimits Validate() => OptionsValidation.Validate(this, "run limits");
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> GetErrors()
     {
         var errors = new List<string>();
         Check(WallClock >= TimeSpan.FromMilliseconds(10) && WallClock <= TimeSpan.FromHours(1), $"{nameof(WallClock)} must be between 10 ms and 1 h (was {WallClock}).");
@@ -38,13 +41,13 @@ public sealed record RunLimits
         Check(MaxOutputBytes is >= 0 and <= 16 * 1024 * 1024, $"{nameof(MaxOutputBytes)} must be between 0 and 16 MiB (was {MaxOutputBytes}).");
         Check(MaxMessageBytes is >= 1024 and <= 64 * 1024 * 1024, $"{nameof(MaxMessageBytes)} must be between 1 KiB and 64 MiB (was {MaxMessageBytes}).");
         Check(MaxHostCalls >= 1, $"{nameof(MaxHostCalls)} must be at least 1 (was {MaxHostCalls}).");
-        return errors.Count == 0 ? this : throw new ArgumentException("Invalid run limits:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
+        return errors;
 
         void Check(bool ok, string message)
         {
             if (!ok)
             {
-                errors.Add("  - " + message);
+                errors.Add(message);
             }
         }
     }

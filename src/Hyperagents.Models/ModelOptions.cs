@@ -1,4 +1,5 @@
 using System.Globalization;
+using Hyperagents.Hosting;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -17,7 +18,7 @@ namespace Hyperagents.Models;
 /// <see cref="Ensemble"/> when it has entries, else <see cref="Model"/>; a role with none has no model
 /// (agents are refused with <c>no-model</c> and the seed meta agent falls back to the offline mutation toolkit).</para>
 /// </remarks>
-public sealed record ModelOptions
+public sealed record ModelOptions : IValidatedOptions
 {
     /// <summary>The environment variable holding the OpenAI key by default.</summary>
     public const string OpenAiKeyVariable = "OPENAI_API_KEY";
@@ -153,45 +154,9 @@ public sealed record ModelOptions
     /// <param name="value">The flag's value as typed; durations in seconds; <c>--stream</c> takes true/false.</param>
     /// <returns>The options with the flag applied. Specs are checked by <see cref="Validate"/>, not here.</returns>
     /// <exception cref="ModelConfigurationException">Unknown flag, or a value of the wrong type.</exception>
-    public ModelOptions WithFlag(string flag, string value)
-    {
-        ArgumentNullException.ThrowIfNull(flag);
-        value = value?.Trim() ?? string.Empty;
-        return flag switch
-        {
-            "--model" => this with { Model = value },
-            "--endpoint" => this with { Endpoint = value },
-            "--meta-model" => this with { MetaModel = value },
-            "--task-model" => this with { TaskModel = value },
-            "--ensemble" => this with { Ensemble = [.. Ensemble, value] },
-            "--ensemble-seed" => this with { EnsembleSeed = (int)Number(flag, value, int.MinValue, int.MaxValue) },
-            "--anthropic-endpoint" => this with { AnthropicEndpoint = value },
-            "--api-key-env" => this with { ApiKeyEnv = value },
-            "--anthropic-api-key-env" => this with { AnthropicApiKeyEnv = value },
-            "--temperature" => this with { Temperature = (double)Number(flag, value, 0, 2) },
-            "--max-output-tokens" => this with { MaxOutputTokens = (int)Number(flag, value, 1, 1_000_000) },
-            "--stream" => this with { Stream = bool.TryParse(value, out var stream) ? stream : throw Bad(flag, value, "true or false") },
-            "--model-concurrency" => this with { MaxConcurrency = (int)Number(flag, value, 1, 256) },
-            "--model-retries" => this with { MaxRetries = (int)Number(flag, value, 0, 20) },
-            "--model-attempt-timeout" => this with { AttemptTimeout = TimeSpan.FromSeconds((double)Number(flag, value, 0.001m, 86_400)) },
-            "--model-timeout" => this with { CallTimeout = TimeSpan.FromSeconds((double)Number(flag, value, 0.001m, 86_400)) },
-            "--token-budget" => this with { TokenBudget = (long)Number(flag, value, 1, long.MaxValue) },
-            "--money-budget" => this with { MoneyBudgetUsd = Number(flag, value, 0.000001m, 1_000_000_000m) },
-            "--prices" => this with { Prices = value },
-            _ => throw new ModelConfigurationException([$"'{flag}' is not a model flag; the model flags are {string.Join(", ", FlagNames)}."]),
-        };
-    }
+    public ModelOptions WithFlag(string flag, string value) => ModelSettings.FromFlag(flag, value).ApplyTo(this);
 
-    private static decimal Number(string flag, string value, decimal min, decimal max) =>
-        decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
-            ? number
-            : throw Bad(flag, value, $"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
-
-    private static ModelConfigurationException Bad(string flag, string value, string expected) =>
-        new([$"{flag} '{value}' is not valid; write {expected}."]);
-
-    /// <summary>Checks every option at once.</summary>
-    /// <returns>Every problem with its fix, one sentence each; empty when valid.</returns>
+    /// <inheritdoc/>
     public IReadOnlyList<string> GetErrors()
     {
         var errors = new List<string>();
@@ -526,16 +491,13 @@ public sealed record ModelOptions
 }
 
 /// <summary>Model options that cannot work; the message lists each problem and how to fix it.</summary>
-public sealed class ModelConfigurationException : Hyperagents.Transport.UserErrorException
+/// <remarks>The model flavour of <see cref="InvalidOptionsException"/>, also thrown for a config file that cannot be read.</remarks>
+public sealed class ModelConfigurationException : InvalidOptionsException
 {
     /// <summary>Creates the exception from its problems.</summary>
     /// <param name="errors">One sentence per problem, each with its fix.</param>
     public ModelConfigurationException(IReadOnlyList<string> errors)
-        : base(errors.Count == 1 ? errors[0] : "The model configuration has problems:" + string.Concat(errors.Select(e => System.Environment.NewLine + "  - " + e)))
+        : base("model settings", errors)
     {
-        Errors = errors;
     }
-
-    /// <summary>Each problem with its fix.</summary>
-    public IReadOnlyList<string> Errors { get; }
 }

@@ -1,11 +1,9 @@
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using Hyperagents.Archive;
 
 namespace Hyperagents.Reporting;
 
 /// <summary>Builds a <see cref="RunAudit"/> from a run's archive alone (git objects, notes, provenance, transcripts).</summary>
-public static partial class Auditor
+public static class Auditor
 {
     private const string ProtectedPrefix = "protected-path attempt:";
 
@@ -87,8 +85,8 @@ public static partial class Auditor
             var mine = evaluations[v.Id][^1];
             var theirs = evaluations.GetValueOrDefault(v.Parent!) ?? [];
             unchanged += ScoreStatistics.SameAnswers(mine, theirs) == true ? 1 : 0;
-            var split = mine.Splits.ContainsKey("val") ? "val" : "train";
-            if (!mine.Splits.TryGetValue(split, out var child) || theirs.LastOrDefault(e => e.Splits.ContainsKey(split))?.Splits[split] is not { } parent)
+            // Full evaluations only: a staged score is on a subset of train, not on the parent's draws.
+            if (SelectionScore.SplitOf(mine) is not { } split || !SelectionScore.IsFull(split) || !mine.Splits.TryGetValue(split, out var child) || theirs.LastOrDefault(e => e.Splits.ContainsKey(split))?.Splits[split] is not { } parent)
             {
                 continue;
             }
@@ -134,15 +132,7 @@ public static partial class Auditor
             p.Changes.Where(c => c.Kind == FileKind.Meta).Select(Change).ToList(),
             p.Changes.Where(c => c.Kind == FileKind.Other).Select(Change).ToList());
 
-        var transcript = run.ReadTranscript(v.Id);
-        var (meta, forbidden) = ReadTranscript(transcript, p.Model);
-        if (v.Status.Reason is { } reason)
-        {
-            foreach (var finding in GateFindings(reason))
-            {
-                forbidden.Add(finding);
-            }
-        }
+        var (meta, forbidden) = ReadTranscript(Transcript.Read(run.ReadTranscript(v.Id)), p.Model);
 
         var protectedPaths = v.Status.Reason is { } r && r.StartsWith(ProtectedPrefix, StringComparison.Ordinal)
             ? r[ProtectedPrefix.Length..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList()
@@ -246,73 +236,38 @@ public static partial class Auditor
         return (added, removed);
     }
 
-    private static (MetaRunSummary Meta, SortedSet<string> Forbidden) ReadTranscript(string? transcript, ModelUsage? usage)
+    private static (MetaRunSummary Meta, SortedSet<string> Forbidden) ReadTranscript(IReadOnlyList<TranscriptRecord> transcript, ModelUsage? usage)
     {
         var tools = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var forbidden = new SortedSet<string>(StringComparer.Ordinal);
-        int errors = 0, exchanges = 0, entries = 0;
+        int errors = 0, exchanges = 0;
         string? outcome = null;
-        foreach (var line in (transcript ?? string.Empty).Split('\n'))
+        foreach (var record in transcript)
         {
-            if (line.Trim().Length == 0)
+            switch (record)
             {
-                continue;
-            }
-
-            entries++;
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
-                {
-                    continue;
-                }
-
-                switch (type.GetString())
-                {
-                    case "call":
-                        var capability = root.TryGetProperty("capability", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : "?";
-                        tools[capability] = tools.GetValueOrDefault(capability) + 1;
-                        if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
-                        {
-                            errors++;
-                        }
-
-                        break;
-                    case "model":
-                        exchanges += root.TryGetProperty("exchanges", out var ex) && ex.ValueKind == JsonValueKind.Array ? ex.GetArrayLength() : 0;
-                        break;
-                    case "outcome":
-                        outcome = root.TryGetProperty("outcome", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null;
-                        break;
-                    case "diagnostic":
-                        if (root.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
-                        {
-                            foreach (var finding in GateFindings(text.GetString()!))
-                            {
-                                forbidden.Add(finding);
-                            }
-                        }
-
-                        break;
-                }
-            }
-            catch (JsonException)
-            {
-                // A line that is not JSON still counts as an entry; the transcript is evidence, not input.
+                case CallRecord call:
+                    var capability = call.Capability ?? "?";
+                    tools[capability] = tools.GetValueOrDefault(capability) + 1;
+                    errors += call.Error is null ? 0 : 1;
+                    break;
+                case ModelRecordLine line:
+                    exchanges += line.Count;
+                    break;
+                case OutcomeRecord o:
+                    outcome = o.Outcome;
+                    break;
+                case DiagnosticRecord d when IsGateFinding(d.DiagnosticId):
+                    forbidden.Add($"{d.DiagnosticId}: {d.DiagnosticMessage.Trim()}");
+                    break;
             }
         }
 
         var modelCalls = usage is { Requests: > 0 } ? usage.Requests : exchanges;
         var model = usage is { Provider: not null } || usage is { Model: not null } ? $"{usage.Provider}/{usage.Model}" : null;
-        return (new MetaRunSummary(tools, errors, modelCalls, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0, model, outcome, entries), forbidden);
+        return (new MetaRunSummary(tools, errors, modelCalls, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0, model, outcome, transcript.Count), forbidden);
     }
 
-    /// <summary>The capability-gate findings (<c>HA0001</c>..<c>HA0009</c>) in a diagnostic text, as <c>ID: message</c>.</summary>
-    internal static IEnumerable<string> GateFindings(string text) =>
-        GateFinding().Matches(text).Select(m => $"{m.Groups[1].Value}: {m.Groups[2].Value.Trim()}");
-
-    [GeneratedRegex(@"\b(HA000[1-9]):\s*([^\n(]*?)(?=\s*\(\+\d+ more\)|$|\n)", RegexOptions.Multiline)]
-    private static partial Regex GateFinding();
+    /// <summary>The capability-gate findings: <c>HA0001</c>..<c>HA0009</c>.</summary>
+    private static bool IsGateFinding(string? id) => id is { Length: 6 } && id.StartsWith("HA000", StringComparison.Ordinal) && id[5] is >= '1' and <= '9';
 }

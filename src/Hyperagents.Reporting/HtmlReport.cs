@@ -9,7 +9,7 @@ namespace Hyperagents.Reporting;
 
 /// <summary>
 /// Renders a run as one self-contained HTML file: lineage tree (inline SVG laid out here, one <c>g.node</c> per variant),
-/// ScottPlot charts embedded as SVG, a variant table, and every variant's diff and transcript embedded as JSON.
+/// ScottPlot charts embedded as SVG, a variant table, and every variant's diff and transcript (as a conversation) embedded as JSON.
 /// No external resources: inline CSS and script only, so it opens offline.
 /// </summary>
 public static class HtmlReport
@@ -30,7 +30,7 @@ public static class HtmlReport
         {
             var a = audit.Variants.Single(x => x.Id == v.Id);
             var p = run.ReadProvenance(v.Id);
-            return new Row(v, a, p, times.GetValueOrDefault(v.Id), Score(v.Scores));
+            return new Row(v, a, p, times.GetValueOrDefault(v.Id), SelectionScore.Of(v.Scores));
         }).ToList();
 
         var html = new StringBuilder();
@@ -51,7 +51,7 @@ public static class HtmlReport
 
         html.Append("<section id=\"detail\"><h2 id=\"detail-title\">Select a variant</h2>")
             .Append("<div class=\"tabs\"><button id=\"tab-diff\" onclick=\"showTab('diff')\">diff</button><button id=\"tab-transcript\" onclick=\"showTab('transcript')\">transcript</button></div>")
-            .Append("<pre id=\"diff-view\"></pre><pre id=\"transcript-view\" hidden></pre></section>\n");
+            .Append("<pre id=\"diff-view\"></pre><div id=\"transcript-view\" hidden></div></section>\n");
 
         html.Append("<section id=\"plots\"><h2>Progress</h2><div class=\"plots\">");
         foreach (var (id, svg) in Plots(rows, manifest.Domain))
@@ -74,12 +74,6 @@ public static class HtmlReport
 
         public long Tokens => (P.Model?.InputTokens ?? 0) + (P.Model?.OutputTokens ?? 0);
     }
-
-    /// <summary>The score that ranks a variant: val when evaluated on val, else train, else the first split.</summary>
-    private static double? Score(IReadOnlyDictionary<string, double> scores) =>
-        scores.TryGetValue("val", out var val) ? val
-        : scores.TryGetValue("train", out var train) ? train
-        : scores.Count > 0 ? scores.OrderBy(s => s.Key, StringComparer.Ordinal).First().Value : null;
 
     private static Dictionary<string, DateTimeOffset> CommitTimes(string path, IReadOnlyList<VariantSummary> variants)
     {
@@ -314,7 +308,12 @@ public static class HtmlReport
             diff = Safe(Cap(r.V.Parent is null
                 ? "(the seed: no parent to compare with)\n" + string.Join("\n", r.P.Changes.Select(c => $"added {c.Path}"))
                 : string.Concat(run.GetDiff(r.V.Id).Select(d => d.Patch)) is { Length: > 0 } patch ? patch : "(no change)")),
-            transcript = Safe(Cap(run.ReadTranscript(r.V.Id) ?? "(no transcript)")),
+            transcript = TranscriptView.Of(run.ReadTranscript(r.V.Id), Safe, MaxEmbeddedChars).Select(b => new
+            {
+                kind = b.Kind,
+                title = b.Title,
+                parts = b.Parts.Select(part => new { code = part.Code, text = part.Text }).ToList(),
+            }).ToList(),
         }, StringComparer.Ordinal);
 
         // The default encoder escapes <, > and &, so nothing in a diff can close the script element.
@@ -345,6 +344,15 @@ public static class HtmlReport
         #tree .node.best circle{stroke-dasharray:none}
         #detail pre{background:#f5f5f5;border:1px solid #ddd;padding:.6em;max-height:28em;overflow:auto;white-space:pre-wrap}
         .tabs button{margin-right:.4em}
+        #transcript-view{max-height:36em;overflow:auto;border:1px solid #ddd;padding:.4em}
+        #transcript-view .turn{margin:.3em 0;padding:.3em .6em;border-left:4px solid #bbb;background:#fafafa}
+        #transcript-view .turn h4{margin:0 0 .2em;font-size:.8em;text-transform:uppercase;color:#555}
+        #transcript-view .turn p{margin:.2em 0;white-space:pre-wrap}
+        #transcript-view .turn pre{margin:.2em 0;background:#f0f0f0;padding:.3em;white-space:pre-wrap;max-height:20em;overflow:auto}
+        #transcript-view .system{border-color:#9e9e9e} #transcript-view .user{border-color:#1565c0}
+        #transcript-view .assistant{border-color:#2e7d32;background:#f3faf3} #transcript-view .tool{border-color:#6a1b9a}
+        #transcript-view .error,#transcript-view .diagnostic{border-color:#b00;background:#fff5f5}
+        #transcript-view .heading{border:none;background:none} #transcript-view .heading h4{font-size:.95em;color:#222}
         .plots{display:flex;flex-wrap:wrap;gap:1em}
         figure{margin:0}
         table{border-collapse:collapse}
@@ -359,6 +367,23 @@ public static class HtmlReport
           document.getElementById('diff-view').hidden = tab !== 'diff';
           document.getElementById('transcript-view').hidden = tab !== 'transcript';
         }
+        function renderTranscript(view, blocks) {
+          view.replaceChildren();
+          for (const b of blocks) {
+            const turn = document.createElement('div');
+            turn.className = 'turn ' + b.kind;
+            const title = document.createElement('h4');
+            title.textContent = b.title;
+            turn.appendChild(title);
+            for (const part of b.parts) {
+              const el = document.createElement(part.code ? 'pre' : 'p');
+              if (part.code) { const code = document.createElement('code'); code.textContent = part.text; el.appendChild(code); }
+              else { el.textContent = part.text; }
+              turn.appendChild(el);
+            }
+            view.appendChild(turn);
+          }
+        }
         function show(id, tab) {
           const v = data[id];
           if (!v) { return; }
@@ -366,7 +391,7 @@ public static class HtmlReport
           document.querySelectorAll('#tree .node').forEach(n => n.classList.toggle('selected', n.dataset.variant === id));
           document.getElementById('detail-title').textContent = id + ' g' + v.generation + ' ' + v.status + ' ' + v.scores + (v.flags.length ? ' [' + v.flags.join(', ') + ']' : '');
           document.getElementById('diff-view').textContent = v.diff;
-          document.getElementById('transcript-view').textContent = v.transcript;
+          renderTranscript(document.getElementById('transcript-view'), v.transcript);
           showTab(tab || 'diff');
         }
         document.querySelectorAll('#tree .node').forEach(n => {

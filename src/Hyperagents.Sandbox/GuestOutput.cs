@@ -38,10 +38,12 @@ internal sealed class GuestOutput
     /// <summary>Whether any output chunk carried the runtime's stack-overflow message.</summary>
     public bool SawStackOverflow { get; private set; }
 
+    /// <summary>The kept output, neutralised and capped by the same rule as every runner's
+    /// (<see cref="Hyperagents.Hosting.Native.OutputText"/>): the cap holds for the text shown, escapes included.</summary>
     public string Render()
     {
-        var text = Neutralise(Encoding.UTF8.GetString(_kept.GetBuffer(), 0, (int)_kept.Length));
-        return Dropped > 0 ? text + $"[output truncated: {Dropped} more bytes dropped]" : text;
+        var text = Hyperagents.Hosting.Native.OutputText.Neutralise(Encoding.UTF8.GetString(_kept.GetBuffer(), 0, (int)_kept.Length), _cap, 0);
+        return Dropped > 0 ? text + $"\n[output truncated: {Dropped} more bytes dropped]" : text;
     }
 
     /// <summary>Untrusted text made safe to show, by the one rule of <see cref="Hyperagents.Transport.SafeText"/>.</summary>

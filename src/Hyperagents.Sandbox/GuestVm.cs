@@ -54,6 +54,7 @@ internal sealed partial class GuestVm : IDisposable
     private int _pollMethod;
     private long _deadlineTimestamp;
     private CancellationToken _cancellation;
+    private RunLimits _limits = new();
     private ulong _fuelSet;
     private long _fuelConsumedBefore;
     private double _clockSkewMs;
@@ -295,276 +296,14 @@ internal sealed partial class GuestVm : IDisposable
         }
     }
 
-    /// <summary>Runs the bootstrap's built-in warm-up agent (SDK, JSON, LINQ, one host call) in this VM.</summary>
-    internal AgentOutcome RunWarmup()
-    {
-        var invocation = new TaskInvocation(new TaskSpec("warm-up", "warm-up", "warm-up", new Dictionary<string, string> { ["n"] = "1" }, null), 1);
-        return RunCore(3, [], JsonSerializer.SerializeToUtf8Bytes(invocation, SdkJson.Default.TaskInvocation), WarmupHandler.Instance, new RunLimits(), CancellationToken.None)
-            .GetAwaiter().GetResult();
-    }
-
-    /// <summary>Runs one entry point to its end. Never throws for anything the guest does.</summary>
-    public Task<AgentOutcome> RunAsync(byte kind, byte[] image, byte[] invocation, ICapabilityHandler handler, RunLimits limits, CancellationToken cancellationToken) =>
-        RunCore(kind, image, invocation, handler, limits, cancellationToken);
-
-    private async Task<AgentOutcome> RunCore(byte kind, byte[] image, byte[] invocation, ICapabilityHandler handler, RunLimits limits, CancellationToken cancellationToken)
-    {
-        if (_used)
-        {
-            throw new InvalidOperationException("A sandbox VM runs exactly one call.");
-        }
-
-        _used = true;
-        var watch = Stopwatch.StartNew();
-        Output = new GuestOutput(limits.MaxOutputBytes);
-        MemoryLimit = limits.MemoryBytes;
-        ApplyLimits(_store, limits.MemoryBytes);
-        _fuelConsumedBefore += (long)(_fuelSet - _store.Fuel);
-        _fuelSet = (ulong)limits.Fuel;
-        _store.Fuel = _fuelSet;
-        _deadlineTimestamp = Stopwatch.GetTimestamp() + (long)(limits.WallClock.TotalSeconds * Stopwatch.Frequency);
-        _cancellation = cancellationToken;
-        _entropy = SeedOf(invocation);
-        var hostCalls = 0;
-
-        AgentOutcome Finish(OutcomeKind outcomeKind, string? answer = null, string? detail = null, string? exceptionType = null)
-        {
-            var consumed = (long)(_fuelSet - SafeFuel());
-            if (HeapRefused && outcomeKind is OutcomeKind.Crashed or OutcomeKind.GuestException && (exceptionType is null || exceptionType == typeof(OutOfMemoryException).FullName))
-            {
-                outcomeKind = OutcomeKind.OutOfMemory;
-                detail = $"the guest reached its memory cap of {limits.MemoryBytes / (1024 * 1024)} MiB" + (detail is null ? "" : $" ({detail})");
-            }
-
-            // Detail and exception type come from the guest: capped and neutralised like its output.
-            return new AgentOutcome(outcomeKind, answer, detail is null ? null : GuestOutput.Neutralise(Truncate(detail, 4096)),
-                exceptionType is null ? null : GuestOutput.Neutralise(Truncate(exceptionType, 256)), watch.Elapsed, consumed, Output.Render(), hostCalls);
-        }
-
-        try
-        {
-            var start = new byte[9 + image.Length + invocation.Length];
-            start[0] = kind;
-            BinaryPrimitives.WriteInt32LittleEndian(start.AsSpan(1), image.Length);
-            image.CopyTo(start, 5);
-            BinaryPrimitives.WriteInt32LittleEndian(start.AsSpan(5 + image.Length), invocation.Length);
-            invocation.CopyTo(start, 9 + image.Length);
-            var state = Enter(_startMethod, start, limits);
-            var queue = new Queue<(int Id, string Capability, byte[] Payload)>();
-            var issued = new HashSet<int>();
-            while (true)
-            {
-                var reader = new StateReader(state);
-                var status = reader.Byte();
-                if (status == 0)
-                {
-                    // The answer arrives JSON-escaped (a control character takes 6 bytes); its cap is on the answer
-                    // itself, checked below as in native mode, so the block may be up to 6 times larger.
-                    var json = reader.Block((int)Math.Min(int.MaxValue - 1L, 6L * limits.MaxMessageBytes + 64 * 1024));
-                    reader.End();
-                    var result = JsonSerializer.Deserialize(json, SdkJson.Default.InvocationResult) ?? throw Protocol("an empty result");
-                    return result.Status switch
-                    {
-                        InvocationStatus.Completed when kind != 2 && result.Answer is null => Finish(OutcomeKind.Crashed, detail: "SolveTask returned null"),
-                        InvocationStatus.Completed when kind != 2 && Encoding.UTF8.GetByteCount(result.Answer ?? "") > limits.MaxMessageBytes =>
-                            Finish(OutcomeKind.Crashed, detail: $"the answer exceeds the {limits.MaxMessageBytes}-byte message cap"),
-                        InvocationStatus.Completed => Finish(OutcomeKind.Completed, answer: result.Answer),
-                        InvocationStatus.GuestException => Finish(OutcomeKind.GuestException, detail: result.ExceptionMessage, exceptionType: result.ExceptionType),
-                        _ => Finish(OutcomeKind.GuestException, detail: result.ExceptionMessage ?? "no entry point", exceptionType: "Hyperagents.NoEntryPoint"),
-                    };
-                }
-
-                if (status == 2)
-                {
-                    var message = Encoding.UTF8.GetString(reader.Block(64 * 1024));
-                    return Finish(OutcomeKind.Crashed, detail: "bootstrap fault: " + message);
-                }
-
-                if (status != 1)
-                {
-                    throw Protocol($"unknown state {status}");
-                }
-
-                var count = reader.Int();
-                if (count < 0 || count > limits.MaxHostCalls + 1)
-                {
-                    throw Protocol($"{count} requests in one batch");
-                }
-
-                for (var i = 0; i < count; i++)
-                {
-                    var id = reader.Int();
-                    var capability = Encoding.UTF8.GetString(reader.Block(MaxCapabilityNameBytes));
-                    var payload = reader.Block(int.MaxValue);
-                    if (!issued.Add(id))
-                    {
-                        throw Protocol($"request id {id} reused");
-                    }
-
-                    queue.Enqueue((id, capability, payload));
-                }
-
-                reader.End();
-                if (queue.Count == 0)
-                {
-                    if (BackgroundPending)
-                    {
-                        BackgroundPending = false;
-                        Guard(limits);
-                        _backgroundExec();
-                        state = Enter(_pollMethod, [], limits);
-                        continue;
-                    }
-
-                    if (TimerDueMs is { } due)
-                    {
-                        TimerDueMs = null;
-                        _clockSkewMs = Math.Max(_clockSkewMs, due - NowMs(_store.Fuel) + _clockSkewMs);
-                        Guard(limits);
-                        _executeTimer();
-                        state = Enter(_pollMethod, [], limits);
-                        continue;
-                    }
-
-                    return Finish(OutcomeKind.Crashed, detail: "deadlock: the agent awaits something that can never complete (no host request, job or timer is pending)");
-                }
-
-                var (requestId, name, request) = queue.Dequeue();
-                hostCalls++;
-                HostReply reply;
-                if (hostCalls > limits.MaxHostCalls)
-                {
-                    reply = HostReply.Fail("limit", $"the call made more than {limits.MaxHostCalls} host calls");
-                }
-                else if (!Capabilities.All.Contains(name))
-                {
-                    reply = HostReply.Fail("unknown-capability", $"'{GuestOutput.Neutralise(Truncate(name, 64))}' is not a capability");
-                }
-                else if (request.Length > limits.MaxMessageBytes)
-                {
-                    reply = HostReply.Fail("too-large", $"the request is {request.Length} bytes; the cap is {limits.MaxMessageBytes}");
-                }
-                else
-                {
-                    var remaining = TimeSpan.FromSeconds((double)(_deadlineTimestamp - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
-                    if (remaining <= TimeSpan.Zero)
-                    {
-                        return Finish(OutcomeKind.Deadline, detail: $"the wall-clock deadline of {limits.WallClock.TotalMilliseconds:0} ms passed");
-                    }
-
-                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    linked.CancelAfter(remaining);
-                    try
-                    {
-                        reply = await handler.HandleAsync(name, request, linked.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (linked.IsCancellationRequested)
-                    {
-                        return Finish(OutcomeKind.Deadline, detail: cancellationToken.IsCancellationRequested ? "the call was cancelled" : $"the deadline passed during host call '{Truncate(name, 64)}'");
-                    }
-                    catch (Exception ex)
-                    {
-                        return Finish(OutcomeKind.HostFault, detail: $"the host failed serving '{Truncate(name, 64)}': {ex.GetType().Name}: {ex.Message}");
-                    }
-                }
-
-                var body = reply.Payload ?? AgentInvoker.EncodeError(reply.Error?.Error ?? "host-error", reply.Error?.Message ?? "refused");
-                if (body.Length > limits.MaxMessageBytes)
-                {
-                    body = AgentInvoker.EncodeError("too-large", $"the reply is {body.Length} bytes; the cap is {limits.MaxMessageBytes}");
-                    reply = HostReply.Fail("too-large", "");
-                }
-
-                var resume = new byte[9 + body.Length];
-                BinaryPrimitives.WriteInt32LittleEndian(resume, requestId);
-                resume[4] = reply.Payload is null ? (byte)0 : (byte)1;
-                BinaryPrimitives.WriteInt32LittleEndian(resume.AsSpan(5), body.Length);
-                body.CopyTo(resume, 9);
-                state = Enter(_resumeMethod, resume, limits);
-            }
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException || Fatal is not null)
-        {
-            var (outcomeKind, detail) = Classify(ex, limits);
-            return Finish(outcomeKind, detail: detail);
-        }
-    }
-
-    private void Guard(RunLimits limits)
-    {
-        if (Stopwatch.GetTimestamp() >= _deadlineTimestamp || _cancellation.IsCancellationRequested)
-        {
-            SetFatal(OutcomeKind.Deadline, _cancellation.IsCancellationRequested ? "the call was cancelled" : $"the wall-clock deadline of {limits.WallClock.TotalMilliseconds:0} ms passed");
-            throw new GuestFaultException("deadline");
-        }
-
-        if (SafeFuel() == 0)
-        {
-            SetFatal(OutcomeKind.OutOfFuel, $"the fuel budget of {limits.Fuel:N0} ran out");
-            throw new GuestFaultException("fuel");
-        }
-    }
-
-    private byte[] Enter(int method, byte[] input, RunLimits limits)
-    {
-        Guard(limits);
-        var pointer = input.Length == 0 ? 0 : Copy(input);
-        var io = _memory.GetSpan(_io, 16);
-        BinaryPrimitives.WriteInt32LittleEndian(io, pointer);
-        BinaryPrimitives.WriteInt32LittleEndian(io[4..], input.Length);
-        BinaryPrimitives.WriteInt64LittleEndian(io[8..], 0);
-        _invokeExport(method, _io);
-        if (pointer != 0)
-        {
-            _free(pointer);
-        }
-
-        io = _memory.GetSpan(_io, 16);
-        var outPointer = BinaryPrimitives.ReadInt32LittleEndian(io[8..]);
-        var outLength = BinaryPrimitives.ReadInt32LittleEndian(io[12..]);
-        // The largest state is a result whose answer is JSON-escaped (6 bytes per control character); see RunCore.
-        if (outLength <= 0 || outLength > Math.Min(int.MaxValue - 1L, 6L * limits.MaxMessageBytes + 1024 * 1024))
-        {
-            throw Protocol($"an entry returned {outLength} bytes");
-        }
-
-        var output = Read(outPointer, outLength).ToArray();
-        _free(outPointer);
-        return output;
-    }
-
-    private (OutcomeKind, string) Classify(Exception ex, RunLimits limits)
-    {
-        if (Fatal is { } fatal)
-        {
-            return fatal;
-        }
-
-        for (var e = ex; e is not null; e = e.InnerException)
-        {
-            if (e is TrapException trap)
-            {
-                return trap.Type switch
-                {
-                    TrapCode.OutOfFuel => (OutcomeKind.OutOfFuel, $"the fuel budget of {limits.Fuel:N0} ran out"),
-                    TrapCode.Interrupt => (OutcomeKind.Deadline, $"the wall-clock deadline of {limits.WallClock.TotalMilliseconds:0} ms passed"),
-                    TrapCode.StackOverflow => (OutcomeKind.StackOverflow, "wasm trap: call stack exhausted"),
-                    _ => (OutcomeKind.Crashed, "wasm trap: " + FirstLine(trap.Message)),
-                };
-            }
-        }
-
-        if (Trace.Any(t => t.Contains("stack overflow", StringComparison.OrdinalIgnoreCase)))
-        {
-            return (OutcomeKind.StackOverflow, "the guest runtime reported a stack overflow");
-        }
-
-        return ex is GuestProtocolException
-            ? (OutcomeKind.Crashed, "protocol violation: " + ex.Message)
-            : (OutcomeKind.Crashed, FirstLine(ex.Message));
-    }
-
     internal void SetFatal(OutcomeKind kind, string detail) => Fatal ??= (kind, detail);
+
+    /// <summary>The call ran out of time: cancelled by the caller, or past its deadline.</summary>
+    private void SetDeadlineFatal()
+    {
+        var ending = _cancellation.IsCancellationRequested ? CallRules.Cancelled(started: true) : CallRules.Deadline(_limits);
+        SetFatal(ending.Kind, ending.Detail!);
+    }
 
     internal void RecordTrap(Exception ex)
     {
@@ -585,7 +324,7 @@ internal sealed partial class GuestVm : IDisposable
     {
         if (Stopwatch.GetTimestamp() >= _deadlineTimestamp || _cancellation.IsCancellationRequested)
         {
-            SetFatal(OutcomeKind.Deadline, _cancellation.IsCancellationRequested ? "the call was cancelled" : "the wall-clock deadline passed");
+            SetDeadlineFatal();
             throw new GuestFaultException("deadline");
         }
 
@@ -633,43 +372,6 @@ internal sealed partial class GuestVm : IDisposable
             throw;
         }
     }
-
-    internal Span<byte> Read(int pointer, int length)
-    {
-        var address = (uint)pointer;
-        if (length < 0 || address + (ulong)length > (ulong)_memory.GetLength())
-        {
-            throw Protocol($"out-of-bounds access [{address}, +{length})");
-        }
-
-        return length == 0 ? Span<byte>.Empty : _memory.GetSpan(address, length);
-    }
-
-    private int Malloc(int size)
-    {
-        var pointer = _malloc(size);
-        if (pointer == 0)
-        {
-            throw Protocol($"the guest could not allocate {size} bytes");
-        }
-
-        _ = Read(pointer, size);
-        return pointer;
-    }
-
-    private int Copy(byte[] bytes)
-    {
-        var pointer = Malloc(Math.Max(1, bytes.Length));
-        bytes.CopyTo(Read(pointer, bytes.Length));
-        return pointer;
-    }
-
-    private int CString(string text)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text + "\0");
-        return Copy(bytes);
-    }
-
     private ulong SafeFuel()
     {
         try
@@ -680,12 +382,6 @@ internal sealed partial class GuestVm : IDisposable
         {
             return 0;
         }
-    }
-
-    private static ulong SeedOf(byte[] invocation)
-    {
-        var hash = System.Security.Cryptography.SHA256.HashData(invocation);
-        return BinaryPrimitives.ReadUInt64LittleEndian(hash);
     }
 
     private static string FirstLine(string text) => Truncate(text.Split('\n')[0].Trim(), 512);
@@ -699,55 +395,6 @@ internal sealed partial class GuestVm : IDisposable
     }
 
     public void Dispose() => _store?.Dispose();
-
-    private ref struct StateReader(ReadOnlySpan<byte> data)
-    {
-        private readonly ReadOnlySpan<byte> _data = data;
-        private int _at;
-
-        public byte Byte() => _at < _data.Length ? _data[_at++] : throw new GuestProtocolException("truncated state");
-
-        public int Int()
-        {
-            if (_at + 4 > _data.Length)
-            {
-                throw new GuestProtocolException("truncated state");
-            }
-
-            var value = BinaryPrimitives.ReadInt32LittleEndian(_data[_at..]);
-            _at += 4;
-            return value;
-        }
-
-        public byte[] Block(int max)
-        {
-            var length = Int();
-            if (length < 0 || length > max || _at + length > _data.Length)
-            {
-                throw new GuestProtocolException($"a block of {length} bytes (cap {max})");
-            }
-
-            var block = _data.Slice(_at, length).ToArray();
-            _at += length;
-            return block;
-        }
-
-        public readonly void End()
-        {
-            if (_at != _data.Length)
-            {
-                throw new GuestProtocolException("trailing bytes in state");
-            }
-        }
-    }
-
-    private sealed class WarmupHandler : ICapabilityHandler
-    {
-        public static readonly WarmupHandler Instance = new();
-
-        public ValueTask<HostReply> HandleAsync(string capability, ReadOnlyMemory<byte> request, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(HostReply.Ok("{}"u8.ToArray()));
-    }
 }
 
 /// <summary>The linear memory of a booted VM (only the 64 KiB pages that differ from a fresh instance) and the host-side

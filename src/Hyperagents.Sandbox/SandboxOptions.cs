@@ -30,6 +30,23 @@ public sealed record SandboxOptions
     /// <value>Default <see langword="true"/>.</value>
     public bool BootFromImage { get; init; } = true;
 
+    /// <summary>How much memory the sandbox's calls may hold at once, all VMs together.</summary>
+    /// <value>Default <see langword="null"/>: the memory available to this process (<see cref="GC.GetGCMemoryInfo()"/>).</value>
+    public long? MemoryBudgetBytes { get; init; }
+
+    /// <summary>How many calls the sandbox runs at once (<see cref="Hyperagents.Hosting.IAgentRunner.Capacity"/>): one per
+    /// processor core, since guest code is CPU-bound, and no more than the memory budget holds VMs at the default memory
+    /// cap (<see cref="Hyperagents.Hosting.RunLimits.MemoryBytes"/>); at least 1.</summary>
+    public int Capacity
+    {
+        get
+        {
+            var budget = MemoryBudgetBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+            var byMemory = budget / new Hyperagents.Hosting.RunLimits().MemoryBytes;
+            return (int)Math.Max(1, Math.Min(Environment.ProcessorCount, byMemory));
+        }
+    }
+
     /// <summary><c>$XDG_CACHE_HOME/hyperagents/cwasm</c>, else <c>~/.cache/hyperagents/cwasm</c>.</summary>
     public static string DefaultCacheDirectory
     {

@@ -13,6 +13,9 @@ namespace Hyperagents.Sandbox;
 /// </remarks>
 public sealed class SandboxRunner : IAgentRunner
 {
+    /// <summary>The name this runner is registered under.</summary>
+    public const string RunnerName = "sandbox";
+
     private readonly SandboxEngine _engine;
     private readonly bool _ownsEngine;
     private readonly VmPool _pool;
@@ -37,7 +40,11 @@ public sealed class SandboxRunner : IAgentRunner
     public static SandboxRunner Create(SandboxOptions? options = null) => new(SandboxEngine.Create(options), ownsEngine: true);
 
     /// <inheritdoc/>
-    public Isolation Isolation => Isolation.Sandbox;
+    public string Name => RunnerName;
+
+    /// <inheritdoc/>
+    /// <value><see cref="SandboxOptions.Capacity"/> of the engine's options.</value>
+    public int Capacity => _engine.Options.Capacity;
 
     /// <summary>The engine this runner uses.</summary>
     public SandboxEngine Engine => _engine;
@@ -45,28 +52,33 @@ public sealed class SandboxRunner : IAgentRunner
     /// <inheritdoc/>
     public Task<AgentOutcome> SolveTaskAsync(CompiledAgent agent, TaskInvocation invocation, ICapabilityHandler host, RunLimits limits, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(invocation);
-        return RunAsync(1, agent, JsonSerializer.SerializeToUtf8Bytes(invocation, SdkJson.Default.TaskInvocation), host, limits, cancellationToken);
+        CallRules.CheckRequest(agent, invocation, host, limits);
+        return RunAsync(EntryPoint.SolveTask, agent, JsonSerializer.SerializeToUtf8Bytes(invocation, SdkJson.Default.TaskInvocation), host, limits, cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<AgentOutcome> ModifySelfAsync(CompiledAgent agent, MetaInvocation invocation, ICapabilityHandler host, RunLimits limits, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(invocation);
-        return RunAsync(2, agent, JsonSerializer.SerializeToUtf8Bytes(invocation, SdkJson.Default.MetaInvocation), host, limits, cancellationToken);
+        CallRules.CheckRequest(agent, invocation, host, limits);
+        return RunAsync(EntryPoint.ModifySelf, agent, JsonSerializer.SerializeToUtf8Bytes(invocation, SdkJson.Default.MetaInvocation), host, limits, cancellationToken);
     }
 
-    private async Task<AgentOutcome> RunAsync(byte kind, CompiledAgent agent, byte[] invocation, ICapabilityHandler host, RunLimits limits, CancellationToken cancellationToken)
+    private async Task<AgentOutcome> RunAsync(EntryPoint entry, CompiledAgent agent, byte[] invocation, ICapabilityHandler host, RunLimits limits, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(agent);
-        ArgumentNullException.ThrowIfNull(host);
-        ArgumentNullException.ThrowIfNull(limits);
-        limits.Validate();
         var started = System.Diagnostics.Stopwatch.StartNew();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return CallRules.Cancelled(started: false).ToOutcome(started.Elapsed, null, "", 0);
+        }
+
         GuestVm vm;
         try
         {
             vm = await _pool.TakeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return CallRules.Cancelled(started: false).ToOutcome(started.Elapsed, null, "", 0);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not SandboxUnavailableException)
         {
@@ -76,7 +88,7 @@ public sealed class SandboxRunner : IAgentRunner
         using (vm)
         {
             // Guest code runs synchronously until its first host call: keep it off the caller's thread.
-            return await Task.Run(() => vm.RunAsync(kind, agent.Image, invocation, host, limits, cancellationToken), CancellationToken.None).ConfigureAwait(false);
+            return await Task.Run(() => vm.RunAsync(entry, agent.Image, invocation, host, limits, cancellationToken), CancellationToken.None).ConfigureAwait(false);
         }
     }
 

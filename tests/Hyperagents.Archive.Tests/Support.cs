@@ -3,31 +3,6 @@ using System.Text;
 
 namespace Hyperagents.Archive.Tests;
 
-/// <summary>A temporary folder per test, deleted on dispose.</summary>
-public sealed class TempFolder : IDisposable
-{
-    public TempFolder()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ha-archive-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}
-
 /// <summary>The real git binary.</summary>
 public static class Git
 {
@@ -150,13 +125,4 @@ public static class Some
             Milliseconds = 12.5,
         };
     }
-}
-
-/// <summary>A clock that ticks one second per reading, from a fixed start: reproducible commit ids.</summary>
-public sealed class FixedClock : TimeProvider
-{
-    private long _ticks;
-
-    public override DateTimeOffset GetUtcNow() =>
-        new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(Interlocked.Increment(ref _ticks));
 }

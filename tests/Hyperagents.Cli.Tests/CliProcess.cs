@@ -21,7 +21,7 @@ internal sealed class CliProcess : IDisposable
     /// <summary>Everything the program printed, over all calls.</summary>
     public StringBuilder AllOutput { get; } = new();
 
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot => RepositoryRoot.Path;
 
     public static string SeedAgent => Path.Combine(RepoRoot, "seeds", "default");
 
@@ -110,18 +110,5 @@ internal sealed class CliProcess : IDisposable
         catch (UnauthorizedAccessException)
         {
         }
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Hyperagents.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Hyperagents.sln not found above the test folder.");
     }
 }

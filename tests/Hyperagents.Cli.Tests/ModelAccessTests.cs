@@ -48,8 +48,10 @@ public sealed class ModelAccessTests : IAsyncLifetime
         Assert.Equal(40, record.Usage!.InputTokens);
         Assert.Equal(8, record.Usage.OutputTokens);
         Assert.Equal("scripted-model", record.Usage.Model);
-        Assert.Contains("\"type\":\"model\"", record.Transcript, StringComparison.Ordinal);
-        Assert.Contains("edited", record.Transcript, StringComparison.Ordinal);
+        var line = Hyperagents.Archive.Transcript.Write([record.Transcript!]);
+        Assert.StartsWith("{\"type\":\"model\",\"exchanges\":[", line, StringComparison.Ordinal);
+        Assert.Contains("edited", line, StringComparison.Ordinal);
+        Assert.Equal(1, record.Transcript!.Count);
         Assert.Equal(0, access.OpenSessions);
         Assert.Same(ModelRecord.Empty, access.Close("attempt-1/meta"));
     }

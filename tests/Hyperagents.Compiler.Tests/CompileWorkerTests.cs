@@ -4,7 +4,7 @@ using Xunit;
 namespace Hyperagents.Compiler.Tests;
 
 /// <summary>Compiles in worker processes bounded in memory (threat row R14): a source that makes Roslyn allocate without
-/// bound is rejected with <see cref="GateDiagnosticIds.CompileMemoryLimit"/> and costs the host nothing.</summary>
+/// bound is rejected with <see cref="DiagnosticIds.CompileMemoryLimit"/> and costs the host nothing.</summary>
 public sealed class CompileWorkerTests
 {
     public static TheoryData<string> Bombs() => [.. Directory.GetFiles(Some.CompileBombsDir, "*.cs").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
@@ -23,7 +23,7 @@ public sealed class CompileWorkerTests
         Assert.False(result.Success);
         Assert.Null(result.Agent);
         var diagnostic = Assert.Single(result.Report.Diagnostics);
-        Assert.Equal(GateDiagnosticIds.CompileMemoryLimit, diagnostic.Id);
+        Assert.Equal(DiagnosticIds.CompileMemoryLimit, diagnostic.Id);
         Assert.Contains("memory limit (1024 MiB)", diagnostic.Message, StringComparison.Ordinal);
         // Without the worker the host itself folds the 2 GiB constant (its peak grows by more than 2 GiB, or it dies).
         Assert.True(peakGrowth < 512 * 1024, $"the host's peak resident set grew by {peakGrowth:N0} KiB during the compile");
@@ -37,7 +37,7 @@ public sealed class CompileWorkerTests
         Assert.Equal(1, compiler.WorkersStarted);
 
         var bomb = compiler.Compile(Some.Single(File.ReadAllText(Path.Combine(Some.CompileBombsDir, "R14_ConstStringDoubling.cs"))));
-        Assert.Equal(GateDiagnosticIds.CompileMemoryLimit, Assert.Single(bomb.Report.Diagnostics).Id);
+        Assert.Equal(DiagnosticIds.CompileMemoryLimit, Assert.Single(bomb.Report.Diagnostics).Id);
 
         var next = compiler.Compile(AgentSource.FromDirectory(Some.BenignDir));
         Assert.True(next.Success, string.Join(Environment.NewLine, next.Report.Diagnostics));
@@ -84,9 +84,9 @@ public sealed class CompileWorkerTests
     }
 
     [Theory]
-    [InlineData("echo 'Out of memory.' >&2; exit 134", GateDiagnosticIds.CompileMemoryLimit, "memory limit (1024 MiB)")]
-    [InlineData("echo boom >&2; exit 7", GateDiagnosticIds.CompilerFault, "exit code 7; stderr: boom")]
-    [InlineData("printf '\\005\\000\\000\\000\\002hello'; sleep 60", GateDiagnosticIds.CompilerFault, "sent a Job frame of 5 bytes")]
+    [InlineData("echo 'Out of memory.' >&2; exit 134", DiagnosticIds.CompileMemoryLimit, "memory limit (1024 MiB)")]
+    [InlineData("echo boom >&2; exit 7", DiagnosticIds.CompilerFault, "exit code 7; stderr: boom")]
+    [InlineData("printf '\\005\\000\\000\\000\\002hello'; sleep 60", DiagnosticIds.CompilerFault, "sent a Job frame of 5 bytes")]
     public void A_worker_that_dies_or_breaks_the_protocol_mid_compile_is_a_diagnostic_not_an_exception(string afterRequest, string id, string message)
     {
         // A stand-in worker: says hello like the real one, reads the request's header, then misbehaves.

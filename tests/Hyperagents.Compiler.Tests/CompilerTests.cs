@@ -30,7 +30,7 @@ public sealed class CompilerTests
         var deep = "class Deep { int V = " + new string('(', 30_000) + "1" + new string(')', 30_000) + "; }";
         var refused = Some.Compiler.Compile(Some.WithEntryPoints(deep));
         var diagnostic = Assert.Single(refused.Report.Diagnostics);
-        Assert.Equal(GateDiagnosticIds.TooDeeplyNested, diagnostic.Id);
+        Assert.Equal(DiagnosticIds.TooDeeplyNested, diagnostic.Id);
         Assert.Equal("task/Agent.cs", diagnostic.File);
 
         // 200 levels is legal and compiles (on the compiler's large-stack thread); so do the mutation engine's parses.
@@ -124,9 +124,9 @@ public sealed class CompilerTests
     {
         var result = Some.Compiler.Compile(Some.Single("namespace Probe;\n\npublic static class Nothing { }\n"));
         Assert.False(result.Success);
-        var solve = Assert.Single(result.Report.Diagnostics, d => d.Id == GateDiagnosticIds.SolveTaskEntryPoint);
+        var solve = Assert.Single(result.Report.Diagnostics, d => d.Id == DiagnosticIds.SolveTaskEntryPoint);
         Assert.Contains("public static Task<string> SolveTask(TaskContext)", solve.Message, StringComparison.Ordinal);
-        var modify = Assert.Single(result.Report.Diagnostics, d => d.Id == GateDiagnosticIds.ModifySelfEntryPoint);
+        var modify = Assert.Single(result.Report.Diagnostics, d => d.Id == DiagnosticIds.ModifySelfEntryPoint);
         Assert.Contains("public static Task ModifySelf(MetaContext)", modify.Message, StringComparison.Ordinal);
     }
 
@@ -149,10 +149,10 @@ public sealed class CompilerTests
             }
             """));
         Assert.False(result.Success);
-        var solve = Assert.Single(result.Report.Diagnostics, d => d.Id == GateDiagnosticIds.SolveTaskEntryPoint);
+        var solve = Assert.Single(result.Report.Diagnostics, d => d.Id == DiagnosticIds.SolveTaskEntryPoint);
         Assert.Contains("it returns Task<int>", solve.Message.Replace("Int32", "int", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Equal(5, solve.Line);
-        Assert.DoesNotContain(result.Report.Diagnostics, d => d.Id == GateDiagnosticIds.ModifySelfEntryPoint);
+        Assert.DoesNotContain(result.Report.Diagnostics, d => d.Id == DiagnosticIds.ModifySelfEntryPoint);
     }
 
     [Fact]
@@ -176,10 +176,10 @@ public sealed class CompilerTests
                 }
             }
             """));
-        var solve = result.Report.Diagnostics.Where(d => d.Id == GateDiagnosticIds.SolveTaskEntryPoint).Select(d => d.Message).ToList();
+        var solve = result.Report.Diagnostics.Where(d => d.Id == DiagnosticIds.SolveTaskEntryPoint).Select(d => d.Message).ToList();
         Assert.Contains(solve, m => m.Contains("it is not static", StringComparison.Ordinal));
         Assert.Contains(solve, m => m.Contains("its parameters are (Fake.TaskContext)", StringComparison.Ordinal) || m.Contains("[agent]", StringComparison.Ordinal));
-        Assert.Contains(result.Report.Diagnostics, d => d.Id == GateDiagnosticIds.ModifySelfEntryPoint && d.Message.Contains("it is not public", StringComparison.Ordinal));
+        Assert.Contains(result.Report.Diagnostics, d => d.Id == DiagnosticIds.ModifySelfEntryPoint && d.Message.Contains("it is not public", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -191,7 +191,7 @@ public sealed class CompilerTests
             ["task/B.cs"] = "namespace B;\n\n" + Some.EntryPoints,
         }));
         Assert.False(result.Success);
-        Assert.Contains(result.Report.Diagnostics, d => d.Id == GateDiagnosticIds.SolveTaskEntryPoint && d.Message.Contains("declared 2 times", StringComparison.Ordinal));
+        Assert.Contains(result.Report.Diagnostics, d => d.Id == DiagnosticIds.SolveTaskEntryPoint && d.Message.Contains("declared 2 times", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -206,7 +206,7 @@ public sealed class CompilerTests
     public void Dynamic_gets_a_gate_diagnostic_not_only_a_missing_member_error()
     {
         var result = Some.Compiler.Compile(Some.WithEntryPoints("namespace Probe;\n\npublic static class D\n{\n    public static object F(dynamic d) => d.Length;\n}\n"));
-        Assert.Contains(result.Report.Diagnostics, d => d.Id == GateDiagnosticIds.Dynamic && d.Line == 5);
+        Assert.Contains(result.Report.Diagnostics, d => d.Id == DiagnosticIds.Dynamic && d.Line == 5);
     }
 
     [Fact]

@@ -257,7 +257,7 @@ public sealed class GateTests
             """));
         Assert.False(result.Success);
         Assert.DoesNotContain(result.Report.Diagnostics, d => d.Id == "HA0001");
-        var diagnostic = Single(result, GateDiagnosticIds.DisallowedIlReference, "System.IO.File.ReadAllText");
+        var diagnostic = Single(result, DiagnosticIds.DisallowedIlReference, "System.IO.File.ReadAllText");
         Assert.Contains("Probe.Use.Read", diagnostic.Message, StringComparison.Ordinal);
         Assert.Equal("task/Agent.cs", diagnostic.File);
         Assert.Equal(5, diagnostic.Line);
@@ -299,11 +299,11 @@ public sealed class GateTests
             }
             """));
         Assert.False(result.Success);
-        At(result, GateDiagnosticIds.NativeInterop, "Probe.Use.getpid", 8);
-        At(result, GateDiagnosticIds.UnsafeIl, "'calli' in 'Probe.Use.Call'", 12);
-        Single(result, GateDiagnosticIds.UnsafeIl, "'Probe.Overlap' is not allowed: explicit layout");
-        Single(result, GateDiagnosticIds.UnsafeIl, "Probe.Overlap.A");
-        Single(result, GateDiagnosticIds.Finalizer, "Probe.Leaky.Finalize");
+        At(result, DiagnosticIds.NativeInterop, "Probe.Use.getpid", 8);
+        At(result, DiagnosticIds.UnsafeIl, "'calli' in 'Probe.Use.Call'", 12);
+        Single(result, DiagnosticIds.UnsafeIl, "'Probe.Overlap' is not allowed: explicit layout");
+        Single(result, DiagnosticIds.UnsafeIl, "Probe.Overlap.A");
+        Single(result, DiagnosticIds.Finalizer, "Probe.Leaky.Finalize");
     }
 
     [Fact]
@@ -321,9 +321,9 @@ public sealed class GateTests
             }
             """;
         var ilOnly = new AgentCompiler(new AgentCompilerOptions { SkipSymbolGate = true }).Compile(Some.WithEntryPoints(code));
-        At(ilOnly, GateDiagnosticIds.NativeInterop, "Probe.Use.Sneaky", 8);
+        At(ilOnly, DiagnosticIds.NativeInterop, "Probe.Use.Sneaky", 8);
         var full = Some.Compiler.Compile(Some.WithEntryPoints(code));
-        At(full, GateDiagnosticIds.NativeInterop, "Probe.Use.Sneaky()", 8);
+        At(full, DiagnosticIds.NativeInterop, "Probe.Use.Sneaky()", 8);
     }
 
     [Fact]
@@ -409,8 +409,8 @@ public sealed class GateTests
             }
             """));
         Assert.DoesNotContain(generic.Report.Diagnostics, d => d.Id == "HA0001");
-        At(generic, GateDiagnosticIds.DisallowedIlReference, "System.Text.Json.Nodes.JsonArray.Add", 7);
-        Assert.Contains("JsonArray.Add<>", Single(generic, GateDiagnosticIds.DisallowedIlReference, "JsonArray.Add").Message, StringComparison.Ordinal);
+        At(generic, DiagnosticIds.DisallowedIlReference, "System.Text.Json.Nodes.JsonArray.Add", 7);
+        Assert.Contains("JsonArray.Add<>", Single(generic, DiagnosticIds.DisallowedIlReference, "JsonArray.Add").Message, StringComparison.Ordinal);
 
         var plain = compiler.Compile(Some.WithEntryPoints("""
             using System.Text.Json.Nodes;

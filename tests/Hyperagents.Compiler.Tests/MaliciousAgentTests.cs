@@ -87,11 +87,11 @@ public sealed class MaliciousAgentTests
         Assert.All(diagnostics.Where(d => !d.Id.StartsWith("HA", StringComparison.Ordinal)), d => Assert.Contains(d.Id, allowedCompilerErrors));
 
         // Every gate diagnostic names a rule: a policy line or a rule family.
-        Assert.All(diagnostics.Where(d => d.Id == GateDiagnosticIds.DisallowedApi), d =>
+        Assert.All(diagnostics.Where(d => d.Id == DiagnosticIds.DisallowedApi), d =>
             Assert.Matches(@"(denied by policy line \d+ '.+'|no allow rule matches)", d.Message));
 
         // Entry points are valid, so no entry-point diagnostic may appear.
-        Assert.DoesNotContain(diagnostics, d => d.Id is GateDiagnosticIds.SolveTaskEntryPoint or GateDiagnosticIds.ModifySelfEntryPoint);
+        Assert.DoesNotContain(diagnostics, d => d.Id is DiagnosticIds.SolveTaskEntryPoint or DiagnosticIds.ModifySelfEntryPoint);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class MaliciousAgentTests
 
         var agent = Some.Single(File.ReadAllText(Path.Combine(folder, "Agent.cs")));
         var result = Some.Compiler.Compile(agent);
-        Assert.Contains(result.Report.Diagnostics, d => d.Id == GateDiagnosticIds.DisallowedApi && d.Message.Contains("System.IO.File.Exists", StringComparison.Ordinal));
+        Assert.Contains(result.Report.Diagnostics, d => d.Id == DiagnosticIds.DisallowedApi && d.Message.Contains("System.IO.File.Exists", StringComparison.Ordinal));
     }
 
     [Fact]

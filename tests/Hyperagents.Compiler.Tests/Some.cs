@@ -29,22 +29,7 @@ internal static class Some
         },
     });
 
-    public static string RepoPolicyPath
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "sandbox", "policy.txt");
-                if (File.Exists(Path.Combine(dir.FullName, "Hyperagents.sln")) && File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-
-            throw new InvalidOperationException("repository root not found");
-        }
-    }
+    public static string RepoPolicyPath => RepositoryRoot.Combine("sandbox", "policy.txt");
 
     public static AgentSource Single(string code, string path = "task/Agent.cs") =>
         AgentSource.FromFiles(new Dictionary<string, string> { [path] = code });

@@ -26,7 +26,7 @@ public sealed class EndToEndTests(SandboxFixture sandbox) : IClassFixture<Sandbo
         var settings = TestRuns.Settings(generations) with
         {
             Domain = domain,
-            Isolation = Isolation.Sandbox,
+            Isolation = "sandbox",
             // One screening evaluation per ModifySelf keeps five domains within the test budget on 2 cores.
             MaxTryEvaluations = 1,
             DatasetPath = domain == "dataset" ? Path.Combine(seeds, "datasets", "arithmetic.jsonl") : null,

@@ -184,7 +184,7 @@ public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         var report = tools.Compile(files);
 
         Assert.False(report.Success);
-        Assert.Equal(DgmhLoop.CompileTimeoutId, Assert.Single(report.Diagnostics).Id);
+        Assert.Equal(Hyperagents.Compiler.DiagnosticIds.CompileTimeout, Assert.Single(report.Diagnostics).Id);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(8), $"the compile timeout came after {watch.Elapsed}");
         files.Remove("task/Slow.cs");
         Assert.True(tools.Compile(files).Success);

@@ -17,8 +17,8 @@ public sealed class ContainedRunnerTests : IClassFixture<BubblewrapFixture>
     public ContainedRunnerTests(BubblewrapFixture bubblewrap) => Assert.True(bubblewrap.Availability.Available);
 
     /// <summary>A contained runner with the test defaults and, optionally, changed containment.</summary>
-    internal static NativeRunner Runner(Func<ContainedOptions, ContainedOptions>? contain = null) =>
-        Some.Runner(o => o with { Containment = (contain ?? (c => c))(new ContainedOptions()) });
+    internal static ContainedRunner Runner(Func<ContainedOptions, ContainedOptions>? contain = null) =>
+        new(Some.Options(), (contain ?? (c => c))(new ContainedOptions()));
 
     [Fact]
     public async Task SolveTask_completes_in_a_contained_worker_with_a_pid_namespace_of_its_own()
@@ -31,7 +31,7 @@ public sealed class ContainedRunnerTests : IClassFixture<BubblewrapFixture>
         Assert.Equal(["t7", "42"], parts[..2]);
         Assert.InRange(int.Parse(parts[2], CultureInfo.InvariantCulture), 1, 3); // bubblewrap's reaper is pid 1
         Assert.Equal("solving t7\n", outcome.Output);
-        Assert.Equal(Isolation.Contained, runner.Isolation);
+        Assert.Equal("contained", runner.Name);
     }
 
     [Fact]
@@ -227,12 +227,12 @@ public sealed class ContainedRunnerTests : IClassFixture<BubblewrapFixture>
     }
 
     [Fact]
-    public async Task A_stack_overflow_crashes_the_contained_worker_only_and_the_next_call_works()
+    public async Task A_stack_overflow_ends_the_contained_worker_only_and_the_next_call_works()
     {
-        // R5.
+        // R5: reported as a stack overflow, as the runner contract says (the runtime's report reaches the host's stderr tail).
         await using var runner = Runner();
         var outcome = await runner.SolveTaskAsync(TestCompiler.Agent("Recurse"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
-        Assert.Equal(OutcomeKind.Crashed, outcome.Kind);
+        Assert.Equal(OutcomeKind.StackOverflow, outcome.Kind);
 
         var next = await runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
         Assert.Equal(OutcomeKind.Completed, next.Kind);
@@ -254,22 +254,22 @@ public sealed class ContainedRunnerTests : IClassFixture<BubblewrapFixture>
     }
 
     [Fact]
-    public async Task An_unavailable_tier_is_an_infrastructure_error_naming_the_fix()
+    public void An_unavailable_tier_is_a_user_error_naming_the_fix_before_any_worker_starts()
     {
         var missing = new ContainedOptions { BwrapPath = "/nonexistent/bwrap" };
         var availability = ContainedAvailability.Check(missing);
         Assert.False(availability.Available);
         Assert.Contains("apt-get install bubblewrap", availability.Detail);
 
-        await using var runner = new NativeRunner(Some.Options() with { SpareWorkers = 1, Containment = missing });
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => runner.WarmUpAsync(256L * 1024 * 1024, CancellationToken.None));
+        var error = Assert.Throws<ContainedUnavailableException>(() => new ContainedRunner(Some.Options(), missing));
+        Assert.IsAssignableFrom<UserErrorException>(error);
         Assert.Contains("install bubblewrap", error.Message);
     }
 
     private static TaskInvocation Task(string probe, Dictionary<string, string> parameters) =>
         new(new TaskSpec("test", probe, "A containment probe.", parameters, null), 42);
 
-    private static async Task<Dictionary<string, string>> ProbeAsync(NativeRunner runner, string probe, Dictionary<string, string> parameters)
+    private static async Task<Dictionary<string, string>> ProbeAsync(ContainedRunner runner, string probe, Dictionary<string, string> parameters)
     {
         await using (runner)
         {

@@ -24,7 +24,7 @@ public sealed class NativeRunnerTests
         Assert.NotEqual(Environment.ProcessId.ToString(CultureInfo.InvariantCulture), parts[2]);
         Assert.Equal("solving t7\n", outcome.Output);
         Assert.Equal(0, outcome.HostCalls);
-        Assert.Equal(Isolation.Native, runner.Isolation);
+        Assert.Equal("native", runner.Name);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class NativeRunnerTests
     }
 
     [Fact]
-    public async Task Cancellation_kills_the_worker_and_is_reported_as_a_host_fault()
+    public async Task Cancellation_kills_the_worker_and_is_reported_as_cancelled()
     {
         await using var runner = Some.Runner();
         var handler = new RecordingHandler();
@@ -130,24 +130,23 @@ public sealed class NativeRunnerTests
         cancel.Cancel();
         var outcome = await run;
 
-        Assert.Equal(OutcomeKind.HostFault, outcome.Kind);
-        Assert.StartsWith("cancelled", outcome.Detail);
+        Assert.Equal(OutcomeKind.Cancelled, outcome.Kind);
         var worker = int.Parse(handler.LogLines[0].Split(':')[1], CultureInfo.InvariantCulture);
         Assert.False(Processes.IsAlive(worker));
         Assert.Equal(1, runner.Statistics.WorkersKilled);
 
         var already = await runner.SolveTaskAsync(TestCompiler.Agent("Echo"), Some.Task(), handler, Some.Limits(), cancel.Token);
-        Assert.Equal(OutcomeKind.HostFault, already.Kind);
+        Assert.Equal(OutcomeKind.Cancelled, already.Kind);
         Assert.Equal(1, runner.Statistics.WorkersStarted);
     }
 
     [Fact]
-    public async Task A_stack_overflow_crashes_the_worker_only_and_the_next_call_works()
+    public async Task A_stack_overflow_kills_the_worker_only_and_the_next_call_works()
     {
         await using var runner = Some.Runner();
         var outcome = await runner.SolveTaskAsync(TestCompiler.Agent("Recurse"), Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
 
-        Assert.Equal(OutcomeKind.Crashed, outcome.Kind);
+        Assert.Equal(OutcomeKind.StackOverflow, outcome.Kind);
         Assert.Contains("died before reporting a result", outcome.Detail);
         Assert.Contains("Stack overflow", outcome.Detail);
 
@@ -229,7 +228,7 @@ public sealed class NativeRunnerTests
         var limits = Some.Limits() with { MaxHostCalls = 10 };
         var outcome = await runner.SolveTaskAsync(TestCompiler.Agent("Chatty"), Some.Task(), handler, limits, CancellationToken.None);
 
-        Assert.Equal(OutcomeKind.Crashed, outcome.Kind);
+        Assert.Equal(OutcomeKind.TooManyHostCalls, outcome.Kind);
         Assert.Contains("MaxHostCalls", outcome.Detail);
         Assert.Equal(10, handler.Requests.Count);
         Assert.Equal(1, runner.Statistics.WorkersKilled);

@@ -3,38 +3,6 @@ using Hyperagents.Archive;
 
 namespace Hyperagents.Reporting.Tests;
 
-/// <summary>A temporary folder per test, deleted on dispose.</summary>
-public sealed class TempFolder : IDisposable
-{
-    public TempFolder()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ha-report-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}
-
-/// <summary>A clock that ticks one second per reading from a fixed start: commit ids are the same on every machine.</summary>
-public sealed class FixedClock : TimeProvider
-{
-    private long _ticks;
-
-    public override DateTimeOffset GetUtcNow() =>
-        new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(Interlocked.Increment(ref _ticks));
-}
-
 /// <summary>
 /// A deterministic run built through the archive API with planted cases: an accepted task change, a child that rewrites
 /// a meta file (and jumps in score, with a train/val gap), a protected-path attempt, a gate rejection for a forbidden

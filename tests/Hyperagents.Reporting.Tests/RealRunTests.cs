@@ -11,24 +11,11 @@ public sealed class RealRunTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Hyperagents.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Hyperagents.sln not found above the test binaries");
-    }
-
     [Fact]
     public async Task Audit_and_report_of_a_real_run()
     {
         var console = new TestConsole().Width(200);
-        var exit = await CliApp.RunAsync(["run", "--domain", "circle-packing", "--generations", "1", "--archive", _temp.Path, "--name", "real", "--seed-agent", Path.Combine(RepositoryRoot(), "seeds", "default")], console);
+        var exit = await CliApp.RunAsync(["run", "--domain", "circle-packing", "--generations", "1", "--archive", _temp.Path, "--name", "real", "--seed-agent", RepositoryRoot.Combine("seeds", "default")], console);
         Assert.True(exit == 0, console.Output);
 
         using var run = ArchiveRun.Open(Path.Combine(_temp.Path, "real"));

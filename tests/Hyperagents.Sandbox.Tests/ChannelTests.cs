@@ -16,7 +16,7 @@ public sealed class ChannelTests(SandboxFixture fixture, ITestOutputHelper outpu
         var outcome = await fixture.SolveAsync("Capabilities", handler: handler);
         output.WriteLine($"{outcome}");
         Assert.Equal(OutcomeKind.Completed, outcome.Kind);
-        Assert.Equal("budget=1;refusal=chat/unknown-capability", outcome.Answer);
+        Assert.Equal("budget=9.5;refusal=chat/no-model", outcome.Answer);
         Assert.Equal(5, outcome.HostCalls);
         Assert.Equal(["log", "budget", "chat", "log", "log"], handler.Requests.Select(r => r.Capability));
         Assert.Contains("\"role\":", handler.Requests.Single(r => r.Capability == "chat").Request, StringComparison.OrdinalIgnoreCase);
@@ -25,7 +25,7 @@ public sealed class ChannelTests(SandboxFixture fixture, ITestOutputHelper outpu
     [Fact]
     public async Task ModifySelf_edits_the_workspace_through_the_channel()
     {
-        var handler = new RecordingHandler();
+        var handler = new RecordingHandler { Files = { ["Agent.cs"] = "// seed" } };
         var outcome = await fixture.Runner.ModifySelfAsync(fixture.Agent("Meta"), Some.Meta(), handler, Some.Limits(), CancellationToken.None);
         output.WriteLine($"{outcome}");
         Assert.Equal(OutcomeKind.Completed, outcome.Kind);
@@ -36,29 +36,29 @@ public sealed class ChannelTests(SandboxFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task Host_call_cap_refuses_requests_beyond_MaxHostCalls()
+    public async Task Host_call_cap_ends_the_call_out_of_band_beyond_MaxHostCalls()
     {
         var handler = new RecordingHandler();
         var limits = Some.Limits() with { MaxHostCalls = 2 };
         var outcome = await fixture.SolveAsync("Capabilities", limits, handler);
         output.WriteLine($"{outcome}");
-        Assert.Equal(OutcomeKind.GuestException, outcome.Kind);
-        Assert.Equal(typeof(HostCallException).FullName, outcome.ExceptionType);
-        Assert.Contains("more than 2 host calls", outcome.Detail);
+        Assert.Equal(OutcomeKind.TooManyHostCalls, outcome.Kind);
+        Assert.Null(outcome.ExceptionType);
+        Assert.Contains("more than 2 capability requests", outcome.Detail);
         Assert.Equal(2, handler.Requests.Count);
     }
 
     [Fact]
     public async Task Guest_exception_is_reported_with_type_and_message()
     {
-        var agent = TestCompiler.Compile("""
+        var agent = TestCompiler.Compile(source: """
             using System.Threading.Tasks;
             using Hyperagents;
             public static class Agent
             {
                 public static Task<string> SolveTask(TaskContext context) => throw new System.InvalidOperationException("bad input " + context.Task.Id);
             }
-            """, "Thrower");
+            """, name: "Thrower");
         var outcome = await fixture.Runner.SolveTaskAsync(agent, Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
         Assert.Equal(OutcomeKind.GuestException, outcome.Kind);
         Assert.Equal("System.InvalidOperationException", outcome.ExceptionType);
@@ -68,7 +68,7 @@ public sealed class ChannelTests(SandboxFixture fixture, ITestOutputHelper outpu
     [Fact]
     public async Task Awaiting_what_never_completes_is_reported_as_a_deadlock_at_once()
     {
-        var agent = TestCompiler.Compile("""
+        var agent = TestCompiler.Compile(source: """
             using System.Threading.Tasks;
             using Hyperagents;
             public static class Agent
@@ -79,7 +79,7 @@ public sealed class ChannelTests(SandboxFixture fixture, ITestOutputHelper outpu
                     return "never";
                 }
             }
-            """, "Deadlock");
+            """, name: "Deadlock");
         var outcome = await fixture.Runner.SolveTaskAsync(agent, Some.Task(), new RecordingHandler(), Some.Limits(wall: TimeSpan.FromSeconds(120)), CancellationToken.None);
         Assert.Equal(OutcomeKind.Crashed, outcome.Kind);
         Assert.Contains("deadlock", outcome.Detail);
@@ -100,12 +100,12 @@ public sealed class ChannelTests(SandboxFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task Missing_entry_point_is_a_guest_failure()
+    public async Task Missing_entry_point_is_gate_rejected()
     {
-        var agent = TestCompiler.Compile("public static class Nothing { }", "NoEntry");
+        var agent = TestCompiler.Compile(name: "NoEntry", source: "public static class Nothing { }");
         var outcome = await fixture.Runner.SolveTaskAsync(agent, Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
-        Assert.Equal(OutcomeKind.GuestException, outcome.Kind);
-        Assert.Equal("Hyperagents.NoEntryPoint", outcome.ExceptionType);
+        Assert.Equal(OutcomeKind.GateRejected, outcome.Kind);
+        Assert.Contains("SolveTask", outcome.Detail);
     }
 
     [Fact]

@@ -32,9 +32,9 @@ public sealed class DifferentialTests(SandboxFixture fixture) : IAsyncLifetime
     [MemberData(nameof(SeedTasks))]
     public async Task The_seed_gives_identical_answers_and_scores_in_sandbox_and_native_mode(string domainName, string taskId)
     {
-        var domain = DomainCatalog.Create(domainName, domainName == "dataset" ? Path.Combine(RepositoryRoot(), "seeds", "datasets", "arithmetic.jsonl") : null);
+        var domain = DomainCatalog.Create(domainName, domainName == "dataset" ? RepositoryRoot.Combine("seeds", "datasets", "arithmetic.jsonl") : null);
         var task = domain.AllTasks().Single(t => t.Task.Id == taskId).Task;
-        var agent = Compile(Path.Combine(RepositoryRoot(), "seeds", "default"));
+        var agent = Compile(RepositoryRoot.Combine("seeds", "default"));
 
         var (sandbox, native) = await RunBothAsync(agent, new TaskInvocation(task, 12345));
 
@@ -126,18 +126,5 @@ public sealed class DifferentialTests(SandboxFixture fixture) : IAsyncLifetime
         var result = Compiler.Compile(AgentSource.FromDirectory(folder));
         Assert.True(result.Success, string.Join("\n", result.Report.Diagnostics));
         return result.Agent!;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Hyperagents.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (Hyperagents.sln) was not found above " + AppContext.BaseDirectory);
     }
 }

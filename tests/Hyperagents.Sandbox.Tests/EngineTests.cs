@@ -111,7 +111,7 @@ public sealed class EngineTests(SandboxFixture fixture, ITestOutputHelper output
     public async Task Invalid_limits_are_misuse_and_throw()
     {
         var limits = Some.Limits() with { Fuel = 5 };
-        await Assert.ThrowsAsync<ArgumentException>(() => fixture.Runner.SolveTaskAsync(fixture.Agent("Hello"), Some.Task(), new RecordingHandler(), limits, CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOptionsException>(() => fixture.Runner.SolveTaskAsync(fixture.Agent("Hello"), Some.Task(), new RecordingHandler(), limits, CancellationToken.None));
     }
 
     [Fact]
@@ -155,14 +155,14 @@ public sealed class EngineTests(SandboxFixture fixture, ITestOutputHelper output
     [Fact]
     public async Task Guest_controlled_details_are_neutralised()
     {
-        var agent = TestCompiler.Compile("""
+        var agent = TestCompiler.Compile(source: """
             using System.Threading.Tasks;
             using Hyperagents;
             public static class Agent
             {
                 public static Task<string> SolveTask(TaskContext context) => throw new System.Exception("\u001b]0;pwned\u0007\u001b[2J");
             }
-            """, "AnsiThrower");
+            """, name: "AnsiThrower");
         var outcome = await fixture.Runner.SolveTaskAsync(agent, Some.Task(), new RecordingHandler(), Some.Limits(), CancellationToken.None);
         Assert.Equal(OutcomeKind.GuestException, outcome.Kind);
         Assert.Equal("\\x1B]0;pwned\\x07\\x1B[2J", outcome.Detail);

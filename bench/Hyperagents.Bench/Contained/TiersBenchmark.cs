@@ -33,17 +33,16 @@ public sealed class TiersBenchmark : IBenchmark
         Console.WriteLine("contained: " + availability.Detail);
         var worker = Path.Combine(AppContext.BaseDirectory, "hyperagents.dll");
         var native = NativeRunnerOptions.ForCliAssembly(worker) with { PoolSize = 1, SpareWorkers = 1 };
-        var contained = native with { Containment = new ContainedOptions() };
 
         // Worker start: process start to the worker's hello, one runner per start so nothing is warm.
-        var nativeStart = await StartsAsync(native, calls);
-        var containedStart = await StartsAsync(contained, calls);
+        var nativeStart = await StartsAsync(() => new NativeRunner(native), r => r.WarmUpAsync(new RunLimits().MemoryBytes, CancellationToken.None), calls);
+        var containedStart = await StartsAsync(() => new ContainedRunner(native), r => r.WarmUpAsync(new RunLimits().MemoryBytes, CancellationToken.None), calls);
         Console.WriteLine(Line($"worker start (process start to ready, {calls} runs): native median {Stats.Median(nativeStart):0.0} ms, contained median {Stats.Median(containedStart):0.0} ms, overhead {Stats.Median(containedStart) - Stats.Median(nativeStart):0.0} ms"));
 
         using var engine = SandboxEngine.Create(new SandboxOptions { PoolSize = 1 });
         await using var sandbox = new SandboxRunner(engine);
         await using var nativeRunner = new NativeRunner(native);
-        await using var containedRunner = new NativeRunner(contained);
+        await using var containedRunner = new ContainedRunner(native);
         var tiers = new (string Name, IAgentRunner Runner)[] { ("sandbox", sandbox), ("contained", containedRunner), ("native", nativeRunner) };
 
         // The kernel: whole calls (a fresh worker per native call, so its JIT is in every call) at --reps repetitions.
@@ -111,14 +110,15 @@ public sealed class TiersBenchmark : IBenchmark
         return met ? 0 : 1;
     }
 
-    private static async Task<List<double>> StartsAsync(NativeRunnerOptions options, int count)
+    private static async Task<List<double>> StartsAsync<TRunner>(Func<TRunner> create, Func<TRunner, Task> warmUp, int count)
+        where TRunner : IAgentRunner
     {
         var times = new List<double>();
         for (var i = 0; i <= count; i++)
         {
-            await using var runner = new NativeRunner(options);
+            await using var runner = create();
             var clock = Stopwatch.StartNew();
-            await runner.WarmUpAsync(new RunLimits().MemoryBytes, CancellationToken.None);
+            await warmUp(runner);
             if (i > 0)
             {
                 times.Add(clock.Elapsed.TotalMilliseconds);

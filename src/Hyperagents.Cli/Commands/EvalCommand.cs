@@ -39,9 +39,9 @@ internal static class EvalCommand
             {
                 using var r = ArchiveRun.Open(folder);
                 r.EnsureWritable();
-                var (settings, flags) = RunHost.FromConfig(r.ReadManifest());
+                var (settings, modelSettings) = RunHost.FromConfig(r.ReadManifest());
                 var errors = new List<string>();
-                var models = RunOptions.Models(null, flags, errors);
+                var models = RunOptions.Models(null, modelSettings, errors);
                 if (errors.Count > 0)
                 {
                     return ArchiveCommandSupport.Error(context, string.Join(" ", errors));

@@ -3,10 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Hyperagents.Archive;
 using Hyperagents.Cli.Runs;
-using Hyperagents.Compiler;
-using Hyperagents.Domains;
 using Hyperagents.Engine;
-using Hyperagents.Hosting;
 using Hyperagents.Models;
 using Spectre.Console;
 
@@ -22,7 +19,7 @@ namespace Hyperagents.Cli.Commands;
 /// model are not recorded per evaluation, so replaying them calls the configured model again; pass a tolerance for them.</remarks>
 internal static class ReplayCommand
 {
-    /// <summary>The score tolerance replay uses for runs whose agent code ran outside the sandbox.</summary>
+    /// <summary>The score tolerance replay uses for runs of a runner that is not deterministic (<see cref="Hyperagents.Hosting.RunnerRegistry.IsDeterministic"/>).</summary>
     internal const double NativeTolerance = 1e-9;
 
     public static Command Create(CliContext context)
@@ -30,7 +27,7 @@ internal static class ReplayCommand
         var run = ArchiveCommandSupport.RunArgument();
         var variant = new Argument<string>("variant") { Description = "A variant id, a unique prefix of one, best, seed, latest, or all." };
         var modification = new Option<bool>("--modification") { Description = "Also replay the ModifySelf that produced the variant and check the child tree is identical." };
-        var tolerance = new Option<double?>("--tolerance") { Description = "Largest score difference per task still reported as a match (default 0: exact)." };
+        var tolerance = new Option<double?>("--tolerance") { Description = "Largest score difference per task still reported as a match (default 0, exact; 1e-9 for runs of a runner that is not deterministic, such as native)." };
         var archive = ArchiveCommandSupport.ArchiveOption();
         var command = new Command("replay", "Rebuild a variant from its commit and re-run its recorded evaluations with the same seeds and limits; report match or mismatch per task.")
         {
@@ -42,9 +39,9 @@ internal static class ReplayCommand
             try
             {
                 using var r = ArchiveRun.Open(folder);
-                var (settings, flags) = RunHost.FromConfig(r.ReadManifest());
+                var (settings, modelSettings) = RunHost.FromConfig(r.ReadManifest());
                 var errors = new List<string>();
-                var models = RunOptions.Models(null, flags, errors);
+                var models = RunOptions.Models(null, modelSettings, errors);
                 if (errors.Count > 0)
                 {
                     return ArchiveCommandSupport.Error(context, string.Join(" ", errors));
@@ -52,13 +49,14 @@ internal static class ReplayCommand
 
                 var which = parse.GetValue(variant)!;
                 var ids = which == "all" ? r.ListVariants().OrderBy(v => v.Sequence).Select(v => v.Id).ToList() : [r.Resolve(which)];
-                // Native and contained workers read the real clock and the host's libm, so their runs replay within a
-                // tolerance, never bit for bit; say so.
-                var within = parse.GetValue(tolerance) ?? (settings.Isolation == Isolation.Sandbox ? 0 : NativeTolerance);
-                if (settings.Isolation != Isolation.Sandbox)
+                // A runner that is not deterministic (native workers read the real clock and the host's libm) replays
+                // within a tolerance, never bit for bit; say so.
+                var deterministic = Runners.Registry.IsDeterministic(settings.Isolation);
+                var within = parse.GetValue(tolerance) ?? (deterministic ? 0 : NativeTolerance);
+                if (!deterministic)
                 {
                     context.Console.MarkupLine(Markup.Escape(
-                        $"This run's agent code ran {settings.Isolation.ToString().ToLowerInvariant()} (real clock, the host's libm), so replay compares scores within a tolerance of {within:G3}, not bit for bit" +
+                        $"This run's agent code ran in the {settings.Isolation} runner (real clock, the host's libm), so replay compares scores within a tolerance of {within:G3}, not bit for bit" +
                         (parse.GetValue(tolerance) is null ? " (pass --tolerance to change it)." : ".")));
                 }
 
@@ -96,190 +94,113 @@ internal static class ReplayCommand
         public async Task<int> EvaluationsAsync(string id, CancellationToken ct)
         {
             var host = Host();
-            var evaluations = run.GetEvaluations(id);
-            var status = run.GetVariant(id).Status;
-            if (evaluations.Count == 0)
+            var replay = await new VariantReplay(host.Loop).EvaluationsAsync(id, tolerance, ct).ConfigureAwait(false);
+            switch (replay.State)
             {
-                Console.MarkupLine(Markup.Escape($"{id[..12]}: no recorded evaluation ({status}); nothing to replay."));
-                return 0;
+                case ReplayState.NothingRecorded:
+                    Console.MarkupLine(Markup.Escape($"{id[..12]}: no recorded evaluation ({run.GetVariant(id).Status}); nothing to replay."));
+                    return 0;
+                case ReplayState.NoLongerCompiles:
+                    Console.MarkupLine(Markup.Escape($"{id[..12]}: mismatch: it has recorded evaluations but no longer compiles: {replay.Problem}"));
+                    return 1;
             }
 
-            var compiled = host.Loop.CompileVariant(id);
-            if (compiled.Agent is null)
-            {
-                Console.MarkupLine(Markup.Escape($"{id[..12]}: mismatch: it has recorded evaluations but no longer compiles: {compiled.Report.Diagnostics.FirstOrDefault()}"));
-                return 1;
-            }
-
-            var mismatches = 0;
             var table = new Table().AddColumns("variant", "eval", "split", "task", "recorded", "replayed", "result");
-            for (var i = 0; i < evaluations.Count; i++)
+            foreach (var d in replay.Draws)
             {
-                var e = evaluations[i];
-                long? legacySeed = e.Seeds?.TryGetValue("tasks", out var seedValue) == true ? seedValue : null;
-                if (legacySeed is null && e.Splits.Values.Any(s => s.Tasks.Any(t => t.Seed is null)))
+                var result = d.Verdict switch
                 {
-                    table.AddRow(id[..12], $"#{i + 1}", "", "", "", "", "[yellow]no task seed recorded[/]");
-                    continue;
+                    ReplayVerdict.NoSeed => "[yellow]no task seed recorded[/]",
+                    ReplayVerdict.Match => "[green]match[/]",
+                    _ => "[red]mismatch[/]",
+                };
+                if (d.Verdict == ReplayVerdict.NoSeed)
+                {
+                    table.AddRow(id[..12], $"#{d.Evaluation}", "", "", "", "", result);
                 }
-
-                var evaluator = new TaskEvaluator(host.Domain, host.Runner, ModelsOf(host), LimitsOf(e), Math.Max(1, Environment.ProcessorCount));
-                foreach (var (split, recorded) in e.Splits.OrderBy(s => s.Key, StringComparer.Ordinal))
+                else if (d.Recorded is { } want)
                 {
-                    // Each draw with its recorded seed (split, task and replicate are in it); older notes derive it.
-                    var draws = new List<TaskDraw>();
-                    foreach (var t in recorded.Tasks)
-                    {
-                        if (host.Domain.FindTask(t.Task) is { } found)
-                        {
-                            var seed = t.Seed is { } s ? unchecked((ulong)s) : Seeds.Mix(unchecked((ulong)legacySeed!.Value), t.Task);
-                            draws.Add(new TaskDraw(found.Task, t.Replicate ?? 0, seed));
-                        }
-                    }
-
-                    var results = draws.Count == recorded.Tasks.Count
-                        ? await evaluator.EvaluateDrawsAsync(compiled.Agent, draws, ct).ConfigureAwait(false)
-                        : [];
-                    for (var k = 0; k < recorded.Tasks.Count; k++)
-                    {
-                        var want = recorded.Tasks[k];
-                        var got = k < results.Count ? results[k] : null;
-                        var same = got is not null && got.Outcome == want.Outcome && Math.Abs(got.Score - want.Score) <= tolerance
-                                   && (want.Answer is null || tolerance > 0 || got.AnswerHash == want.Answer);
-                        mismatches += same ? 0 : 1;
-                        var label = want.Replicate is { } r ? $"{want.Task}#{r}" : want.Task;
-                        table.AddRow(id[..12], $"#{i + 1}", split, Markup.Escape(label), Markup.Escape($"{want.Outcome} {Fmt(want.Score)}"),
-                            got is null ? "task not found" : Markup.Escape($"{got.Outcome} {Fmt(got.Score)}"), same ? "[green]match[/]" : "[red]mismatch[/]");
-                    }
-
-                    var mean = results.Count == 0 ? double.NaN : results.Average(x => x.Score);
-                    var meanSame = Math.Abs(mean - recorded.Score) <= tolerance + 1e-12;
-                    mismatches += meanSame ? 0 : 1;
-                    table.AddRow(id[..12], $"#{i + 1}", split, "[bold]mean[/]", Fmt(recorded.Score), Fmt(mean), meanSame ? "[green]match[/]" : "[red]mismatch[/]");
+                    var label = want.Replicate is { } r ? $"{want.Task}#{r}" : want.Task;
+                    table.AddRow(id[..12], $"#{d.Evaluation}", d.Split, Markup.Escape(label), Markup.Escape($"{want.Outcome} {Fmt(want.Score)}"),
+                        d.Verdict == ReplayVerdict.TaskNotFound ? "task not found" : Markup.Escape($"{d.ReplayedOutcome} {Fmt(d.ReplayedScore!.Value)}"), result);
+                }
+                else
+                {
+                    table.AddRow(id[..12], $"#{d.Evaluation}", d.Split, "[bold]mean[/]", Fmt(d.RecordedMean!.Value), Fmt(d.ReplayedScore!.Value), result);
                 }
             }
 
             Console.Write(table);
-            return mismatches;
+            return replay.Mismatches;
         }
 
         /// <summary>Re-runs the <c>ModifySelf</c> that produced a variant; returns 1 on a different child tree.</summary>
         public async Task<int> ModificationAsync(string id, CancellationToken ct)
         {
-            var p = run.ReadProvenance(id);
-            if (p.Parent is not { } parentId)
+            if (run.ReadProvenance(id).Parent is null)
             {
                 Console.MarkupLine(Markup.Escape($"{id[..12]}: the seed; no modification to replay."));
                 return 0;
             }
 
-            if (p.Seeds?.TryGetValue("meta", out var metaSeedValue) != true || p.Seeds.GetValueOrDefault("attempt") <= 0)
+            if (new VariantReplay(Host().Loop).PlanModification(id) is not { } plan)
             {
                 Console.MarkupLine(Markup.Escape($"{id[..12]}: no meta seed recorded (the parent did not compile, or an older run); nothing to replay."));
                 return 0;
             }
 
-            var transcript = run.ReadTranscript(id);
-            var exchanges = ModelExchangesOf(transcript);
-            if (exchanges is null && p.Model is not null)
+            var exchanges = ModelExchangesOf(run.ReadTranscript(id));
+            if (exchanges is null && run.ReadProvenance(id).Model is not null)
             {
                 Console.MarkupLine(Markup.Escape($"{id[..12]}: mismatch: the variant used a model but its transcript has no model exchanges."));
                 return 1;
             }
 
-            RunHost host;
-            ModelServices? replay = exchanges is null ? null : ModelServices.CreateReplay(exchanges, models);
-            host = RunHost.Create(run, settings, new ModelOptions(), null, replay);
+            ModelServices? replayModels = exchanges is null ? null : ModelServices.CreateReplay(exchanges, models);
+            var host = RunHost.Create(run, settings, new ModelOptions(), null, replayModels);
             await using (host.ConfigureAwait(false))
             {
-                var metaAgent = settings.Baseline == Baseline.NoSelfImprove
-                    ? host.Loop.CompileVariant(run.Resolve("seed")).Agent
-                    : host.Loop.CompileVariant(parentId).Agent;
-                if (metaAgent is null)
+                var replay = await new VariantReplay(host.Loop).ModificationAsync(plan, ct).ConfigureAwait(false);
+                if (!replay.MetaAgentCompiles)
                 {
                     Console.MarkupLine(Markup.Escape($"{id[..12]}: mismatch: the meta agent of its parent no longer compiles."));
                     return 1;
                 }
 
-                var attempt = p.Seeds.GetValueOrDefault("attempt");
-                var modification = await host.Loop.ModifyAsync(parentId, metaAgent, unchecked((ulong)metaSeedValue), $"replay-{attempt}", ct).ConfigureAwait(false);
-                var recorded = run.GetFiles(id);
-                var differences = recorded.Keys.Union(modification.Files.Keys).Order(StringComparer.Ordinal)
-                    .Where(path => !recorded.TryGetValue(path, out var a) || !modification.Files.TryGetValue(path, out var b) || a != b)
-                    .ToList();
-                if (differences.Count == 0)
+                if (replay.Identical)
                 {
-                    Console.MarkupLine(Markup.Escape($"{id[..12]}: modification replayed ({(exchanges is null ? "offline engine, seed " + metaSeedValue : exchanges.Count + " model exchanges from the transcript")}): ") +
-                                       "[green]identical child tree[/]" + Markup.Escape($" ({modification.Outcome.Label})."));
+                    Console.MarkupLine(Markup.Escape($"{id[..12]}: modification replayed ({(exchanges is null ? "offline engine, seed " + unchecked((long)plan.MetaSeed) : exchanges.Count + " model exchanges from the transcript")}): ") +
+                                       "[green]identical child tree[/]" + Markup.Escape($" ({replay.Outcome!.Label})."));
                     return 0;
                 }
 
                 Console.MarkupLine(Markup.Escape($"{id[..12]}: modification replayed: ") + "[red]different child tree[/]" +
-                                   Markup.Escape($" ({modification.Outcome.Label} {modification.Outcome.Detail}): {string.Join(", ", differences)}"));
+                                   Markup.Escape($" ({replay.Outcome!.Label} {replay.Outcome.Detail}): {string.Join(", ", replay.Differences)}"));
                 return 1;
             }
         }
 
-        /// <summary>The model exchanges of a transcript's <c>{"type":"model"}</c> lines, in order, or <see langword="null"/>.</summary>
+        /// <summary>The model exchanges of a transcript's model records, in order, or <see langword="null"/> when it has none.</summary>
         internal static List<ModelExchange>? ModelExchangesOf(string? transcript)
         {
-            if (transcript is null)
-            {
-                return null;
-            }
-
             List<ModelExchange>? all = null;
-            foreach (var line in transcript.Split('\n'))
+            foreach (var line in Transcript.Read(transcript).OfType<ModelRecordLine>())
             {
-                if (!line.Contains("\"model\"", StringComparison.Ordinal))
+                try
                 {
-                    continue;
+                    (all ??= []).AddRange(ModelExchange.ReadTranscript(line.Exchanges.GetRawText()));
                 }
-
-                using var doc = TryParse(line);
-                if (doc is not null && doc.RootElement.ValueKind == JsonValueKind.Object
-                    && doc.RootElement.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "model"
-                    && doc.RootElement.TryGetProperty("exchanges", out var exchanges))
+                catch (JsonException)
                 {
-                    (all ??= []).AddRange(ModelExchange.ReadTranscript(exchanges.GetRawText()));
+                    // Not in the exchange format: nothing a replay can serve.
                 }
             }
 
             return all;
         }
 
-        private static JsonDocument? TryParse(string line)
-        {
-            try
-            {
-                return JsonDocument.Parse(line);
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
-        }
-
         // Models built here, not by the host: a replay's calls are not the run's and must not touch its saved ledger.
         private RunHost Host() => _host ??= RunHost.Create(run, settings, models, null, models.HasAnyModel ? ModelServices.Create(models) : null);
-
-        private static IModelAccess ModelsOf(RunHost host) => host.Models is { } m ? new CliModelAccess(m) : ModelAccess.None;
-
-        private RunLimits LimitsOf(Evaluation e)
-        {
-            var limits = settings.TaskLimits;
-            if (e.Limits is { } l)
-            {
-                limits = limits with
-                {
-                    WallClock = l.TryGetValue("wallClockMs", out var ms) ? TimeSpan.FromMilliseconds(ms) : limits.WallClock,
-                    Fuel = l.GetValueOrDefault("fuel", limits.Fuel),
-                    MemoryBytes = l.GetValueOrDefault("memoryBytes", limits.MemoryBytes),
-                };
-            }
-
-            return limits;
-        }
 
         private static string Fmt(double score) => score.ToString("0.000000", CultureInfo.InvariantCulture);
 

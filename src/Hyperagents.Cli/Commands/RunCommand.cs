@@ -5,6 +5,7 @@ using Hyperagents.Cli.Runs;
 using Hyperagents.Compiler;
 using Hyperagents.Domains;
 using Hyperagents.Engine;
+using Hyperagents.Hosting;
 using Hyperagents.Models;
 using Hyperagents.Sandbox;
 using Spectre.Console;
@@ -53,8 +54,8 @@ internal static class RunCommand
                 context.Console.MarkupLine($"[grey]note:[/] --domain dataset without --dataset: using the example file {Markup.Escape(example)} (pass --dataset <file.jsonl> for your own).");
             }
 
-            var modelFlags = options.GivenModelFlags(parse);
-            var models = RunOptions.Models(parse.GetValue(options.ModelConfig), modelFlags, errors);
+            var modelSettings = options.GivenModelSettings(parse, errors);
+            var models = RunOptions.Models(parse.GetValue(options.ModelConfig), modelSettings, errors);
             var runName = parse.GetValue(name) ?? $"{settings.Domain}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
             if (ArchiveStore.RunNameProblem(runName) is { } badName)
             {
@@ -64,7 +65,7 @@ internal static class RunCommand
             if (ArchiveStore.ResolveFolder(parse.GetValue(archive)) is var folder && errors.Count == 0)
             {
                 settings = settings with { SeedFolder = seedFolder! };
-                return RunAsync(context, folder, runName, create: true, settings, models, modelFlags, parse.GetValue(verbose), ct);
+                return RunAsync(context, folder, runName, create: true, settings, models, modelSettings, parse.GetValue(verbose), ct);
             }
 
             return Task.FromResult(Fail(context, errors));
@@ -103,34 +104,34 @@ internal static class RunCommand
             }
 
             var errors = new List<string>();
-            (RunSettings stored, List<string[]> storedFlags) = (default!, default!);
+            (RunSettings stored, ModelSettings storedModels) = (default!, default!);
             try
             {
-                (stored, storedFlags) = RunHost.FromConfig(manifest);
+                (stored, storedModels) = RunHost.FromConfig(manifest);
             }
-            catch (InvalidOperationException ex)
+            catch (Exception ex) when (ex is InvalidOperationException or ModelConfigurationException)
             {
                 return ArchiveCommandSupport.Error(context, ex.Message);
             }
 
             var settings = options.Apply(parse, stored, errors);
-            var flags = storedFlags.Concat(options.GivenModelFlags(parse)).ToList();
-            var models = RunOptions.Models(parse.GetValue(options.ModelConfig), flags, errors);
+            var modelSettings = storedModels.Then(options.GivenModelSettings(parse, errors));
+            var models = RunOptions.Models(parse.GetValue(options.ModelConfig), modelSettings, errors);
             return errors.Count > 0
                 ? Fail(context, errors)
-                : await RunAsync(context, folder, manifest.Name, create: false, settings, models, flags, parse.GetValue(verbose), ct).ConfigureAwait(false);
+                : await RunAsync(context, folder, manifest.Name, create: false, settings, models, modelSettings, parse.GetValue(verbose), ct).ConfigureAwait(false);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(CliContext context, string archiveFolder, string runName, bool create, RunSettings settings,
-        ModelOptions models, List<string[]> modelFlags, bool verbose, CancellationToken ct)
+        ModelOptions models, ModelSettings modelSettings, bool verbose, CancellationToken ct)
     {
         try
         {
             settings = settings.Validate();
         }
-        catch (ArgumentException ex)
+        catch (InvalidOptionsException ex)
         {
             return ArchiveCommandSupport.Error(context, ex.Message);
         }
@@ -152,7 +153,7 @@ internal static class RunCommand
         {
             ArchiveStore.PrepareFolder(archiveFolder);
             archive = create
-                ? ArchiveRun.Create(runFolder, new RunManifest(runName, settings.Domain, Path.GetFileName(settings.SeedFolder.TrimEnd('/')), RunHost.ToConfig(settings, modelFlags)))
+                ? ArchiveRun.Create(runFolder, new RunManifest(runName, settings.Domain, Path.GetFileName(settings.SeedFolder.TrimEnd('/')), RunHost.ToConfig(settings, modelSettings)))
                 : ArchiveRun.Open(runFolder);
         }
         catch (ArchiveException ex)
@@ -174,7 +175,7 @@ internal static class RunCommand
             {
                 host = RunHost.Create(archive, settings, models, progress.OnEvent);
             }
-            catch (SandboxUnavailableException ex)
+            catch (Exception ex) when (ex is SandboxUnavailableException or ContainedUnavailableException)
             {
                 return ArchiveCommandSupport.Error(context, ex.Message);
             }
@@ -183,8 +184,8 @@ internal static class RunCommand
             {
                 context.Console.MarkupLine(
                     $"[bold]{(create ? "run" : "resume")} {Markup.Escape(runName)}[/]: domain {Markup.Escape(settings.Domain)}, {settings.Generations} generations, " +
-                    $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation.ToString().ToLowerInvariant()} isolation, selection {settings.Selection}, " +
-                    (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelFlags.Select(f => f[0] + " " + f[1])))) +
+                    $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation} isolation, selection {settings.Selection}, " +
+                    (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelSettings.ToFlags().Select(f => f.Flag + " " + f.Value)))) +
                     (before > 0 ? $", {before} attempts already archived" : string.Empty));
                 RunSummary summary;
                 try

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Hyperagents.Archive;
 using Spectre.Console;
 
@@ -116,7 +115,7 @@ internal static class ShowCommand
         return command;
     }
 
-    /// <summary>How many entries of each type (the <c>type</c> or <c>kind</c> field of each JSON line).</summary>
+    /// <summary>How many entries of each type (see <see cref="Transcript.TypeOf"/>).</summary>
     internal static string SummariseTranscript(string? transcript)
     {
         if (transcript is null)
@@ -124,34 +123,8 @@ internal static class ShowCommand
             return "none";
         }
 
-        var kinds = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var lines = 0;
-        foreach (var line in transcript.Split('\n'))
-        {
-            if (line.Trim().Length == 0)
-            {
-                continue;
-            }
-
-            lines++;
-            var kind = "unparsed";
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                if (doc.RootElement.ValueKind == JsonValueKind.Object)
-                {
-                    kind = doc.RootElement.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString()!
-                        : doc.RootElement.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString()!
-                        : "entry";
-                }
-            }
-            catch (JsonException)
-            {
-            }
-
-            kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
-        }
-
-        return $"{lines} entries: " + string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}"));
+        var records = Transcript.Read(transcript);
+        var kinds = records.GroupBy(Transcript.TypeOf, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal);
+        return $"{records.Count} entries: " + string.Join(", ", kinds.Select(k => $"{k.Key} {k.Count()}"));
     }
 }

@@ -26,15 +26,16 @@ internal static class StatusCommand
             int? planned = null;
             try
             {
-                var (settings, flags) = RunHost.FromConfig(manifest);
+                var (settings, modelSettings) = RunHost.FromConfig(manifest);
+                var flags = modelSettings.ToFlags();
                 planned = settings.Generations;
                 table.AddRow("settings", Markup.Escape(
                     $"{settings.Generations} generations, parallel {settings.Parallel}, seed {settings.Seed}, selection {settings.Selection}, " +
                     $"baseline {settings.Baseline}, isolation {settings.Isolation}" +
                     (settings.WallClockBudget is { } wall ? $", time budget {wall.TotalMinutes:0.#} min" : string.Empty)));
-                table.AddRow("models", flags.Count == 0 ? "none (offline mutation engine)" : Markup.Escape(string.Join(" ", flags.Select(f => f[0] + " " + f[1]))));
+                table.AddRow("models", flags.Count == 0 ? "none (offline mutation engine)" : Markup.Escape(string.Join(" ", flags.Select(f => f.Flag + " " + f.Value))));
             }
-            catch (InvalidOperationException ex)
+            catch (Exception ex) when (ex is InvalidOperationException or Hyperagents.Models.ModelConfigurationException)
             {
                 table.AddRow("settings", Markup.Escape(ex.Message));
             }
@@ -84,17 +85,17 @@ internal static class StatusCommand
     /// when the run has no budget.</summary>
     private static string? ModelBudgetLine(ArchiveRun run)
     {
-        List<string[]> flags;
+        Hyperagents.Models.ModelSettings modelSettings;
         try
         {
-            flags = RunHost.FromConfig(run.ReadManifest()).ModelFlags;
+            modelSettings = RunHost.FromConfig(run.ReadManifest()).Models;
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or Hyperagents.Models.ModelConfigurationException)
         {
             return null;
         }
 
-        var options = RunOptions.Models(null, flags, []);
+        var options = RunOptions.Models(null, modelSettings, []);
         var budgets = ModelLedgerStore.LoadBudgets(run) ?? new Hyperagents.Models.ModelBudgets(options.TokenBudget, options.MoneyBudgetUsd);
         if (budgets.MaxEquivalentTokens is null && budgets.MaxCostUsd is null)
         {

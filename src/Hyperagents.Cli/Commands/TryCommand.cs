@@ -35,16 +35,10 @@ internal static class TryCommand
                 return ArchiveCommandSupport.Error(context, $"--domain is required: one of {string.Join(", ", DomainCatalog.Names)}.");
             }
 
-            var mode = (parse.GetValue(isolation) ?? "sandbox").ToLowerInvariant() switch
+            var mode = parse.GetValue(isolation) ?? Runners.Registry.Default;
+            if (!Runners.Registry.Contains(mode))
             {
-                "sandbox" => Isolation.Sandbox,
-                "native" => Isolation.Native,
-                "contained" => Isolation.Contained,
-                var other => (Isolation?)null,
-            };
-            if (mode is null)
-            {
-                return ArchiveCommandSupport.Error(context, $"--isolation '{parse.GetValue(isolation)}' is not one of sandbox, native, contained.");
+                return ArchiveCommandSupport.Error(context, $"--isolation '{mode}' is not one of {string.Join(", ", Runners.Registry.Names)}.");
             }
 
             if (!Enum.TryParse<Split>(parse.GetValue(split) ?? "train", ignoreCase: true, out var splitValue))
@@ -87,16 +81,16 @@ internal static class TryCommand
             IAgentRunner runner;
             try
             {
-                runner = Runners.Create(mode.Value);
+                runner = Runners.Create(mode);
             }
-            catch (SandboxUnavailableException ex)
+            catch (Exception ex) when (ex is SandboxUnavailableException or ContainedUnavailableException)
             {
                 return ArchiveCommandSupport.Error(context, ex.Message);
             }
 
             await using (runner.ConfigureAwait(false))
             {
-                var evaluator = new TaskEvaluator(d, runner, ModelAccess.None, limits.Validate(), Math.Max(1, Environment.ProcessorCount));
+                var evaluator = new TaskEvaluator(d, runner, ModelAccess.None, limits.Validate(), runner.Capacity);
                 var results = await evaluator.EvaluateAsync(compiled.Agent, selected, parse.GetValue(seed), ct).ConfigureAwait(false);
                 var table = new Table().AddColumns("task", "outcome", "score", "raw", "fuel", "ms", "detail");
                 foreach (var r in results)
@@ -113,7 +107,7 @@ internal static class TryCommand
 
                 context.Console.Write(table);
                 var score = results.Count == 0 ? 0 : results.Average(r => r.Score);
-                context.Console.MarkupLine($"score [bold]{score.ToString("0.000000", CultureInfo.InvariantCulture)}[/] over {results.Count} {splitValue.ToString().ToLowerInvariant()} task(s) of {Markup.Escape(d.Name)}, {mode.Value.ToString().ToLowerInvariant()} isolation");
+                context.Console.MarkupLine($"score [bold]{score.ToString("0.000000", CultureInfo.InvariantCulture)}[/] over {results.Count} {splitValue.ToString().ToLowerInvariant()} task(s) of {Markup.Escape(d.Name)}, {runner.Name} isolation");
                 return 0;
             }
         });

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Hyperagents.Archive;
 using Hyperagents.Engine;
 using Hyperagents.Hosting.Sessions;
@@ -8,8 +8,8 @@ using Hyperagents.Models;
 namespace Hyperagents.Cli.Runs;
 
 /// <summary>The loop's view of <see cref="ModelServices"/>: one <see cref="ChatService"/> per agent call. A meta session
-/// is kept until <see cref="Close"/> hands its usage (for provenance) and exchanges (for the transcript, one JSON line,
-/// <c>{"type":"model","exchanges":[...]}</c>) to the variant; task sessions are not kept at all (their usage is in the
+/// is kept until <see cref="Close"/> hands its usage (for provenance) and exchanges (for the transcript, one
+/// <see cref="ModelRecordLine"/>) to the variant; task sessions are not kept at all (their usage is in the
 /// run's ledger), so no chat session or transcript outlives its call.</summary>
 internal sealed class CliModelAccess(ModelServices models) : IModelAccess
 {
@@ -35,9 +35,9 @@ internal sealed class CliModelAccess(ModelServices models) : IModelAccess
         var last = chat.Transcript[^1];
         // The exchange names the model as its spec (provider:id); provenance keeps provider and id apart.
         var model = last.Provider is { Length: > 0 } p && last.Model?.StartsWith(p + ":", StringComparison.Ordinal) == true ? last.Model[(p.Length + 1)..] : last.Model;
-        var line = new JsonObject { ["type"] = "model", ["exchanges"] = JsonNode.Parse(chat.TranscriptJson()) };
+        using var exchanges = JsonDocument.Parse(chat.TranscriptJson());
         return new ModelRecord(
             new ModelUsage(last.Provider, model, usage.InputTokens, usage.OutputTokens, (int)usage.Calls, usage.CostUsd),
-            line.ToJsonString() + "\n");
+            new ModelRecordLine(exchanges.RootElement.Clone()));
     }
 }

@@ -13,7 +13,7 @@ namespace Hyperagents.Cli.Runs;
 /// <summary>Composes a run from its settings: archive, domain, compiler, runner, models and the loop.</summary>
 internal sealed class RunHost : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     private RunHost(ArchiveRun archive, RunSettings settings, IDomain domain, IAgentRunner runner, ModelServices? models, DgmhLoop loop, ILoggerFactory loggers, AgentCompiler compiler)
     {
@@ -44,12 +44,12 @@ internal sealed class RunHost : IAsyncDisposable
     private AgentCompiler Compiler { get; }
 
     /// <summary>Serialises settings for the run manifest.</summary>
-    public static JsonElement ToConfig(RunSettings settings, List<string[]> modelFlags) =>
-        JsonSerializer.SerializeToElement(new StoredConfig(settings, modelFlags), Json);
+    public static JsonElement ToConfig(RunSettings settings, ModelSettings models) =>
+        JsonSerializer.SerializeToElement(new StoredConfig(settings, null, models), Json);
 
     /// <summary>Reads settings back from a run manifest.</summary>
     /// <exception cref="InvalidOperationException">The manifest holds no readable settings.</exception>
-    public static (RunSettings Settings, List<string[]> ModelFlags) FromConfig(RunManifest manifest)
+    public static (RunSettings Settings, ModelSettings Models) FromConfig(RunManifest manifest)
     {
         if (manifest.Config is not { } config)
         {
@@ -62,7 +62,8 @@ internal sealed class RunHost : IAsyncDisposable
             throw new InvalidOperationException($"Run '{manifest.Name}' has unreadable settings.");
         }
 
-        return (stored.Settings, stored.ModelFlags ?? []);
+        // Manifests written before typed model settings hold the flags as given: the same settings, read the same way.
+        return (stored.Settings, stored.Models ?? ModelSettings.FromFlags((stored.ModelFlags ?? []).Where(f => f is { Length: 2 }).Select(f => (f[0], f[1]))));
     }
 
     /// <summary>Builds everything a run needs; nothing runs yet.</summary>
@@ -109,5 +110,9 @@ internal sealed class RunHost : IAsyncDisposable
     }
 
     /// <summary>What the manifest stores: the settings and the model flags as given (keys never are: they come from the environment).</summary>
-    private sealed record StoredConfig(RunSettings Settings, List<string[]>? ModelFlags);
+    /// <summary>The manifest's <c>config</c>.</summary>
+    /// <param name="Settings">The run settings.</param>
+    /// <param name="ModelFlags">Model flags as given, in manifests written before <paramref name="Models"/>; read only.</param>
+    /// <param name="Models">The model settings given on the command line.</param>
+    private sealed record StoredConfig(RunSettings Settings, List<string[]>? ModelFlags, ModelSettings? Models);
 }

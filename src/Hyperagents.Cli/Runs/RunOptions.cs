@@ -101,9 +101,14 @@ internal sealed class RunOptions
 
         if (parse.GetValue(Isolation) is { } isolation)
         {
-            settings = ParseEnum<Hosting.Isolation>(isolation, "--isolation", "sandbox, native, contained", errors) is { } value
-                ? settings with { Isolation = value }
-                : settings;
+            if (Runners.Registry.Contains(isolation))
+            {
+                settings = settings with { Isolation = RunnerRegistry.Normalize(isolation) };
+            }
+            else
+            {
+                errors.Add($"--isolation '{isolation}' is not one of {string.Join(", ", Runners.Registry.Names)}.");
+            }
         }
 
         if (parse.GetValue(EvalTest))
@@ -149,36 +154,40 @@ internal sealed class RunOptions
         return settings;
     }
 
-    /// <summary>The model flags given on the command line, in order, as (flag, value) pairs.</summary>
-    public List<string[]> GivenModelFlags(ParseResult parse)
+    /// <summary>The model settings given on the command line (flags in order); errors are collected.</summary>
+    public ModelSettings GivenModelSettings(ParseResult parse, List<string> errors)
     {
-        var given = new List<string[]>();
+        var given = new List<(string, string)>();
         foreach (var (flag, option) in ModelFlags)
         {
             switch (option)
             {
                 case Option<string[]> many:
-                    given.AddRange((parse.GetValue(many) ?? []).Select(v => new[] { flag, v }));
+                    given.AddRange((parse.GetValue(many) ?? []).Select(v => (flag, v)));
                     break;
                 case Option<string?> one when parse.GetValue(one) is { } value:
-                    given.Add([flag, value]);
+                    given.Add((flag, value));
                     break;
             }
         }
 
-        return given;
+        try
+        {
+            return ModelSettings.FromFlags(given);
+        }
+        catch (ModelConfigurationException ex)
+        {
+            errors.AddRange(ex.Errors);
+            return new ModelSettings();
+        }
     }
 
-    /// <summary>Builds model options from a config file and flags; errors are collected.</summary>
-    public static ModelOptions Models(string? configPath, IEnumerable<string[]> flags, List<string> errors)
+    /// <summary>Builds model options from a config file and the given settings; errors are collected.</summary>
+    public static ModelOptions Models(string? configPath, ModelSettings settings, List<string> errors)
     {
         try
         {
-            var options = ModelOptions.Load(configPath);
-            foreach (var pair in flags)
-            {
-                options = options.WithFlag(pair[0], pair[1]);
-            }
+            var options = settings.ApplyTo(ModelOptions.Load(configPath));
 
             if (options.HasAnyModel)
             {

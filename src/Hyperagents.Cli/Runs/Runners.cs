@@ -5,41 +5,34 @@ using Hyperagents.Sandbox;
 
 namespace Hyperagents.Cli.Runs;
 
-/// <summary>Creates the runner for an isolation mode, and reports the versions recorded in provenance.</summary>
+/// <summary>The runners by name, and the versions recorded in provenance.</summary>
 internal static class Runners
 {
-    /// <summary>The runner of <paramref name="isolation"/>: the Wasmtime sandbox by default, native workers (plain or
-    /// contained) on request.</summary>
-    /// <param name="isolation">The isolation mode.</param>
-    /// <param name="parallel">How many children run at once. Native calls each hold a worker of their own and a meta call
-    /// holds one while its try-evaluations and snippets need others, so two calls may run per parallel child, and one
-    /// fresh spare worker per child is kept started ahead.</param>
-    /// <exception cref="SandboxUnavailableException">The sandbox (or the contained tier) cannot start; the message says how
-    /// to fix it.</exception>
-    public static IAgentRunner Create(Isolation isolation, int parallel = 1)
+    /// <summary>Every runner <c>--isolation</c> can name, one line each; the first is the default. A manifest stores the name.</summary>
+    public static RunnerRegistry Registry { get; } = new RunnerRegistry()
+        .Add(SandboxRunner.RunnerName, "Wasmtime, the default", _ => SandboxRunner.Create(), deterministic: true)
+        .Add(NativeRunner.RunnerName, "worker processes; not a sandbox", r => new NativeRunner(NativeOptions(r.Parallel)))
+        .Add(ContainedRunner.RunnerName, "native workers under bubblewrap, seccomp and cgroups; Linux", r => new ContainedRunner(NativeOptions(r.Parallel)));
+
+    /// <summary>The runner registered as <paramref name="name"/>.</summary>
+    /// <param name="name">The runner's name (any case; old manifests store <c>Sandbox</c>/<c>Native</c>).</param>
+    /// <param name="parallel">How many children run at once.</param>
+    /// <exception cref="SandboxUnavailableException">The sandbox cannot start; the message says how to fix it.</exception>
+    /// <exception cref="ContainedUnavailableException">The contained tier cannot run here; the message says how to fix it.</exception>
+    /// <exception cref="UnknownRunnerException">No runner has this name; the message lists those there are.</exception>
+    public static IAgentRunner Create(string name, int parallel = 1) => Registry.Create(name, new RunnerRequest(Math.Max(1, parallel)));
+
+    /// <summary>The native (and contained) runner's options. Native calls each hold a worker of their own and a meta call holds one while
+    /// its try-evaluations and snippets need others, so two calls may run per parallel child, and one fresh spare worker
+    /// per child is kept started ahead.</summary>
+    private static NativeRunnerOptions NativeOptions(int parallel)
     {
-        if (isolation == Isolation.Sandbox)
-        {
-            return SandboxRunner.Create();
-        }
-
         var options = WorkerLaunch();
-        if (isolation == Isolation.Contained)
+        return options with
         {
-            var availability = ContainedAvailability.Check();
-            if (!availability.Available)
-            {
-                throw new SandboxUnavailableException("The contained tier cannot run here: " + availability.Detail, [availability.Detail]);
-            }
-
-            options = options with { Containment = new ContainedOptions() };
-        }
-
-        return new NativeRunner(options with
-        {
-            PoolSize = Math.Max(options.PoolSize, 2 * Math.Max(1, parallel)),
+            PoolSize = Math.Max(options.PoolSize, 2 * parallel),
             SpareWorkers = Math.Max(options.SpareWorkers, parallel),
-        });
+        };
     }
 
     /// <summary>The compiler every command uses: it compiles agent code in compile workers bounded in memory

@@ -15,7 +15,7 @@ namespace Hyperagents.Hosting.Contained;
 /// bubblewrap's reaper is pid 1 of the new pid namespace: when the host kills the tree at the deadline, the kernel kills
 /// every process left in the namespace with it, double-forked or not.
 /// </remarks>
-internal static class ContainedLaunch
+internal sealed class ContainedLaunch(ContainedOptions options) : IWorkerLauncher
 {
     /// <summary>The folder the tree sees as its only writable place (the tmpfs) and its working directory.</summary>
     public const string Scratch = "/tmp";
@@ -25,9 +25,9 @@ internal static class ContainedLaunch
 
     private static readonly Lazy<string> FilterFile = new(WriteFilter);
 
-    /// <summary>Rewrites <paramref name="start"/> to run its program contained; returns the handle that removes the cgroup.</summary>
+    /// <summary>Rewrites <paramref name="start"/> to run its program contained; the confinement is the worker's cgroup.</summary>
     /// <exception cref="InvalidOperationException">The tier is unavailable here; the message says why and how to fix it.</exception>
-    public static ContainedWorker Wrap(ProcessStartInfo start, ContainedOptions options, long memoryBytes)
+    public WorkerStart Wrap(ProcessStartInfo start, long memoryBytes)
     {
         var availability = ContainedAvailability.Check(options);
         if (!availability.Available)
@@ -95,7 +95,7 @@ internal static class ContainedLaunch
         start.Environment.Clear();
         start.Environment["PATH"] = "/usr/bin:/bin";
         start.WorkingDirectory = "/";
-        return new ContainedWorker(cgroup);
+        return new WorkerStart(start, cgroup);
     }
 
     /// <summary>The folder of the .NET runtime running this process (<c>DOTNET_ROOT</c>).</summary>
@@ -166,14 +166,4 @@ internal static class ContainedLaunch
         };
         return path;
     }
-}
-
-/// <summary>What a contained worker leaves for the host to clean up: its cgroup (null where cgroups are unavailable).</summary>
-internal sealed class ContainedWorker(WorkerCgroup? cgroup) : IDisposable
-{
-    /// <summary>Kills every process of the tree still in the cgroup.</summary>
-    public void KillAll() => cgroup?.KillAll();
-
-    /// <inheritdoc/>
-    public void Dispose() => cgroup?.Dispose();
 }

@@ -1,7 +1,7 @@
 namespace Hyperagents.Hosting;
 
 /// <summary>How the contained tier confines a native worker: bubblewrap namespaces, a seccomp filter, a capped scratch
-/// tmpfs and cgroup limits. Set on <see cref="NativeRunnerOptions.Containment"/>; see <c>SAFETY.md</c> for what it
+/// tmpfs and cgroup limits. Passed to <see cref="ContainedRunner"/>; see <c>SAFETY.md</c> for what it
 /// guarantees and what it does not.</summary>
 public sealed record ContainedOptions
 {

@@ -5,7 +5,7 @@ namespace Hyperagents.Hosting.Contained;
 /// <summary>One worker's cgroup: memory, task-count and CPU limits on the whole tree, created below the host's own
 /// cgroup (so it stays inside whatever limits the host has) and removed when the worker is gone. Works on cgroup v2 and
 /// on v1 hierarchies; where neither can be written, <see cref="Probe"/> says why and workers run with rlimits only.</summary>
-internal sealed class WorkerCgroup : IDisposable
+internal sealed class WorkerCgroup : IWorkerConfinement
 {
     private static readonly Lazy<(CgroupLayout? Layout, string Reason)> Layout = new(Discover);
     private readonly List<string> _directories;
@@ -74,7 +74,7 @@ internal sealed class WorkerCgroup : IDisposable
     }
 
     /// <summary>Kills every process still in the cgroup (the tree of a worker killed at its deadline).</summary>
-    public void KillAll()
+    public void Kill()
     {
         foreach (var directory in _directories)
         {
@@ -102,7 +102,7 @@ internal sealed class WorkerCgroup : IDisposable
             return;
         }
 
-        KillAll();
+        Kill();
         foreach (var directory in _directories)
         {
             for (var attempt = 0; attempt < 50; attempt++)

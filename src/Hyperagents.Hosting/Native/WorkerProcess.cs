@@ -16,15 +16,14 @@ internal sealed class WorkerProcess
     private readonly Stream _fromWorker;
     private readonly StringBuilder _stderr = new();
     private readonly Lock _stderrLock = new();
+    private readonly IWorkerConfinement? _confinement;
     private int _killed;
     private int _used;
 
-    private readonly Contained.ContainedWorker? _container;
-
-    private WorkerProcess(Process process, long memoryBytes, Contained.ContainedWorker? container)
+    private WorkerProcess(Process process, long memoryBytes, IWorkerConfinement? confinement)
     {
         _process = process;
-        _container = container;
+        _confinement = confinement;
         MemoryBytes = memoryBytes;
         _toWorker = process.StandardInput.BaseStream;
         _fromWorker = process.StandardOutput.BaseStream;
@@ -94,8 +93,12 @@ internal sealed class WorkerProcess
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
-        // The contained tier runs the same program with the same environment inside bubblewrap.
-        var container = options.Containment is { } containment ? Contained.ContainedLaunch.Wrap(start, containment, memoryBytes) : null;
+        IWorkerConfinement? confinement = null;
+        if (options.Launcher is { } launcher)
+        {
+            (start, confinement) = launcher.Wrap(start, memoryBytes) ?? throw new InvalidOperationException("The worker launcher returned no process start.");
+        }
+
         Process process;
         try
         {
@@ -103,14 +106,14 @@ internal sealed class WorkerProcess
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            container?.Dispose();
+            confinement?.Dispose();
             throw new InvalidOperationException(
                 $"The native worker '{options.WorkerFileName}' could not be started: {ex.Message}. " +
                 $"Fix {nameof(NativeRunnerOptions)}.{nameof(NativeRunnerOptions.WorkerFileName)} and {nameof(NativeRunnerOptions.WorkerArguments)} " +
                 "(e.g. dotnet + path/to/hyperagents.dll + worker).", ex);
         }
 
-        var worker = new WorkerProcess(process, memoryBytes, container);
+        var worker = new WorkerProcess(process, memoryBytes, confinement);
         process.ErrorDataReceived += (_, e) => worker.OnStderr(e.Data);
         process.BeginErrorReadLine();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -130,7 +133,7 @@ internal sealed class WorkerProcess
         {
             worker.Kill();
             await worker.WaitForExitAsync(options.KillGrace).ConfigureAwait(false);
-            worker._container?.Dispose();
+            worker._confinement?.Dispose();
             if (cancellationToken.IsCancellationRequested)
             {
                 throw new OperationCanceledException(cancellationToken);
@@ -228,7 +231,7 @@ internal sealed class WorkerProcess
             // Already gone.
         }
 
-        _container?.KillAll();
+        _confinement?.Kill();
 
         return true;
     }
@@ -266,7 +269,7 @@ internal sealed class WorkerProcess
         }
 
         _process.Dispose();
-        _container?.Dispose();
+        _confinement?.Dispose();
     }
 
     /// <summary>How the process ended and the start of what it wrote to stderr, neutralised.</summary>
@@ -304,7 +307,7 @@ internal sealed class WorkerProcess
     public void Dispose()
     {
         _process.Dispose();
-        _container?.Dispose();
+        _confinement?.Dispose();
     }
 
     private static string SignalName(int signal) => signal switch

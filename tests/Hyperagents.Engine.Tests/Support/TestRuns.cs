@@ -68,7 +68,7 @@ internal static class TestRuns
         Domain = "circle-packing",
         Generations = generations,
         Replicates = 1,
-        Isolation = Isolation.Native,
+        Isolation = "native",
         TaskLimits = new RunLimits { WallClock = TimeSpan.FromSeconds(60) },
         MetaLimits = new RunLimits { WallClock = TimeSpan.FromSeconds(120) },
     };

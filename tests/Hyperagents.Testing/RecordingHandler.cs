@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using Hyperagents.Hosting;
 using Hyperagents.Transport;
 
-namespace Hyperagents.Hosting.Tests.Support;
+namespace Hyperagents.Testing;
 
 /// <summary>A capability handler that records every request and serves log, budget and an in-memory workspace;
 /// chat is refused with <c>no-model</c>. <see cref="Override"/> replaces the answer for chosen capabilities.</summary>
-internal sealed class RecordingHandler : ICapabilityHandler
+public sealed class RecordingHandler : ICapabilityHandler
 {
     private readonly ConcurrentQueue<(string Capability, string Request)> _requests = new();
 

@@ -29,6 +29,9 @@ public sealed class ArchiveRun : IDisposable
     /// <summary>The notes ref holding marks such as invalid-parent.</summary>
     public const string MarkNotesRef = "refs/notes/hyperagents/marks";
 
+    /// <summary>The folder of the root commit that holds domain packages, one sub-folder per package hash.</summary>
+    public const string DomainPackageFolder = AgentPaths.Reserved + "/domain";
+
     private readonly RunState _state;
     private readonly RunReader _reader;
     private readonly RunWriter _writer;
@@ -76,12 +79,15 @@ public sealed class ArchiveRun : IDisposable
     /// <param name="path">The folder; it must not exist or be empty.</param>
     /// <param name="manifest">The manifest.</param>
     /// <param name="options">Write options; <see cref="ArchiveOptions.Default"/> when <see langword="null"/>.</param>
+    /// <param name="domainPackage">The files of the run's domain package, stored in the root commit under
+    /// <see cref="DomainPackageFolder"/>/&lt;hex of <see cref="RunManifest.DomainPackage"/>&gt;/, so the run keeps its
+    /// evaluator whatever becomes of the user's folder; requires <see cref="RunManifest.DomainPackage"/>.</param>
     /// <returns>The open run.</returns>
     /// <exception cref="ArchiveException">The folder already holds something.</exception>
-    public static ArchiveRun Create(string path, RunManifest manifest, ArchiveOptions? options = null)
+    public static ArchiveRun Create(string path, RunManifest manifest, ArchiveOptions? options = null, IReadOnlyDictionary<string, byte[]>? domainPackage = null)
     {
         options ??= ArchiveOptions.Default;
-        return Open(RunWriter.Create(path, manifest, options), options);
+        return Open(RunWriter.Create(path, manifest, options, domainPackage), options);
     }
 
     /// <summary>
@@ -122,6 +128,11 @@ public sealed class ArchiveRun : IDisposable
 
     /// <summary>Reads the manifest from the root commit.</summary>
     public RunManifest ReadManifest() => _state.ReadManifest();
+
+    /// <summary>The files of the run's domain package as archived, or <see langword="null"/> when the run uses a
+    /// built-in domain.</summary>
+    /// <exception cref="ArchiveException">The manifest names a package the root commit does not hold.</exception>
+    public IReadOnlyDictionary<string, byte[]>? ReadDomainPackage() => RunDomainPackage.Read(_state);
 
     /// <summary>Adds a variant: writes its files, provenance and transcript as one commit whose parent is its parent variant.</summary>
     /// <param name="variant">The files and what is known about the attempt.</param>

@@ -10,8 +10,8 @@ namespace Hyperagents.Archive;
 /// <param name="Variants">How many variants (every attempt).</param>
 /// <param name="Accepted">How many accepted variants.</param>
 /// <param name="Best">The best variant, when one was set.</param>
-/// <param name="BestEvaluation">The best variant's latest evaluation (its standard errors), when it has one.</param>
-public sealed record RunInfo(string Name, string Path, string Domain, string Seed, int Variants, int Accepted, VariantSummary? Best, Evaluation? BestEvaluation = null)
+/// <param name="BestEvaluations">The best variant's evaluations, oldest first (standard errors and raw figures); empty without a best.</param>
+public sealed record RunInfo(string Name, string Path, string Domain, string Seed, int Variants, int Accepted, VariantSummary? Best, IReadOnlyList<Evaluation>? BestEvaluations = null)
 {
     /// <summary>What the cheap integrity check found when the run was opened (<see cref="ArchiveRun.IntegrityProblems"/>).</summary>
     public IReadOnlyList<VerifyProblem> IntegrityProblems { get; init; } = [];
@@ -147,7 +147,7 @@ public static class ArchiveStore
                 runs.Add(new RunInfo(
                     Path.GetFileName(folder), folder, manifest.Domain, manifest.Seed, variants.Count,
                     variants.Count(v => v.Status.State == VariantState.Accepted), best,
-                    best is { Evaluations: > 0 } ? run.GetEvaluations(best.Id)[^1] : null)
+                    best is { Evaluations: > 0 } ? run.GetEvaluations(best.Id) : [])
                 {
                     IntegrityProblems = run.IntegrityProblems,
                 });

@@ -84,6 +84,10 @@ internal static class GitObjects
     internal static Dictionary<string, double> ScoresOf(Evaluation evaluation) =>
         evaluation.Splits.ToDictionary(s => s.Key, s => s.Value.Score, StringComparer.Ordinal);
 
+    /// <summary>Each split's score from the latest evaluation that holds it.</summary>
+    internal static Dictionary<string, double> LatestScores(IReadOnlyList<Evaluation> evaluations) =>
+        ScoreStatistics.LatestSplits(evaluations).ToDictionary(s => s.Key, s => s.Value.Split.Score, StringComparer.Ordinal);
+
     internal static string FormatScores(IReadOnlyDictionary<string, double> scores) =>
         scores.Count == 0 ? "-" : string.Join(" ", scores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value:0.###}"));
 

@@ -15,6 +15,10 @@ public sealed record RunManifest(string Name, string Domain, string Seed, JsonEl
 
     /// <summary>The public key (OpenSSH form) every commit of the run is signed with; set by <see cref="ArchiveRun.Create"/>.</summary>
     public string? SigningKey { get; init; }
+
+    /// <summary>The content hash of the domain package the run uses (<c>sha256:&lt;hex&gt;</c>), archived in the root
+    /// commit under <c>.hyperagents/domain/&lt;hex&gt;/</c>; <see langword="null"/> for a built-in domain.</summary>
+    public string? DomainPackage { get; init; }
 }
 
 /// <summary>Whether an attempt became a usable variant.</summary>
@@ -185,8 +189,10 @@ public sealed record Provenance
 /// the evaluation's <c>tasks</c> seed).</param>
 /// <param name="Answer">A hash of the answer text (16 hex digits of SHA-256), so two variants' answers on the same
 /// draw compare without re-running; <see langword="null"/> when the call gave no answer, or in older notes.</param>
+/// <param name="Raw">The domain's raw figure recomputed from the answer (Σr, |S|, C1, ...; see
+/// <see cref="Evaluation.RawFigure"/>); <see langword="null"/> for an invalid answer, or in older notes.</param>
 public sealed record TaskEvaluation(string Task, double Score, string Outcome, string? Feedback = null, long? Fuel = null, double? Milliseconds = null,
-    int? Replicate = null, long? Seed = null, string? Answer = null);
+    int? Replicate = null, long? Seed = null, string? Answer = null, double? Raw = null);
 
 /// <summary>The result on one split.</summary>
 /// <param name="Score">The split's score: the mean over its draws (every task, every replicate).</param>
@@ -219,6 +225,10 @@ public sealed record Evaluation
 
     /// <summary>The evaluation's wall time.</summary>
     public double? Milliseconds { get; init; }
+
+    /// <summary>The short name of the domain's raw figure its draws record in <see cref="TaskEvaluation.Raw"/> (e.g.
+    /// <c>Σr</c>, <c>|S|</c>, <c>C1</c>); <see langword="null"/> in older notes.</summary>
+    public string? RawFigure { get; init; }
 }
 
 /// <summary>An append-only mark on a variant, e.g. that it is an invalid parent because its ModifySelf failed.</summary>
@@ -237,7 +247,8 @@ public sealed record VariantMark(string Kind, string Reason, DateTimeOffset? At 
 /// <param name="Generation">Its generation.</param>
 /// <param name="Sequence">Its ordinal in the run.</param>
 /// <param name="Status">Accepted, rejected or failed.</param>
-/// <param name="Scores">The latest evaluation's score per split; empty when not evaluated.</param>
+/// <param name="Scores">The score per split of the latest evaluation that holds the split (an evaluation of the test split
+/// alone leaves train and val as they were); empty when not evaluated.</param>
 /// <param name="Evaluations">How many evaluations are attached.</param>
 /// <param name="Children">How many children it has (every attempt counts).</param>
 /// <param name="InvalidParent">Whether it was marked an invalid parent.</param>

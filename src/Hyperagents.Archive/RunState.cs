@@ -158,7 +158,13 @@ internal sealed class RunState : IDisposable
                 NotesTips["E"] = record.NotesCommit!;
                 if (ById.TryGetValue(record.Id, out var evaluated))
                 {
-                    evaluated.Scores = record.Scores ?? [];
+                    // Splits the new evaluation does not hold keep their score (eval --split test leaves train and val).
+                    evaluated.Scores = new Dictionary<string, double>(evaluated.Scores, StringComparer.Ordinal);
+                    foreach (var (split, score) in record.Scores ?? [])
+                    {
+                        evaluated.Scores[split] = score;
+                    }
+
                     evaluated.Evaluations++;
                 }
 

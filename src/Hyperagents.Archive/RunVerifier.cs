@@ -594,9 +594,9 @@ internal sealed class RunVerifier(RunState run)
                 {
                     problems.Add(new(id, "an evaluation in its note has no evaluator hash"));
                 }
-                else if (FormatScores(ScoresOf(note.Evaluations[^1])) != FormatScores(entry.Scores))
+                else if (FormatScores(LatestScores(note.Evaluations)) != FormatScores(entry.Scores))
                 {
-                    problems.Add(new(id, $"its latest evaluation scores {FormatScores(ScoresOf(note.Evaluations[^1]))}, the journal {FormatScores(entry.Scores)}"));
+                    problems.Add(new(id, $"its latest evaluations score {FormatScores(LatestScores(note.Evaluations))}, the journal {FormatScores(entry.Scores)}"));
                 }
             }
             else

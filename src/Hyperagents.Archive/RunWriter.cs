@@ -15,7 +15,7 @@ internal sealed class RunWriter(RunState run, RunVerifier verifier, RunRecovery 
 
     /// <summary>Creates a run's repository at <paramref name="path"/> (see <see cref="ArchiveRun.Create"/>).</summary>
     /// <returns>The run's full path, to open.</returns>
-    public static string Create(string path, RunManifest manifest, ArchiveOptions options)
+    public static string Create(string path, RunManifest manifest, ArchiveOptions options, IReadOnlyDictionary<string, byte[]>? domainPackage = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         path = System.IO.Path.GetFullPath(path);
@@ -50,6 +50,7 @@ internal sealed class RunWriter(RunState run, RunVerifier verifier, RunRecovery 
             var blob = repo.ObjectDatabase.Write<Blob>(ArchiveJson.Serialize(manifest));
             var td = new TreeDefinition();
             td.Add(ManifestPath, blob, Mode.NonExecutableFile);
+            RunDomainPackage.Add(repo, td, manifest, domainPackage);
             var tree = repo.ObjectDatabase.CreateTree(td);
             var sig = new Signature(options.AuthorName, options.AuthorEmail, options.Clock.GetUtcNow());
             var message = $"run {manifest.Name}: manifest (domain {manifest.Domain}, seed {manifest.Seed})\n";

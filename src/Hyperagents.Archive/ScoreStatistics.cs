@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -179,16 +178,26 @@ public static class ScoreStatistics
         return values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1);
     }
 
+    /// <summary>Each split's result from the latest evaluation that holds it, with that evaluation's raw-figure name:
+    /// re-evaluating one split (<c>eval --split test</c>) leaves the others as they were.</summary>
+    /// <param name="evaluations">A variant's evaluations, oldest first.</param>
+    public static IReadOnlyDictionary<string, (SplitEvaluation Split, string? RawFigure)> LatestSplits(IReadOnlyList<Evaluation> evaluations)
+    {
+        ArgumentNullException.ThrowIfNull(evaluations);
+        var latest = new Dictionary<string, (SplitEvaluation, string?)>(StringComparer.Ordinal);
+        foreach (var evaluation in evaluations)
+        {
+            foreach (var (name, split) in evaluation.Splits)
+            {
+                latest[name] = (split, evaluation.RawFigure);
+            }
+        }
+
+        return latest;
+    }
+
     /// <summary>The answer hash stored per draw: the first 16 hex digits of the SHA-256 of the UTF-8 answer text.</summary>
     /// <param name="answer">The answer text.</param>
     public static string AnswerHash(string answer) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(answer ?? string.Empty)))[..16];
-
-    /// <summary>A score as shown everywhere: <c>0.9897±0.0008</c> with a standard error, the mean alone (three
-    /// decimals, as before) without one.</summary>
-    /// <param name="score">The mean.</param>
-    /// <param name="stdErr">Its standard error, when known.</param>
-    public static string Format(double score, double? stdErr) => stdErr is { } se
-        ? score.ToString("0.0000", CultureInfo.InvariantCulture) + "±" + se.ToString("0.0000", CultureInfo.InvariantCulture)
-        : score.ToString("0.###", CultureInfo.InvariantCulture);
 }

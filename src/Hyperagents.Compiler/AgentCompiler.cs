@@ -14,7 +14,7 @@ namespace Hyperagents.Compiler;
 public sealed record AgentCompilerOptions
 {
     /// <summary>The gate policy file.</summary>
-    /// <value>Default <see langword="null"/>: <see cref="GatePolicy.FindDefaultPath"/> (next to the compiler assembly, else
+    /// <value>Default <see langword="null"/>: <see cref="GatePolicy.FindDefaultPath()"/> (next to the compiler assembly, else
     /// <c>sandbox/policy.txt</c> of the repository).</value>
     public string? PolicyPath { get; init; }
 

@@ -13,6 +13,7 @@ namespace Hyperagents.Compiler;
 /// </remarks>
 public static class AgentReferences
 {
+    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyBcl = new(CreateBcl);
     private static readonly Lazy<ImmutableArray<MetadataReference>> LazyAll = new(Create);
 
     /// <summary>Every reference, the SDK last.</summary>
@@ -21,10 +22,12 @@ public static class AgentReferences
     /// <summary>The path of the SDK assembly agents compile against (next to the compiler assembly).</summary>
     public static string SdkPath => typeof(TaskContext).Assembly.Location;
 
-    private static ImmutableArray<MetadataReference> Create()
-    {
-        var builder = ImmutableArray.CreateBuilder<MetadataReference>();
-        builder.AddRange(
+    /// <summary>The .NET reference assemblies of the set, without the SDK (evaluators compile against these plus the
+    /// evaluator API).</summary>
+    internal static ImmutableArray<MetadataReference> Bcl => LazyBcl.Value;
+
+    private static ImmutableArray<MetadataReference> CreateBcl() =>
+        [
             Net100.References.SystemRuntime,
             Net100.References.SystemCollections,
             Net100.References.SystemCollectionsConcurrent,
@@ -60,7 +63,13 @@ public static class AgentReferences
             Net100.References.SystemRuntimeLoader,
             Net100.References.SystemThreadingThread,
             Net100.References.SystemThreadingThreadPool,
-            Net100.References.SystemThreadingTasksParallel);
+            Net100.References.SystemThreadingTasksParallel,
+        ];
+
+    private static ImmutableArray<MetadataReference> Create()
+    {
+        var builder = ImmutableArray.CreateBuilder<MetadataReference>();
+        builder.AddRange(Bcl);
         var sdk = SdkPath;
         if (string.IsNullOrEmpty(sdk) || !File.Exists(sdk))
         {

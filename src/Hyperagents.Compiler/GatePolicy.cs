@@ -145,16 +145,21 @@ public sealed class GatePolicy
     /// <summary>Finds the default policy: next to the compiler assembly, else <c>sandbox/policy.txt</c> in the first
     /// parent of the application folder that holds <c>Hyperagents.sln</c>.</summary>
     /// <exception cref="GatePolicyException">No policy file was found.</exception>
-    public static string FindDefaultPath()
+    public static string FindDefaultPath() => FindDefaultPath(FileName);
+
+    /// <summary>Finds a policy file by name where <see cref="FindDefaultPath()"/> looks (e.g. the evaluator policy).</summary>
+    /// <param name="fileName">The file name, e.g. <c>evaluator-policy.txt</c>.</param>
+    /// <exception cref="GatePolicyException">No such file was found.</exception>
+    public static string FindDefaultPath(string fileName)
     {
         var candidates = new List<string>();
         var assemblyDir = Path.GetDirectoryName(typeof(GatePolicy).Assembly.Location);
         if (!string.IsNullOrEmpty(assemblyDir))
         {
-            candidates.Add(Path.Combine(assemblyDir, FileName));
+            candidates.Add(Path.Combine(assemblyDir, fileName));
         }
 
-        candidates.Add(Path.Combine(AppContext.BaseDirectory, FileName));
+        candidates.Add(Path.Combine(AppContext.BaseDirectory, fileName));
         foreach (var candidate in candidates)
         {
             if (File.Exists(candidate))
@@ -167,7 +172,7 @@ public sealed class GatePolicy
         {
             if (File.Exists(Path.Combine(dir.FullName, "Hyperagents.sln")))
             {
-                var path = Path.Combine(dir.FullName, "sandbox", FileName);
+                var path = Path.Combine(dir.FullName, "sandbox", fileName);
                 if (File.Exists(path))
                 {
                     return path;
@@ -175,7 +180,7 @@ public sealed class GatePolicy
             }
         }
 
-        throw new GatePolicyException($"No gate policy found next to the compiler ({string.Join(", ", candidates)}) or in sandbox/{FileName} of the repository. Reinstall the tool or pass a policy path.");
+        throw new GatePolicyException($"No gate policy found next to the compiler ({string.Join(", ", candidates)}) or in sandbox/{fileName} of the repository. Reinstall the tool or pass a policy path.");
     }
 
     /// <summary>Checks a type used as a type (a local, a parameter, a base type, <c>typeof</c>).</summary>

@@ -13,6 +13,21 @@ internal static class AnswerJson
     /// <remarks>Surrounding whitespace and one surrounding Markdown code fence are ignored, since models often add them.</remarks>
     public static JsonDocument? TryParseObject(string answer, out string error)
     {
+        var document = TryParseValue(answer, out error);
+        if (document is not null && document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            error = $"answer is a JSON {Kind(document.RootElement)}; expected a JSON object";
+            document.Dispose();
+            return null;
+        }
+
+        return document;
+    }
+
+    /// <summary>Parses the answer into one JSON value, or explains why it is not one (same tolerance as
+    /// <see cref="TryParseObject"/>).</summary>
+    public static JsonDocument? TryParseValue(string answer, out string error)
+    {
         if (answer.Length > DomainLimits.MaxAnswerChars)
         {
             error = $"answer too large: {answer.Length:N0} characters, at most {DomainLimits.MaxAnswerChars:N0} allowed";
@@ -26,10 +41,10 @@ internal static class AnswerJson
             return null;
         }
 
-        JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(text.ToString(), Options);
+            error = string.Empty;
+            return JsonDocument.Parse(text.ToString(), Options);
         }
         catch (JsonException e)
         {
@@ -39,16 +54,6 @@ internal static class AnswerJson
             error = $"malformed JSON: {FirstSentence(e.Message)}{hint}";
             return null;
         }
-
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            error = $"answer is a JSON {Kind(document.RootElement)}; expected a JSON object";
-            document.Dispose();
-            return null;
-        }
-
-        error = string.Empty;
-        return document;
     }
 
     /// <summary>Reads a required array property with between 0 and <see cref="DomainLimits.MaxItems"/> items.</summary>

@@ -19,6 +19,9 @@ namespace Hyperagents.Domains;
 /// </remarks>
 public sealed class CirclePackingDomain : MathDomain
 {
+    /// <inheritdoc/>
+    public override string RawFigure => "Σr";
+
     /// <summary>Σ r of AlphaEvolve's published 26-circle packing.</summary>
     public const double Reference26 = 2.6358627564136983;
 

@@ -89,6 +89,9 @@ public sealed class DatasetDomain : IDomain
     public bool HigherIsBetter => true;
 
     /// <inheritdoc/>
+    public string RawFigure => "accuracy";
+
+    /// <inheritdoc/>
     public string? DefaultTaskId => null;
 
     /// <summary>The file the examples came from.</summary>

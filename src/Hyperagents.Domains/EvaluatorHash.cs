@@ -14,13 +14,19 @@ public static class EvaluatorHash
     /// <c>mvid:&lt;guid&gt;</c>; builds are deterministic, so the id changes exactly when the code does.</remarks>
     public static string Assembly => AssemblyDigest.Value;
 
-    /// <summary>The evaluator hash of a domain: <see cref="Assembly"/>, followed for the dataset domain by
-    /// <c>+sha256:&lt;hex of the dataset file&gt;</c>.</summary>
+    /// <summary>The evaluator hash of a domain: for a domain package, the package's content hash
+    /// (<see cref="DomainPackage.Hash"/>, the same for every build); otherwise <see cref="Assembly"/>, followed for the
+    /// dataset domain by <c>+sha256:&lt;hex of the dataset file&gt;</c>.</summary>
     /// <param name="domain">The domain.</param>
     public static string For(IDomain domain)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        return domain is DatasetDomain dataset ? $"{Assembly}+sha256:{dataset.ContentHash}" : Assembly;
+        return domain switch
+        {
+            PackageDomain package => package.Package.Hash,
+            DatasetDomain dataset => $"{Assembly}+sha256:{dataset.ContentHash}",
+            _ => Assembly,
+        };
     }
 
     private static string ComputeAssemblyHash()

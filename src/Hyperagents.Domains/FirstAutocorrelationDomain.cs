@@ -20,6 +20,9 @@ namespace Hyperagents.Domains;
 /// </remarks>
 public sealed class FirstAutocorrelationDomain : MathDomain
 {
+    /// <inheritdoc/>
+    public override string RawFigure => "C1";
+
     /// <summary>AlphaEvolve's published upper bound on the first autocorrelation constant.</summary>
     public const double Reference = 1.5052939684401607;
 

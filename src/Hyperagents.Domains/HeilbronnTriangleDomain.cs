@@ -20,6 +20,9 @@ namespace Hyperagents.Domains;
 /// </remarks>
 public sealed class HeilbronnTriangleDomain : MathDomain
 {
+    /// <inheritdoc/>
+    public override string RawFigure => "min area";
+
     /// <summary>AlphaEvolve's published n = 11 figure: min triangle area ÷ container area.</summary>
     public const double Reference11 = 0.036529889880030156;
 

@@ -24,6 +24,11 @@ public enum Split
 /// what was wrong, or the figure and how it compares with the reference.</param>
 public sealed record TaskScore(bool Valid, double Score, double? Raw, string Feedback)
 {
+    /// <summary>Why the evaluator itself failed (a domain package's evaluator threw, ran out of time or memory, or
+    /// returned a non-finite figure), or <see langword="null"/> when it judged the answer. A fault scores 0 but is never
+    /// an ordinary invalid answer: the task's status says so.</summary>
+    public string? Fault { get; init; }
+
     internal static TaskScore Invalid(string feedback) => new(false, 0, null, DomainLimits.Cap(feedback));
 }
 
@@ -47,6 +52,10 @@ public interface IDomain
 
     /// <summary>Whether a larger <see cref="TaskScore.Raw"/> figure is better (the normalised score is always higher-better).</summary>
     bool HigherIsBetter { get; }
+
+    /// <summary>The short name of the raw figure (<see cref="TaskScore.Raw"/>) shown next to normalised scores, e.g.
+    /// <c>Σr</c> or <c>accuracy</c>.</summary>
+    string RawFigure => "raw";
 
     /// <summary>The id of the task the command line scores when none is named (the published instance), or
     /// <see langword="null"/> when the domain has no such default.</summary>
@@ -118,6 +127,6 @@ public static class DomainLimits
     /// <summary>The longest feedback text, in characters.</summary>
     public const int MaxFeedbackChars = 1024;
 
-    internal static string Cap(string feedback) =>
-        feedback.Length <= MaxFeedbackChars ? feedback : string.Concat(feedback.AsSpan(0, MaxFeedbackChars - 1), "…");
+    internal static string Cap(string feedback, int max = MaxFeedbackChars) =>
+        feedback.Length <= max ? feedback : string.Concat(feedback.AsSpan(0, max - 1), "…");
 }

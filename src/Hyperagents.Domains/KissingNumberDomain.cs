@@ -21,6 +21,9 @@ namespace Hyperagents.Domains;
 /// </remarks>
 public sealed class KissingNumberDomain : MathDomain
 {
+    /// <inheritdoc/>
+    public override string RawFigure => "|S|";
+
     /// <summary>Creates the domain with its fixed task sets: train d ∈ {3, 4, 5}, val {6, 8, 11}, test {7, 9, 10}.</summary>
     public KissingNumberDomain()
         : base(

@@ -46,6 +46,9 @@ public abstract class MathDomain : IDomain
     public bool HigherIsBetter { get; }
 
     /// <inheritdoc/>
+    public abstract string RawFigure { get; }
+
+    /// <inheritdoc/>
     public string? DefaultTaskId { get; }
 
     /// <inheritdoc/>

@@ -436,6 +436,7 @@ public sealed class DgmhLoop
         {
             EvaluatorHash = _s.EvaluatorHash,
             Splits = splits,
+            RawFigure = _s.Domain.RawFigure,
             Seeds = conditions.SeedsForNote(),
             Replicates = _settings.Replicates,
             Limits = conditions.LimitsForNote(),
@@ -444,7 +445,7 @@ public sealed class DgmhLoop
 
     private static SplitEvaluation ToSplit(IReadOnlyList<TaskResult> results) => new(
         results.Count == 0 ? 0 : results.Average(r => r.Score),
-        results.Select(r => new TaskEvaluation(r.TaskId, r.Score, r.Outcome, r.Feedback, r.Fuel, r.Milliseconds, r.Replicate, unchecked((long)r.Seed), r.AnswerHash)).ToList(),
+        results.Select(r => new TaskEvaluation(r.TaskId, r.Score, r.Outcome, r.Feedback, r.Fuel, r.Milliseconds, r.Replicate, unchecked((long)r.Seed), r.AnswerHash, r.Raw)).ToList(),
         ScoreStatistics.StdErr(results.Select(r => (r.TaskId, r.Score)).ToList()));
 
     private NewVariant NewVariant(string? parent, IReadOnlyDictionary<string, string> files, VariantStatus status, AttemptSeeds seeds, IReadOnlyList<TranscriptRecord>? transcript) => new()

@@ -112,7 +112,7 @@ public sealed class TaskEvaluator
         }
 
         var score = _domain.Evaluate(task, outcome.Answer ?? string.Empty);
-        return new TaskResult(task.Id, score.Valid ? "completed" : "invalid-answer", score.Valid ? score.Score : 0, score.Raw, score.Feedback, seed, outcome.FuelConsumed, ms,
+        return new TaskResult(task.Id, score.Fault is not null ? "evaluator-failed" : score.Valid ? "completed" : "invalid-answer", score.Valid ? score.Score : 0, score.Raw, score.Feedback, seed, outcome.FuelConsumed, ms,
             AnswerHash: ScoreStatistics.AnswerHash(outcome.Answer ?? string.Empty));
     }
 

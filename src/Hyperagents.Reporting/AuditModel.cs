@@ -41,7 +41,8 @@ public sealed record NoiseSummary(int Compared, int BeatsNoise, int WithinNoise,
 
 /// <summary>When a flag is raised.</summary>
 /// <param name="LargeJump">A split's score changed by at least this much from the parent's.</param>
-/// <param name="TrainValGap">The train−val gap exceeds the parent's gap by at least this much (the seed: the gap itself).</param>
+/// <param name="TrainValGap">A child's train−val gap exceeds by at least this much the larger of the seed's gap and its
+/// nearest ancestor's (the seed is never flagged: its gap is the domain's baseline).</param>
 /// <param name="RepeatedFailures">This many or more consecutive non-accepted attempts from one parent.</param>
 public sealed record AuditThresholds(double LargeJump = 0.25, double TrainValGap = 0.2, int RepeatedFailures = 2);
 
@@ -163,9 +164,9 @@ public static class AuditFlags
     /// <summary>A split's score moved by at least <see cref="AuditThresholds.LargeJump"/> from the parent's.</summary>
     public const string LargeJump = "large-jump";
 
-    /// <summary>The train−val gap grew by at least <see cref="AuditThresholds.TrainValGap"/> over the parent's gap (the
-    /// seed: the gap itself): possible overfitting to train. Compared with the parent, an inherited gap is flagged once,
-    /// where it appeared.</summary>
+    /// <summary>A child's train−val gap exceeds by at least <see cref="AuditThresholds.TrainValGap"/> the larger of the
+    /// seed's gap (the domain's baseline) and its nearest ancestor's: possible overfitting to train, flagged once, where
+    /// it appeared. The seed is never flagged.</summary>
     public const string TrainValGap = "train-val-gap";
 
     /// <summary>The meta agent tried to write a protected path (evaluator, policy, archive metadata).</summary>

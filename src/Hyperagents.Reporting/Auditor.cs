@@ -34,6 +34,7 @@ public static class Auditor
             streakAt[v.Id] = streak;
         }
 
+        var seedGap = variants.FirstOrDefault(v => v.Parent is null) is { } seed ? Gap(seed) : null;
         var audited = new List<VariantAudit>();
         var evaluatorHashes = new SortedSet<string>(StringComparer.Ordinal);
         var evaluations = variants.ToDictionary(v => v.Id, v => run.GetEvaluations(v.Id), StringComparer.Ordinal);
@@ -52,7 +53,8 @@ public static class Auditor
 
             if (variantId is null || string.Equals(v.Id, variantId, StringComparison.Ordinal))
             {
-                audited.Add(AuditVariant(run, v, p, v.Parent is null ? null : byId.GetValueOrDefault(v.Parent), evaluations, streakAt.GetValueOrDefault(v.Id), thresholds));
+                audited.Add(AuditVariant(run, v, p, v.Parent is null ? null : byId.GetValueOrDefault(v.Parent), evaluations, streakAt.GetValueOrDefault(v.Id), thresholds,
+                    ReferenceGap(v, byId, seedGap)));
             }
         }
 
@@ -102,7 +104,7 @@ public static class Auditor
     }
 
     private static VariantAudit AuditVariant(ArchiveRun run, VariantSummary v, Provenance p, VariantSummary? parent,
-        Dictionary<string, IReadOnlyList<Evaluation>> evaluations, int failureStreak, AuditThresholds thresholds)
+        Dictionary<string, IReadOnlyList<Evaluation>> evaluations, int failureStreak, AuditThresholds thresholds, double? referenceGap)
     {
         var lineCounts = new Dictionary<string, (int Added, int Removed)>(StringComparer.Ordinal);
         if (v.Parent is not null)
@@ -140,10 +142,11 @@ public static class Auditor
 
         var latest = evaluations[v.Id].Count > 0 ? evaluations[v.Id][^1] : null;
         IReadOnlyList<Evaluation> parentEvaluations = parent is null ? [] : evaluations[parent.Id];
+        var latestSplits = ScoreStatistics.LatestSplits(evaluations[v.Id]);
         var scores = v.Scores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s =>
         {
             double? parentScore = parent is not null && parent.Scores.TryGetValue(s.Key, out var ps) ? ps : null;
-            var mine = latest?.Splits.GetValueOrDefault(s.Key);
+            var mine = latestSplits.TryGetValue(s.Key, out var found) ? found.Split : null;
             var theirs = parentEvaluations.LastOrDefault(e => e.Splits.ContainsKey(s.Key))?.Splits[s.Key];
             var comparison = mine is not null && theirs is not null && parentScore is not null ? ScoreStatistics.Compare(mine, theirs) : null;
             return new SplitScore(s.Key, s.Value, parentScore, parentScore is { } x ? Math.Round(s.Value - x, 9) : null,
@@ -162,7 +165,7 @@ public static class Auditor
             flags.Add(AuditFlags.LargeJump);
         }
 
-        if (Gap(v) is { } gap && gap - (parent is null ? 0 : Gap(parent) ?? 0) >= thresholds.TrainValGap)
+        if (v.Parent is not null && Gap(v) is { } gap && gap - (referenceGap ?? 0) >= thresholds.TrainValGap)
         {
             flags.Add(AuditFlags.TrainValGap);
         }
@@ -204,6 +207,30 @@ public static class Auditor
             Scores = scores,
             Flags = flags,
             Marks = marks,
+        };
+    }
+
+    /// <summary>The train−val gap a child's is compared with: the larger of the seed's gap (the domain's own: kissing-number
+    /// train instances are solved exactly, val ones are not, so every variant has the seed's gap) and the gap of its
+    /// nearest ancestor that has one (a gap a parent already had is flagged there, not on every descendant);
+    /// <see langword="null"/> when neither has one.</summary>
+    private static double? ReferenceGap(VariantSummary v, Dictionary<string, VariantSummary> byId, double? seedGap)
+    {
+        double? ancestorGap = null;
+        for (var at = v.Parent; at is not null && byId.TryGetValue(at, out var ancestor); at = ancestor.Parent)
+        {
+            if (Gap(ancestor) is { } found)
+            {
+                ancestorGap = found;
+                break;
+            }
+        }
+
+        return (seedGap, ancestorGap) switch
+        {
+            ({ } s, { } a) => Math.Max(s, a),
+            ({ } s, null) => s,
+            (null, var a) => a,
         };
     }
 

@@ -18,20 +18,23 @@ public static class HtmlReport
 
     /// <summary>Renders the report of a run.</summary>
     /// <param name="run">The open run.</param>
+    /// <param name="thresholds">When the audit's flags (shown per variant) are raised; the defaults when <see langword="null"/>.</param>
     /// <returns>The HTML document.</returns>
-    public static string Render(ArchiveRun run)
+    public static string Render(ArchiveRun run, AuditThresholds? thresholds = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var manifest = run.ReadManifest();
-        var audit = Auditor.Audit(run);
+        var audit = Auditor.Audit(run, thresholds: thresholds);
         var variants = run.ListVariants();
         var times = CommitTimes(run.Path, variants);
+        var format = ScoreFormat.For(variants);
         var rows = variants.Select(v =>
         {
             var a = audit.Variants.Single(x => x.Id == v.Id);
             var p = run.ReadProvenance(v.Id);
-            return new Row(v, a, p, times.GetValueOrDefault(v.Id), SelectionScore.Of(v.Scores));
+            return new Row(v, a, p, times.GetValueOrDefault(v.Id), SelectionScore.Of(v.Scores), format.Splits(v.Scores, run.GetEvaluations(v.Id)));
         }).ToList();
+        var scored = rows.Where(r => r.Score is not null).Select(r => r.Score!.Value).ToList();
 
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
@@ -45,9 +48,10 @@ public static class HtmlReport
             .Append(audit.Integrity.HashesConsistent ? ", policy and evaluator hashes consistent" : ", <b class=\"bad\">policy or evaluator hashes differ between variants</b>")
             .Append("</p>\n");
 
-        html.Append("<section id=\"lineage\"><h2>Lineage</h2><p class=\"legend\">Node colour: score (red low, green high, grey unscored); ")
-            .Append("hollow: rejected or failed; <span class=\"metaedge\">red thick edge</span>: the child changed meta files. Click a node for its diff.</p>\n");
-        html.Append(TreeSvg(rows)).Append("</section>\n");
+        html.Append("<section id=\"lineage\"><h2>Lineage</h2><p class=\"legend\">Node colour: score over the run's range, red at ")
+            .Append(scored.Count == 0 ? "the lowest" : format.Number(scored.Min())).Append(", green at ").Append(scored.Count == 0 ? "the highest" : format.Number(scored.Max()))
+            .Append(" (grey unscored); hollow: rejected or failed; <span class=\"metaedge\">red thick edge</span>: the child changed meta files. Click a node for its diff.</p>\n");
+        html.Append(TreeSvg(rows, format)).Append("</section>\n");
 
         html.Append("<section id=\"detail\"><h2 id=\"detail-title\">Select a variant</h2>")
             .Append("<div class=\"tabs\"><button id=\"tab-diff\" onclick=\"showTab('diff')\">diff</button><button id=\"tab-transcript\" onclick=\"showTab('transcript')\">transcript</button></div>")
@@ -66,7 +70,7 @@ public static class HtmlReport
         return html.ToString();
     }
 
-    private sealed record Row(VariantSummary V, VariantAudit Audit, Provenance P, DateTimeOffset? At, double? Score)
+    private sealed record Row(VariantSummary V, VariantAudit Audit, Provenance P, DateTimeOffset? At, double? Score, string Scores)
     {
         public string Short => V.ShortId;
 
@@ -90,7 +94,7 @@ public static class HtmlReport
         return times;
     }
 
-    private static string TreeSvg(IReadOnlyList<Row> rows)
+    private static string TreeSvg(IReadOnlyList<Row> rows, ScoreFormat format)
     {
         // Tidy layout: leaves get consecutive columns in depth-first order, a parent sits over the middle of its children.
         var children = rows.Where(r => r.V.Parent is not null).ToLookup(r => r.V.Parent!, StringComparer.Ordinal);
@@ -153,12 +157,12 @@ public static class HtmlReport
             var hollow = r.V.Status.State != VariantState.Accepted;
             svg.Append("<g class=\"node ").Append(r.V.Status.Label).Append(r.V.IsBest ? " best" : "").Append("\" id=\"node-").Append(r.Short)
                 .Append("\" data-variant=\"").Append(r.Short).Append("\" tabindex=\"0\">")
-                .Append("<title>").Append(Enc($"{r.Short} g{r.V.Generation} {r.V.Status}\n{ArchiveScores(r.Audit)}")).Append("</title>")
-                .Append("<circle cx=\"").Append(Px(cx)).Append("\" cy=\"").Append(Px(cy)).Append("\" r=\"16\" fill=\"").Append(hollow ? "#fff" : colour)
+                .Append("<title>").Append(Enc($"{r.Short} g{r.V.Generation} {r.V.Status}\n{r.Scores}")).Append("</title>")
+                .Append("<circle cx=\"").Append(Px(cx)).Append("\" cy=\"").Append(Px(cy)).Append("\" r=\"24\" fill=\"").Append(hollow ? "#fff" : colour)
                 .Append("\" stroke=\"").Append(colour).Append("\" stroke-width=\"").Append(hollow ? "4" : "2").Append("\"/>")
-                .Append("<text x=\"").Append(Px(cx)).Append("\" y=\"").Append(Px(cy + 32)).Append("\">").Append(r.Short[..7]).Append("</text>")
+                .Append("<text x=\"").Append(Px(cx)).Append("\" y=\"").Append(Px(cy + 40)).Append("\">").Append(r.Short[..7]).Append("</text>")
                 .Append("<text class=\"score\" x=\"").Append(Px(cx)).Append("\" y=\"").Append(Px(cy + 4)).Append("\">")
-                .Append(r.Score is { } sc ? sc.ToString("0.##", CultureInfo.InvariantCulture) : "–").Append("</text></g>");
+                .Append(r.Score is { } sc ? format.Number(sc) : "–").Append("</text></g>");
         }
 
         return svg.Append("</svg>").ToString();
@@ -171,9 +175,6 @@ public static class HtmlReport
         var green = (int)Math.Round(60 * (1 - t) + 170 * t);
         return $"#{red:x2}{green:x2}50";
     }
-
-    private static string ArchiveScores(VariantAudit audit) =>
-        audit.Scores.Count == 0 ? "unscored" : string.Join(" ", audit.Scores.Select(s => $"{s.Split}={ScoreStatistics.Format(s.Score, s.StdErr)}"));
 
     private static IEnumerable<(string Id, string Svg)> Plots(IReadOnlyList<Row> rows, string domain)
     {
@@ -215,7 +216,12 @@ public static class HtmlReport
         }
 
         yield return ("plot-generation", Line(byGeneration, "Best so far by generation", "generation"));
-        yield return ("plot-tokens", Line(byTokens, "Best so far by model tokens", "tokens (input + output, cumulative)"));
+        if (tokens > 0)
+        {
+            // A run without a model (the offline mutation engine) spends no tokens: a flat plot at x = 0 says nothing.
+            yield return ("plot-tokens", Line(byTokens, "Best so far by model tokens", "tokens (input + output, cumulative)"));
+        }
+
         yield return ("plot-time", Line(byTime, "Best so far by wall time", "seconds since the seed"));
         yield return ("plot-domains", Domains(rows, domain));
     }
@@ -287,7 +293,7 @@ public static class HtmlReport
                 .Append(r.V.IsBest ? " <b>best</b>" : "").Append("</td><td>").Append(r.V.Generation).Append("</td><td><code>")
                 .Append(r.V.Parent is { } p ? p[..12] : "seed").Append("</code></td><td>").Append(r.V.Status.Label)
                 .Append(r.V.Status.Reason is { } reason ? "<br><small>" + Enc(reason) + "</small>" : "").Append("</td><td>")
-                .Append(Enc(ArchiveScores(r.Audit))).Append("</td><td>").Append(c.Task.Count).Append(" / ").Append(c.Meta.Count).Append(" / ").Append(c.Other.Count)
+                .Append(Enc(r.Scores)).Append("</td><td>").Append(c.Task.Count).Append(" / ").Append(c.Meta.Count).Append(" / ").Append(c.Other.Count)
                 .Append("</td><td>").Append(r.Tokens).Append("</td><td>").Append(Enc(string.Join(", ", r.Audit.Flags)))
                 .Append("</td><td><button onclick=\"show('").Append(r.Short).Append("','diff')\">diff</button> <button onclick=\"show('")
                 .Append(r.Short).Append("','transcript')\">transcript</button></td></tr>\n");
@@ -303,7 +309,7 @@ public static class HtmlReport
             id = r.V.Id,
             generation = r.V.Generation,
             status = Safe(r.V.Status.ToString()),
-            scores = ArchiveScores(r.Audit),
+            scores = r.Scores,
             flags = r.Audit.Flags.Select(Safe).ToList(),
             diff = Safe(Cap(r.V.Parent is null
                 ? "(the seed: no parent to compare with)\n" + string.Join("\n", r.P.Changes.Select(c => $"added {c.Path}"))
@@ -339,7 +345,7 @@ public static class HtmlReport
         .metaedge{color:#d32f2f;font-weight:bold}
         #tree .node{cursor:pointer;outline:none}
         #tree .node text{font:11px monospace;text-anchor:middle;fill:#333}
-        #tree .node text.score{font:bold 10px sans-serif;fill:#000}
+        #tree .node text.score{font:bold 9px sans-serif;fill:#000}
         #tree .node.selected circle{stroke:#1565c0;stroke-width:6}
         #tree .node.best circle{stroke-dasharray:none}
         #detail pre{background:#f5f5f5;border:1px solid #ddd;padding:.6em;max-height:28em;overflow:auto;white-space:pre-wrap}

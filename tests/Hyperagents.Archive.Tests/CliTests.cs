@@ -40,8 +40,8 @@ public sealed class CliTests : IDisposable
 
         Assert.Equal(0, exit);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal($"{_seed[..12]} g0 accepted train=0.25 val=0.2", lines[0]);
-        Assert.Equal($"├─ {_child[..12]} g1 accepted train=0.75 val=0.5 best", lines[1]);
+        Assert.Equal($"{_seed[..12]} g0 accepted train=0.250 val=0.200", lines[0]);
+        Assert.Equal($"├─ {_child[..12]} g1 accepted train=0.750 val=0.500 best", lines[1]);
         Assert.Equal($"└─ {_rejected[..12]} g1 rejected unscored invalid-parent (gate: System.IO.File.Delete [line 1])", lines[2]);
         Assert.Equal("3 variants, 2 accepted, 1 rejected or failed", lines[3]);
     }
@@ -52,7 +52,7 @@ public sealed class CliTests : IDisposable
         var (exit, output) = Cli("lineage", "demo", _child[..7]);
 
         Assert.Equal(0, exit);
-        Assert.Equal([$"{_seed[..12]} g0 accepted train=0.25 val=0.2", $"└─ {_child[..12]} g1 accepted train=0.75 val=0.5 best"],
+        Assert.Equal([$"{_seed[..12]} g0 accepted train=0.250 val=0.200", $"└─ {_child[..12]} g1 accepted train=0.750 val=0.500 best"],
             output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
@@ -68,7 +68,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("[task] modified task/Solve.cs", output);
         Assert.Contains("offline/mutation-toolkit: 10 in, 20 out, 1 requests", output);
         Assert.Contains("wasmtime 50.0.1", output);
-        Assert.Contains("#1 train: 0.75 over 1 tasks (ok 1); evaluator eval-123", output);
+        Assert.Contains("#1 train: 0.750 over 1 tasks (ok 1); evaluator eval-123", output);
         Assert.Contains("3 entries: request 1, response 1, tool 1", output);
     }
 
@@ -92,7 +92,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, exit);
         Assert.Contains("demo", output);
         Assert.Contains("arithmetic", output);
-        Assert.Contains($"{_child[..12]} train=0.75 val=0.5", output);
+        Assert.Contains($"{_child[..12]} train=0.750 val=0.500", output);
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("warning: run demo fails verification (", Cli("runs").Output, StringComparison.Ordinal);
         var verify = Cli("verify", "demo");
         Assert.Equal(1, verify.Exit);
-        Assert.Contains($"FAIL variant {_child[..12]}: its latest evaluation scores train=0.99", verify.Output, StringComparison.Ordinal);
+        Assert.Contains($"FAIL variant {_child[..12]}: its latest evaluations score train=0.99", verify.Output, StringComparison.Ordinal);
     }
 
     [Fact]

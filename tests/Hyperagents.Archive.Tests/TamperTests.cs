@@ -116,7 +116,7 @@ public sealed class TamperTests : IDisposable
     }
 
     [Theory]
-    [InlineData("edited", "child", "its latest evaluation scores train=0.99")]
+    [InlineData("edited", "child", "its latest evaluations score train=0.99")]
     [InlineData("added", "rejected", "holds 1 evaluations, the journal 0")]
     [InlineData("removed", "seed", "is missing")]
     [InlineData("rolled back", "child", "is missing")]

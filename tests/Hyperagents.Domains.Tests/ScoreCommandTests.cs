@@ -135,7 +135,8 @@ public sealed class ScoreCommandTests : IDisposable
             Assert.Contains(name, output, StringComparison.Ordinal);
         }
 
-        Assert.Contains("d11 (593)", output, StringComparison.Ordinal);
+        Assert.Contains("d11 (593; best known 604)", output, StringComparison.Ordinal);
+        Assert.Contains("n26 (2.63586; best known 2.635983)", output, StringComparison.Ordinal);
         Assert.Contains("n600 (1.50529)", output, StringComparison.Ordinal);
     }
 

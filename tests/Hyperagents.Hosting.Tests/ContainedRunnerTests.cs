@@ -266,6 +266,14 @@ public sealed class ContainedRunnerTests : IClassFixture<BubblewrapFixture>
         Assert.Contains("install bubblewrap", error.Message);
     }
 
+    [Fact]
+    public void Invalid_contained_options_are_one_options_error_listing_each_problem()
+    {
+        var error = Assert.Throws<InvalidOptionsException>(() => new ContainedRunner(Some.Options(), new ContainedOptions { ScratchBytes = 1, MaxTasks = 1, CpuCores = double.NaN }));
+        Assert.Equal(3, error.Errors.Count);
+        Assert.Contains("ScratchBytes must be between 1 MiB and 4 GiB", error.Message);
+    }
+
     private static TaskInvocation Task(string probe, Dictionary<string, string> parameters) =>
         new(new TaskSpec("test", probe, "A containment probe.", parameters, null), 42);
 

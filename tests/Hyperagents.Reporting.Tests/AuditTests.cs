@@ -67,7 +67,7 @@ public sealed class AuditTests : IDisposable
     [Fact]
     public void An_inherited_train_val_gap_is_flagged_where_it_appeared_and_a_child_that_answers_as_its_parent_is_counted()
     {
-        // Seed: gap 0.3 (flagged). Child A: the same gap, other answers (not flagged: the gap is its parent's). Child B:
+        // Seed: gap 0.3 (the domain's baseline, never flagged). Child A: the same gap, other answers (not flagged: the gap is its parent's). Child B:
         // the seed's answers on every draw (no behavioural change). Draws carry seeds and answer hashes, as the loop
         // records them.
         using var folder = new TempFolder();
@@ -82,12 +82,54 @@ public sealed class AuditTests : IDisposable
 
         var audit = Auditor.Audit(run);
 
-        Assert.Contains(AuditFlags.TrainValGap, Of(audit, seed).Flags);
+        Assert.DoesNotContain(AuditFlags.TrainValGap, Of(audit, seed).Flags);
         Assert.DoesNotContain(AuditFlags.TrainValGap, Of(audit, childA).Flags);
         Assert.DoesNotContain(AuditFlags.NoBehaviouralChange, Of(audit, childA).Flags);
         Assert.Contains(AuditFlags.NoBehaviouralChange, Of(audit, childB).Flags);
         Assert.Equal(new NoiseSummary(2, 1, 1, 0, 1), audit.Noise);
         Assert.True(Of(audit, childB).Scores.Single(s => s.Split == "val").WithinNoise);
+    }
+
+    [Fact]
+    public void The_train_val_gap_counts_from_the_seeds_gap_where_it_appeared_and_its_threshold_can_be_set()
+    {
+        // Kissing number: train instances solved exactly, val ones not, so the seed itself has a gap of 0.3. A child
+        // whose gap grows by 0.25 beyond it is flagged; its child, with the same gap, is not; a child whose gap shrank
+        // and grandchild back at the seed's gap are not.
+        using var folder = new TempFolder();
+        using var run = ArchiveRun.Create(System.IO.Path.Combine(folder.Path, "gaps"), new RunManifest("gaps", "kissing-number", "basic"),
+            new ArchiveOptions { Durability = Durability.None, Clock = new FixedClock() });
+        string Add(string? parent, string body, double train, double val)
+        {
+            var id = run.AddVariant(new NewVariant { Parent = parent, Files = new Dictionary<string, string> { ["task/A.cs"] = body + "\n" }, Status = VariantStatus.Accepted });
+            run.AttachEvaluation(id, Draws(train, val, body));
+            return id;
+        }
+
+        var seed = Add(null, "seed", 1.0, 0.7);
+        var grown = Add(seed, "grown", 1.0, 0.45);
+        var inherits = Add(grown, "inherits", 1.0, 0.45);
+        var shrank = Add(seed, "shrank", 1.0, 0.9);
+        var back = Add(shrank, "back", 1.0, 0.7);
+
+        var audit = Auditor.Audit(run);
+
+        Assert.Equal([grown], audit.Variants.Where(v => v.Flags.Contains(AuditFlags.TrainValGap)).Select(v => v.Id));
+        Assert.DoesNotContain(AuditFlags.TrainValGap, Of(audit, inherits).Flags);
+        Assert.DoesNotContain(AuditFlags.TrainValGap, Of(audit, back).Flags);
+        Assert.DoesNotContain(Auditor.Audit(run, thresholds: new AuditThresholds(TrainValGap: 0.3)).Variants, v => v.Flags.Contains(AuditFlags.TrainValGap));
+        Assert.Equal(3, Auditor.Audit(run, thresholds: new AuditThresholds(LargeJump: 0.01)).Variants.Count(v => v.Flags.Contains(AuditFlags.LargeJump)));
+
+        // eval --split test appends an evaluation of test alone: train and val keep their scores, errors and flags.
+        run.AttachEvaluation(grown, new Evaluation
+        {
+            EvaluatorHash = "evaluator-1",
+            Splits = new Dictionary<string, SplitEvaluation> { ["test"] = new(0.5, [new TaskEvaluation("x1", 0.5, "completed")], 0.01) },
+        });
+        var afterTest = Of(Auditor.Audit(run), grown);
+        Assert.Equal(["test", "train", "val"], afterTest.Scores.Select(s => s.Split));
+        Assert.All(afterTest.Scores, s => Assert.NotNull(s.StdErr));
+        Assert.Contains(AuditFlags.TrainValGap, afterTest.Flags);
     }
 
     private static Evaluation Draws(double train, double val, string answer)
@@ -205,6 +247,28 @@ public sealed class AuditTests : IDisposable
         Assert.Equal(2, exit);
         Assert.StartsWith("error:", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Audit_and_report_take_their_thresholds_from_the_command_line_and_refuse_bad_ones()
+    {
+        var json = (string[] extra) => System.Text.Json.JsonDocument.Parse(Cli(["audit", PlantedRun.Name, "--json", .. extra]).Output).RootElement;
+        string[] Flagged(System.Text.Json.JsonElement audit, string flag) => [.. audit.GetProperty("variants").EnumerateArray()
+            .Where(v => v.GetProperty("flags").EnumerateArray().Any(f => f.GetString() == flag)).Select(v => v.GetProperty("id").GetString()!)];
+
+        Assert.Equal([_planted.MetaChild], Flagged(json([]), AuditFlags.TrainValGap));
+        var relaxed = json(["--train-val-gap", "0.5", "--large-jump", "0.6", "--repeated-failures", "3"]);
+        Assert.Empty(Flagged(relaxed, AuditFlags.TrainValGap));
+        Assert.Empty(Flagged(relaxed, AuditFlags.LargeJump));
+        Assert.Empty(Flagged(relaxed, AuditFlags.RepeatedFailures));
+        Assert.Equal(0.5, relaxed.GetProperty("thresholds").GetProperty("trainValGap").GetDouble());
+
+        foreach (var (command, option, value) in new[] { ("audit", "--train-val-gap", "-1"), ("report", "--large-jump", "0"), ("audit", "--repeated-failures", "0") })
+        {
+            var (exit, output) = Cli(command, PlantedRun.Name, option, value);
+            Assert.Equal(2, exit);
+            Assert.StartsWith($"error: {option} must be", output, StringComparison.Ordinal);
+        }
     }
 
     private (int Exit, string Output) Cli(params string[] args)

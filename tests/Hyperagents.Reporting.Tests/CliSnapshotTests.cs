@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Hyperagents.Archive;
 using Hyperagents.Cli;
+using Hyperagents.Cli.Runs;
+using Hyperagents.Engine;
 using Snapshooter;
 using Snapshooter.Xunit;
 using Spectre.Console.Testing;
@@ -51,12 +53,84 @@ public sealed class CliSnapshotTests : IDisposable
     public void Status() => Match(Cli("status", PlantedRun.Name));
 
     [Fact]
+    public void Progress_lines()
+    {
+        // Plain lines (output that is not a terminal) with a clock the test sets: one minute per event.
+        var console = new TestConsole().Width(400);
+        var minutes = 0;
+        var progress = new RunProgress(console, planned: 4, alreadyDone: 0, budget: () => "no budget but generations",
+            clock: () => TimeSpan.FromMinutes(minutes), raw: id => id == _planted.Seed ? "Σr n26 2.58143, n28 2.70012" : "Σr n26 2.61279, n28 2.71551");
+        minutes = 1;
+        progress.OnEvent(new SeedEvaluated(_planted.Seed, 0.98831, 0.0011));
+        minutes = 2;
+        progress.OnEvent(new AttemptArchived(1, _planted.TaskChild, _planted.Seed, "accepted", 0.98839, false, 0.0004, NewBest: true));
+        minutes = 4;
+        progress.OnEvent(new AttemptArchived(2, _planted.ProtectedAttempt, _planted.TaskChild, "rejected: protected-path attempt", null, false));
+        progress.OnEvent(new RunStopped("time budget spent", false));
+
+        Assert.Equal(new RunRates(TimeSpan.FromMinutes(4), 2, 2, 2), progress.Rates);
+        Match("exit 0\n" + console.Output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task The_live_panel_shows_the_pace()
+    {
+        var console = new TestConsole().Width(250).Interactive();
+        var minutes = 0;
+        var progress = new RunProgress(console, planned: 4, alreadyDone: 0, budget: () => "no budget", clock: () => TimeSpan.FromMinutes(minutes));
+        await progress.ShowAsync(() =>
+        {
+            minutes = 3;
+            progress.OnEvent(new SeedEvaluated(_planted.Seed, 0.98831, 0.0011));
+            progress.OnEvent(new AttemptArchived(1, _planted.TaskChild, _planted.Seed, "accepted", 0.98839, false, 0.0004, NewBest: true));
+            return Task.FromResult(0);
+        });
+
+        var output = console.Output;
+        foreach (var header in new[] { "elapsed", "evaluations/min", "children/min", "ETA" })
+        {
+            Assert.Contains(header, output, StringComparison.Ordinal);
+        }
+
+        // 2 evaluations and 1 child in 3 minutes; 3 generations left at 3 minutes each.
+        Assert.Matches(@"00:03:00\s*│\s*0\.7\s*│\s*0\.3\s*│\s*00:09:00", output);
+    }
+
+    [Fact]
+    public void Pace_and_estimate()
+    {
+        Assert.Equal("00:04:00 elapsed, 0.5 evaluations/min, 0.5 children/min, ETA 00:04:00", new RunRates(TimeSpan.FromMinutes(4), 2, 2, 2).ToString());
+        Assert.Equal("00:00:00 elapsed, 0.0 evaluations/min, 0.0 children/min, ETA -", new RunRates(TimeSpan.Zero, 0, 0, 5).ToString());
+        Assert.Equal(TimeSpan.Zero, new RunRates(TimeSpan.FromHours(30), 9, 9, 0).Eta);
+        Assert.Equal("30:00:00", RunRates.Clock(TimeSpan.FromHours(30)));
+    }
+
+    [Fact]
+    public void Status_of_a_resumed_run()
+    {
+        // What resume records: the settings it ran with (a new target of 9) and each session's pace.
+        using (var run = ArchiveRun.Open(_planted.Folder))
+        {
+            var config = System.Text.Json.Nodes.JsonNode.Parse(run.ReadManifest().Config!.Value.GetRawText())!;
+            config["settings"]!["generations"] = 9;
+            config["settings"]!["parallel"] = 2;
+            RunState.SaveSettings(run, System.Text.Json.JsonDocument.Parse(config.ToJsonString()).RootElement);
+            var first = RunState.BeginSession(run);
+            first(new RunRates(TimeSpan.FromMinutes(3), 4, 5, 1));
+            var second = RunState.BeginSession(run);
+            second(new RunRates(TimeSpan.FromMinutes(1), 1, 1, 0));
+        }
+
+        Match(Cli("status", PlantedRun.Name));
+    }
+
+    [Fact]
     public void Normalising_keeps_differences_visible()
     {
         // The normaliser must not hide a change of the output: two runs' outputs differ after normalising exactly where
         // the raw outputs differ in anything but ids.
         var a = Normalise(Cli("lineage", PlantedRun.Name));
-        Assert.Contains("<meta-child> g2 accepted train=0.9 val=0.6 best invalid-parent", a, StringComparison.Ordinal);
+        Assert.Contains("<meta-child> g2 accepted train=0.900 (right of 40 t1 36) val=0.600 (right of 40 v1 24) best invalid-parent", a, StringComparison.Ordinal);
         Assert.DoesNotMatch("[0-9a-f]{12}", a);
     }
 

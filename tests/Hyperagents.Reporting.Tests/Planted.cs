@@ -112,9 +112,10 @@ public sealed class PlantedRun
         EvaluatorHash = evaluator ?? "evaluator-1",
         Splits = new Dictionary<string, SplitEvaluation>
         {
-            ["train"] = new(train, [new TaskEvaluation("t1", train, "ok", null, 1000, 1.5)]),
-            ["val"] = new(val, [new TaskEvaluation("v1", val, "ok")]),
+            ["train"] = new(train, [new TaskEvaluation("t1", train, "ok", null, 1000, 1.5, Raw: 40 * train)]),
+            ["val"] = new(val, [new TaskEvaluation("v1", val, "ok", Raw: 40 * val)]),
         },
+        RawFigure = "right of 40",
         At = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
         Milliseconds = 12.5,
     };

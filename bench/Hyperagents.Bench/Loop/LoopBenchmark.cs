@@ -190,7 +190,7 @@ public sealed class LoopBenchmark : IBenchmark
         return null;
     }
 
-    private static string Fmt(SplitEvaluation split) => ScoreStatistics.Format(split.Score, ScoreStatistics.StdErrOf(split));
+    private static string Fmt(SplitEvaluation split) => split.Score.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) + (ScoreStatistics.StdErrOf(split) is { } se ? "±" + se.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) : "");
 
     private static double Median(List<double> values)
     {

@@ -86,8 +86,11 @@ internal static class OfflineMeta
             return chosen;
         }
 
+        // No file is mapped to this domain: any task file with marked sites, except the files of other domains, which
+        // this domain's tasks never run (mutating them would make every child a copy of its parent in effect).
         var withSites = new List<string>();
-        foreach (var path in files.Where(p => p.StartsWith("task/", StringComparison.Ordinal) && p.EndsWith(".cs", StringComparison.Ordinal)))
+        var otherDomains = DomainFiles.Values.ToHashSet();
+        foreach (var path in files.Where(p => p.StartsWith("task/", StringComparison.Ordinal) && p.EndsWith(".cs", StringComparison.Ordinal) && !otherDomains.Contains(p)))
         {
             if ((await context.Mutations.GetSitesAsync(path)).Any(s => s.Marked))
             {

@@ -21,6 +21,8 @@ public static class TaskAgent
                 return Autocorrelation.Solve(task.GetInt("n"), context.Random);
             case "dataset":
                 return await DatasetSolver.SolveAsync(context);
+            case "coding":
+                return await CodingSolver.SolveAsync(context);
             default:
                 await context.Log.WarningAsync($"No solver for domain '{task.Domain}'.");
                 return "{}";

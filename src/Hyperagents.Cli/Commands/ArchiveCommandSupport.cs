@@ -65,8 +65,12 @@ internal static class ArchiveCommandSupport
         return 2;
     }
 
-    /// <summary>A variant's latest scores, each with its standard error when the evaluation recorded one.</summary>
-    public static string Scores(ArchiveRun run, VariantSummary v) => ArchiveRunFormatting.Scores(v.Scores, Latest(run, v));
+    /// <summary>A variant's latest score per split, each with its standard error and raw figure, in the run's
+    /// <see cref="ScoreFormat"/>.</summary>
+    public static string Scores(ArchiveRun run, VariantSummary v, ScoreFormat format) => format.Splits(v.Scores, run.GetEvaluations(v.Id));
+
+    /// <summary>The digits that tell this run's scores apart (<see cref="ScoreFormat.For(IEnumerable{VariantSummary})"/>).</summary>
+    public static ScoreFormat Format(ArchiveRun run) => ScoreFormat.For(run.ListVariants());
 
     /// <summary>The variant's latest evaluation, or <see langword="null"/>.</summary>
     public static Evaluation? Latest(ArchiveRun run, VariantSummary v) => v.Evaluations > 0 ? run.GetEvaluations(v.Id)[^1] : null;
@@ -83,9 +87,9 @@ internal static class ArchiveCommandSupport
     };
 
     /// <summary>One line describing a variant in lineage output.</summary>
-    public static string Label(ArchiveRun run, VariantSummary v)
+    public static string Label(ArchiveRun run, VariantSummary v, ScoreFormat format)
     {
-        var text = $"[bold]{v.ShortId}[/] g{v.Generation} {StatusMarkup(v.Status)} {Markup.Escape(Scores(run, v))}";
+        var text = $"[bold]{v.ShortId}[/] g{v.Generation} {StatusMarkup(v.Status)} {Markup.Escape(Scores(run, v, format))}";
         if (v.IsBest)
         {
             text += " [bold green]best[/]";
@@ -114,16 +118,4 @@ internal static class ArchiveCommandSupport
         var line = text.ReplaceLineEndings(" ");
         return line.Length <= max ? line : line[..(max - 1)] + "…";
     }
-}
-
-/// <summary>Formatting shared with tests.</summary>
-internal static class ArchiveRunFormatting
-{
-    /// <summary><c>train=0.9911±0.0004 val=0.9897±0.0008</c>; a split whose evaluation recorded no standard error (notes
-    /// written before replicates) shows its mean alone, as it always did.</summary>
-    public static string Scores(IReadOnlyDictionary<string, double> scores, Evaluation? latest = null) =>
-        scores.Count == 0
-            ? "unscored"
-            : string.Join(" ", scores.OrderBy(s => s.Key, StringComparer.Ordinal)
-                .Select(s => $"{s.Key}={ScoreStatistics.Format(s.Value, latest?.Splits.GetValueOrDefault(s.Key)?.StdErr)}"));
 }

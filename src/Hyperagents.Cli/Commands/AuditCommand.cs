@@ -22,10 +22,19 @@ internal static class AuditCommand
         {
             runArgument, variantArgument, archive, json,
         };
+        var thresholdOptions = new AuditThresholdOptions();
+        thresholdOptions.AddTo(command);
         command.SetAction((parse, _) => Task.FromResult(ArchiveCommandSupport.WithRun(context, parse, archive, runArgument, run =>
         {
+            var errors = new List<string>();
+            var thresholds = thresholdOptions.Read(parse, errors);
+            if (errors.Count > 0)
+            {
+                return ArchiveCommandSupport.Error(context, string.Join(" ", errors));
+            }
+
             var id = parse.GetValue(variantArgument) is { } wanted ? run.Resolve(wanted) : null;
-            var audit = Auditor.Audit(run, id);
+            var audit = Auditor.Audit(run, id, thresholds);
             if (parse.GetValue(json))
             {
                 context.Console.Profile.Out.Writer.WriteLine(AuditJson.Serialize(audit));
@@ -58,6 +67,7 @@ internal static class AuditCommand
                 $"(of {n.Compared} accepted children compared); {n.NoBehaviouralChange} with no behavioural change"));
         }
 
+        var format = Hyperagents.Archive.ScoreFormat.For(audit.Variants.SelectMany(v => v.Scores.Select(s => s.Score)));
         foreach (var v in audit.Variants)
         {
             console.WriteLine();
@@ -89,7 +99,7 @@ internal static class AuditCommand
             if (v.Scores.Count > 0)
             {
                 console.MarkupLine(Markup.Escape("  scores: " + string.Join(", ", v.Scores.Select(s =>
-                    $"{s.Split} {Hyperagents.Archive.ScoreStatistics.Format(s.Score, s.StdErr)}" + (s.Delta is { } d ? $" ({Signed(d)}{(s.DeltaStdErr is { } se ? " ± " + se.ToString("0.0000", CultureInfo.InvariantCulture) : "")}{(s.WithinNoise == true && d != 0 ? ", within noise" : "")})" : "")))));
+                    $"{s.Split} {format.Score(s.Score, s.StdErr)}" + (s.Delta is { } d ? $" ({Signed(d, format)}{(s.DeltaStdErr is { } se ? " ± " + format.Number(se) : "")}{(s.WithinNoise == true && d != 0 ? ", within noise" : "")})" : "")))));
             }
 
             foreach (var mark in v.Marks)
@@ -104,7 +114,6 @@ internal static class AuditCommand
 
     private static string Join(IReadOnlyList<string> hashes) => hashes.Count == 0 ? "none recorded" : string.Join(", ", hashes);
 
-    private static string Signed(double delta) => Math.Abs(delta) < 0.0005 ? "±0" : (delta > 0 ? "+" : "") + F(delta);
-
-    private static string F(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+    private static string Signed(double delta, Hyperagents.Archive.ScoreFormat format) =>
+        format.Number(Math.Abs(delta)) == format.Number(0) ? "±0" : (delta > 0 ? "+" : "") + format.Number(delta);
 }

@@ -18,7 +18,7 @@ internal static class DiffCommand
             var id = run.Resolve(parse.GetValue(variantArgument)!);
             var summary = run.GetVariant(id);
             var console = context.Console;
-            console.MarkupLine($"{ArchiveCommandSupport.Label(run, summary)} [grey]from {(summary.Parent is { } p ? p[..12] : "nothing (seed)")}[/]");
+            console.MarkupLine($"{ArchiveCommandSupport.Label(run, summary, ArchiveCommandSupport.Format(run))} [grey]from {(summary.Parent is { } p ? p[..12] : "nothing (seed)")}[/]");
             var diff = run.GetDiff(id);
             if (diff.Count == 0)
             {

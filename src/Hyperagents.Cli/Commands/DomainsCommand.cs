@@ -14,9 +14,19 @@ internal static class DomainsCommand
         {
             Description = "Also list the dataset domain built from this JSONL file.",
         };
-        var command = new Command("domains", "List the built-in domains and their train/val/test tasks.") { datasetOption };
+        var folderArgument = new Argument<string?>("folder")
+        {
+            Description = "A domain package folder to describe (its evaluator is compiled under the evaluator policy).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var command = new Command("domains", "List the built-in domains and their train/val/test tasks, or describe a domain package folder.") { datasetOption, folderArgument };
         command.SetAction(parseResult =>
         {
+            if (parseResult.GetValue(folderArgument) is { } folder)
+            {
+                return Describe(context, folder);
+            }
+
             var domains = DomainCatalog.CreateBuiltIn().ToList();
             var dataset = parseResult.GetValue(datasetOption);
             if (dataset is not null)
@@ -29,13 +39,13 @@ internal static class DomainsCommand
                 domains.Add(domain);
             }
 
-            var table = new Table().AddColumns("domain", "split", "tasks (reference)");
+            var table = new Table().AddColumns("domain", "split", "tasks (reference; best known where higher)");
             foreach (var domain in domains)
             {
                 foreach (var split in new[] { Split.Train, Split.Val, Split.Test })
                 {
                     var tasks = domain.GetTasks(split).Select(t => domain.GetReference(t) is { } r
-                        ? $"{t.Id} ({r.ToString("G6", CultureInfo.InvariantCulture)})"
+                        ? $"{t.Id} ({r.ToString("G6", CultureInfo.InvariantCulture)}{(DomainCatalog.BestKnown(domain.Name, t.Id) is { } best ? $"; best known {best.ToString("G7", CultureInfo.InvariantCulture)}" : "")})"
                         : t.Id);
                     var list = string.Join(", ", tasks);
                     table.AddRow(
@@ -54,5 +64,46 @@ internal static class DomainsCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Describes one package: manifest, hash, evaluator verdict, tasks per split with references.</summary>
+    private static int Describe(CliContext context, string folder)
+    {
+        PackageDomain domain;
+        try
+        {
+            domain = (PackageDomain)Runs.DomainSource.Open(folder.Contains('/', StringComparison.Ordinal) ? folder : "./" + folder);
+        }
+        catch (Exception ex) when (ex is DomainPackageException or IOException)
+        {
+            context.Console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+            return ScoreCommand.Usage;
+        }
+
+        using (domain)
+        {
+            var package = domain.Package;
+            var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+            grid.AddRow("domain", Markup.Escape($"{package.Name} {package.Version}"));
+            grid.AddRow("description", Markup.Escape(package.Description));
+            grid.AddRow("answer", Markup.Escape(package.Answer.ToString().ToLowerInvariant()));
+            grid.AddRow("score", Markup.Escape($"{(package.HigherIsBetter ? "higher" : "lower")} raw is better, normalised by {package.Normalise.ToString().ToLowerInvariant()}"));
+            grid.AddRow("limits", Markup.Escape($"{package.Limits.EvaluationMilliseconds:N0} ms, {package.Limits.MemoryMegabytes:N0} MiB, feedback {package.Limits.FeedbackChars:N0} characters per evaluation"));
+            grid.AddRow("evaluator", Markup.Escape($"{package.EvaluatorSources.Count} file(s), compiles under the evaluator policy; hash {package.Hash}"));
+            context.Console.Write(grid);
+            var table = new Table().AddColumns("split", "task", "reference", "best known");
+            foreach (var task in package.Tasks)
+            {
+                table.AddRow(
+                    task.Split.ToString().ToLowerInvariant(),
+                    Markup.Escape(task.Id + (task.Id == package.DefaultTaskId ? " (default)" : "")),
+                    task.Reference is { } r ? r.ToString("R", CultureInfo.InvariantCulture) : "-",
+                    task.BestKnown is { } b ? b.ToString("R", CultureInfo.InvariantCulture) : "-");
+            }
+
+            context.Console.Write(table);
+        }
+
+        return 0;
     }
 }

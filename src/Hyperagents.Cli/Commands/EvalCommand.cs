@@ -39,7 +39,7 @@ internal static class EvalCommand
             {
                 using var r = ArchiveRun.Open(folder);
                 r.EnsureWritable();
-                var (settings, modelSettings) = RunHost.FromConfig(r.ReadManifest());
+                var (settings, modelSettings) = RunHost.FromConfig(RunState.CurrentManifest(r));
                 var errors = new List<string>();
                 var models = RunOptions.Models(null, modelSettings, errors);
                 if (errors.Count > 0)
@@ -50,16 +50,19 @@ internal static class EvalCommand
                 var id = r.Resolve(parse.GetValue(variant)!);
                 await using var host = RunHost.Create(r, settings, models, null);
                 var evaluation = await host.Loop.EvaluateVariantAsync(id, splits, ct).ConfigureAwait(false);
-                var table = new Table().AddColumns("split", "task", "replicate", "outcome", "score", "feedback");
+                var format = ArchiveCommandSupport.Format(r);
+                var table = new Table().AddColumns("split", "task", "replicate", "outcome", "score", "raw", "feedback");
                 foreach (var (name, result) in evaluation.Splits)
                 {
                     foreach (var task in result.Tasks)
                     {
                         table.AddRow(name, Markup.Escape(task.Task), (task.Replicate ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(task.Outcome),
-                            task.Score.ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(ArchiveCommandSupport.Shorten(task.Feedback ?? string.Empty, 60)));
+                            task.Score.ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture),
+                            Markup.Escape(task.Raw is { } raw ? $"{evaluation.RawFigure} {raw.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}" : "-"),
+                            Markup.Escape(ArchiveCommandSupport.Shorten(task.Feedback ?? string.Empty, 60)));
                     }
 
-                    table.AddRow($"[bold]{name}[/]", "[bold]mean ± s.e.[/]", "", "", $"[bold]{Markup.Escape(ScoreStatistics.Format(result.Score, result.StdErr))}[/]", "");
+                    table.AddRow($"[bold]{name}[/]", "[bold]mean ± s.e.[/]", "", "", $"[bold]{Markup.Escape(format.Score(result.Score, result.StdErr))}[/]", "", "");
                 }
 
                 context.Console.Write(table);

@@ -30,7 +30,7 @@ internal static class LineageCommand
                 return 0;
             }
 
-            var byId = all.ToDictionary(v => v.Id, StringComparer.Ordinal);
+            var format = ScoreFormat.For(all);
             var children = all.Where(v => v.Parent is not null).ToLookup(v => v.Parent!, StringComparer.Ordinal);
             if (parse.GetValue(variantArgument) is { } wanted)
             {
@@ -39,13 +39,13 @@ internal static class LineageCommand
                 for (var i = 0; i < chain.Count; i++)
                 {
                     var prefix = i == 0 ? "" : new string(' ', 3 * (i - 1)) + "└─ ";
-                    context.Console.MarkupLine(prefix + ArchiveCommandSupport.Label(run, chain[i]));
+                    context.Console.MarkupLine(prefix + ArchiveCommandSupport.Label(run, chain[i], format));
                 }
 
                 var kids = children[id].ToList();
                 for (var k = 0; k < kids.Count; k++)
                 {
-                    context.Console.MarkupLine(new string(' ', 3 * (chain.Count - 1)) + (k == kids.Count - 1 ? "└─ " : "├─ ") + ArchiveCommandSupport.Label(run, kids[k]));
+                    context.Console.MarkupLine(new string(' ', 3 * (chain.Count - 1)) + (k == kids.Count - 1 ? "└─ " : "├─ ") + ArchiveCommandSupport.Label(run, kids[k], format));
                 }
 
                 return 0;
@@ -57,7 +57,7 @@ internal static class LineageCommand
             while (stack.Count > 0)
             {
                 var (node, indent, last, root) = stack.Pop();
-                context.Console.MarkupLine(root ? ArchiveCommandSupport.Label(run, node) : indent + (last ? "└─ " : "├─ ") + ArchiveCommandSupport.Label(run, node));
+                context.Console.MarkupLine(root ? ArchiveCommandSupport.Label(run, node, format) : indent + (last ? "└─ " : "├─ ") + ArchiveCommandSupport.Label(run, node, format));
                 var childIndent = root ? "" : indent + (last ? "   " : "│  ");
                 var kids = children[node.Id].ToList();
                 for (var k = kids.Count - 1; k >= 0; k--)

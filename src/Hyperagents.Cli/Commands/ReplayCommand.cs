@@ -39,7 +39,7 @@ internal static class ReplayCommand
             try
             {
                 using var r = ArchiveRun.Open(folder);
-                var (settings, modelSettings) = RunHost.FromConfig(r.ReadManifest());
+                var (settings, modelSettings) = RunHost.FromConfig(RunState.CurrentManifest(r));
                 var errors = new List<string>();
                 var models = RunOptions.Models(null, modelSettings, errors);
                 if (errors.Count > 0)

@@ -17,9 +17,18 @@ internal static class ReportCommand
         {
             runArgument, archive, output,
         };
+        var thresholdOptions = new AuditThresholdOptions();
+        thresholdOptions.AddTo(command);
         command.SetAction((parse, _) => Task.FromResult(ArchiveCommandSupport.WithRun(context, parse, archive, runArgument, run =>
         {
-            var html = HtmlReport.Render(run);
+            var errors = new List<string>();
+            var thresholds = thresholdOptions.Read(parse, errors);
+            if (errors.Count > 0)
+            {
+                return ArchiveCommandSupport.Error(context, string.Join(" ", errors));
+            }
+
+            var html = HtmlReport.Render(run, thresholds);
             var path = Path.GetFullPath(parse.GetValue(output) ?? $"{run.ReadManifest().Name}-report.html");
             try
             {

@@ -38,7 +38,7 @@ internal static class RunCommand
             var settings = options.Apply(parse, new RunSettings { Domain = string.Empty }, errors);
             if (string.IsNullOrWhiteSpace(settings.Domain))
             {
-                errors.Add($"--domain is required: one of {string.Join(", ", DomainCatalog.Names)}.");
+                errors.Add($"--domain is required: one of {string.Join(", ", DomainCatalog.Names)}, or a domain package folder.");
             }
 
             var seedPath = parse.GetValue(seedAgent) ?? "seeds/default";
@@ -56,7 +56,7 @@ internal static class RunCommand
 
             var modelSettings = options.GivenModelSettings(parse, errors);
             var models = RunOptions.Models(parse.GetValue(options.ModelConfig), modelSettings, errors);
-            var runName = parse.GetValue(name) ?? $"{settings.Domain}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
+            var runName = parse.GetValue(name) ?? $"{DomainSource.ShortName(settings.Domain)}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
             if (ArchiveStore.RunNameProblem(runName) is { } badName)
             {
                 errors.Add($"--name: {badName}.");
@@ -96,7 +96,7 @@ internal static class RunCommand
             {
                 using var existing = ArchiveRun.Open(ArchiveStore.RunFolder(folder, runName));
                 existing.EnsureWritable();
-                manifest = existing.ReadManifest();
+                manifest = RunState.CurrentManifest(existing);
             }
             catch (ArchiveException ex)
             {
@@ -137,15 +137,25 @@ internal static class RunCommand
         }
 
         IReadOnlyDictionary<string, string> seedFiles;
+        IDomain? opened = null;
         try
         {
             seedFiles = AgentSource.FromDirectory(settings.SeedFolder).Files;
-            _ = DomainCatalog.Create(settings.Domain, settings.DatasetPath);
+
+            // A new run opens its domain here (a package's evaluator compiles now, before anything is archived); a
+            // resumed one opens the copy archived in the run.
+            if (create)
+            {
+                opened = DomainSource.Open(settings.Domain, settings.DatasetPath);
+            }
         }
-        catch (Exception ex) when (ex is AgentSourceException or UnknownDomainException or ArgumentException or DatasetFormatException or IOException)
+        catch (Exception ex) when (ex is AgentSourceException or UnknownDomainException or ArgumentException or DatasetFormatException or IOException or DomainPackageException)
         {
             return ArchiveCommandSupport.Error(context, ex.Message);
         }
+
+        using var openedOwner = new DomainOwner(opened);
+        var package = (opened as PackageDomain)?.Package;
 
         var runFolder = ArchiveStore.RunFolder(archiveFolder, runName);
         ArchiveRun archive;
@@ -153,7 +163,10 @@ internal static class RunCommand
         {
             ArchiveStore.PrepareFolder(archiveFolder);
             archive = create
-                ? ArchiveRun.Create(runFolder, new RunManifest(runName, settings.Domain, Path.GetFileName(settings.SeedFolder.TrimEnd('/')), RunHost.ToConfig(settings, modelSettings)))
+                ? ArchiveRun.Create(
+                    runFolder,
+                    new RunManifest(runName, package?.Name ?? settings.Domain, Path.GetFileName(settings.SeedFolder.TrimEnd('/')), RunHost.ToConfig(settings, modelSettings)) { DomainPackage = package?.Hash },
+                    domainPackage: package?.Files)
                 : ArchiveRun.Open(runFolder);
         }
         catch (ArchiveException ex)
@@ -169,13 +182,25 @@ internal static class RunCommand
             CliContext.ConfigureLogging(Path.Combine(logs, runName), verbose);
             var before = archive.ListVariants().Count(v => v.Parent is not null);
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var progress = new RunProgress(context.Console, settings.Generations, before, () => BudgetLeft(settings, models, started.Elapsed));
+            var progress = new RunProgress(context.Console, settings.Generations, before, () => BudgetLeft(settings, models, started.Elapsed),
+                raw: id => RawOfSelectionSplit(archive, id));
+
+            // What this session runs with becomes the run's settings for every later command (status, eval, resume).
+            RunState.SaveSettings(archive, RunHost.ToConfig(settings, modelSettings));
+            var session = RunState.BeginSession(archive);
             RunHost host;
             try
             {
-                host = RunHost.Create(archive, settings, models, progress.OnEvent);
+                host = RunHost.Create(archive, settings, models, e =>
+                {
+                    progress.OnEvent(e);
+                    if (e is AttemptArchived or SeedEvaluated or RunStopped)
+                    {
+                        session(progress.Rates);
+                    }
+                }, domain: openedOwner.Take());
             }
-            catch (Exception ex) when (ex is SandboxUnavailableException or ContainedUnavailableException)
+            catch (Exception ex) when (ex is SandboxUnavailableException or ContainedUnavailableException or DomainPackageException)
             {
                 return ArchiveCommandSupport.Error(context, ex.Message);
             }
@@ -187,6 +212,13 @@ internal static class RunCommand
                     $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation} isolation, selection {settings.Selection}, " +
                     (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelSettings.ToFlags().Select(f => f.Flag + " " + f.Value)))) +
                     (before > 0 ? $", {before} attempts already archived" : string.Empty));
+                if (host.Models is null && OfflineTargets.NothingToMutate(seedFiles, host.Domain.Name))
+                {
+                    context.Console.MarkupLine(Markup.Escape(
+                        $"note: the offline engine has nothing to mutate for domain {host.Domain.Name}: no task file it runs has a @range/@alt site, so children can only change the meta agent's own policy. " +
+                        $"Add @range/@alt sites (hyperagents new agent <folder> --domain {settings.Domain} writes a solver stub with some) or configure a model."));
+                }
+
                 RunSummary summary;
                 try
                 {
@@ -226,13 +258,15 @@ internal static class RunCommand
         table.AddRow("no behavioural change", $"{accepted.Count(v => ArchiveCommandSupport.NoBehaviouralChange(archive, v))} of the accepted (same answers as the parent on every draw)");
         table.AddRow("rejected", children.Count(v => v.Status.State == VariantState.Rejected).ToString(CultureInfo.InvariantCulture));
         table.AddRow("failed", children.Count(v => v.Status.State == VariantState.Failed).ToString(CultureInfo.InvariantCulture));
+        var format = ScoreFormat.For(variants);
         var seed = variants.OrderBy(v => v.Sequence).First();
-        table.AddRow("seed score", Markup.Escape(ArchiveCommandSupport.Scores(archive, seed)));
+        table.AddRow("seed score", Markup.Escape(ArchiveCommandSupport.Scores(archive, seed, format)));
         if (summary.BestId is { } best)
         {
-            table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(archive, archive.GetVariant(best))}"));
+            table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(archive, archive.GetVariant(best), format)}"));
         }
 
+        table.AddRow("pace", Markup.Escape(progress.Rates + " (this session)"));
         table.AddRow("archive", Markup.Escape(runFolder));
         context.Console.Write(table);
         context.Console.MarkupLine("Next:");
@@ -249,6 +283,13 @@ internal static class RunCommand
         {
             context.Console.MarkupLine("  " + Markup.Escape(next));
         }
+    }
+
+    /// <summary>The raw figure of a variant's selection split (val, else train, else staged), for the progress lines.</summary>
+    private static string? RawOfSelectionSplit(ArchiveRun archive, string id)
+    {
+        var latest = ScoreStatistics.LatestSplits(archive.GetEvaluations(id));
+        return new[] { "val", "train", "staged" }.Select(name => latest.TryGetValue(name, out var s) ? ScoreFormat.Raw(s.Split, s.RawFigure) : null).FirstOrDefault(r => r is not null);
     }
 
     private static string BudgetLeft(RunSettings settings, ModelOptions models, TimeSpan elapsed)
@@ -277,5 +318,42 @@ internal static class RunCommand
         }
 
         return 2;
+    }
+}
+
+/// <summary>Disposes a domain opened ahead of its run host unless the host took it.</summary>
+internal sealed class DomainOwner(IDomain? domain) : IDisposable
+{
+    private IDomain? _domain = domain;
+
+    public IDomain? Take()
+    {
+        var taken = _domain;
+        _domain = null;
+        return taken;
+    }
+
+    public void Dispose() => (Take() as IDisposable)?.Dispose();
+}
+
+/// <summary>What the shipped seed's offline engine (seeds/default/meta/OfflineMeta.cs) mutates: the task file mapped to
+/// the run's domain, else any task file with marked sites that is not another domain's.</summary>
+internal static class OfflineTargets
+{
+    private static readonly Dictionary<string, string> DomainFiles = new(StringComparer.Ordinal)
+    {
+        ["circle-packing"] = "task/CirclePacking.cs",
+        ["heilbronn-triangle"] = "task/Heilbronn.cs",
+        ["kissing-number"] = "task/KissingNumber.cs",
+        ["first-autocorrelation"] = "task/Autocorrelation.cs",
+    };
+
+    /// <summary>Whether no task file the domain runs carries a marked mutation site.</summary>
+    public static bool NothingToMutate(IReadOnlyDictionary<string, string> seedFiles, string domain)
+    {
+        var candidates = DomainFiles.TryGetValue(domain, out var own) && seedFiles.ContainsKey(own)
+            ? [own]
+            : seedFiles.Keys.Where(p => p.StartsWith("task/", StringComparison.Ordinal) && p.EndsWith(".cs", StringComparison.Ordinal) && !DomainFiles.ContainsValue(p)).ToList();
+        return !candidates.Any(p => MutationEngine.GetSites(seedFiles[p]).Any(s => s.Marked));
     }
 }

@@ -30,6 +30,8 @@ internal static class RunsCommand
                 return Task.FromResult(0);
             }
 
+            // One format for the listing, so the runs' best scores are told apart from each other.
+            var format = ScoreFormat.For(runs.SelectMany(r => r.Best?.Scores.Values ?? []));
             var table = new Table().AddColumns("run", "domain", "seed", "variants", "accepted", "best");
             foreach (var run in runs)
             {
@@ -39,7 +41,7 @@ internal static class RunsCommand
                     Markup.Escape(run.Seed),
                     run.Variants.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     run.Accepted.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    run.Best is { } best ? Markup.Escape($"{best.ShortId} {ArchiveRunFormatting.Scores(best.Scores, run.BestEvaluation)}") : "-");
+                    run.Best is { } best ? Markup.Escape($"{best.ShortId} {format.Splits(best.Scores, run.BestEvaluations ?? [])}") : "-");
             }
 
             context.Console.Write(table);

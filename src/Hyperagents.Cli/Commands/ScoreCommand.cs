@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Hyperagents.Cli.Runs;
 using Hyperagents.Domains;
 using Spectre.Console;
 
@@ -64,6 +65,8 @@ internal static class ScoreCommand
         {
             return Usage;
         }
+
+        using var owner = new DomainOwner(domain);
 
         taskId ??= domain.DefaultTaskId;
         if (taskId is null)
@@ -138,7 +141,7 @@ internal static class DomainArguments
         domain = null;
         if (string.IsNullOrWhiteSpace(domainName))
         {
-            console.MarkupLine($"[red]error:[/] --domain is required. Valid domains: {Markup.Escape(string.Join(", ", DomainCatalog.Names))}.");
+            console.MarkupLine($"[red]error:[/] --domain is required. Valid domains: {Markup.Escape(string.Join(", ", DomainCatalog.Names))}, or a domain package folder.");
             return false;
         }
 
@@ -157,10 +160,10 @@ internal static class DomainArguments
 
         try
         {
-            domain = DomainCatalog.Create(domainName, dataset?.FullName, match, tolerance ?? DatasetDomain.DefaultTolerance);
+            domain = DomainSource.Open(domainName, dataset?.FullName, match, tolerance ?? DatasetDomain.DefaultTolerance);
             return true;
         }
-        catch (Exception e) when (e is ArgumentException or DatasetFormatException)
+        catch (Exception e) when (e is ArgumentException or DatasetFormatException or Hyperagents.Transport.UserErrorException or IOException)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return false;

@@ -67,6 +67,7 @@ internal static class ShowCommand
             }
 
             var evaluations = run.GetEvaluations(id);
+            var format = ArchiveCommandSupport.Format(run);
             console.MarkupLine($"[bold]evaluations[/] ({evaluations.Count})");
             for (var i = 0; i < evaluations.Count; i++)
             {
@@ -77,7 +78,7 @@ internal static class ShowCommand
                     var draws = e.Replicates is { } k
                         ? $"{result.Tasks.Select(t => t.Task).Distinct(StringComparer.Ordinal).Count()} tasks × {k} replicate{(k == 1 ? "" : "s")}"
                         : $"{result.Tasks.Count} tasks";
-                    console.MarkupLine(Markup.Escape($"  #{i + 1} {split}: {ScoreStatistics.Format(result.Score, result.StdErr)} over {draws} ({outcomes}); evaluator {e.EvaluatorHash}"));
+                    console.MarkupLine(Markup.Escape($"  #{i + 1} {split}: {format.Split(result, e.RawFigure)} over {draws} ({outcomes}); evaluator {e.EvaluatorHash}"));
                 }
             }
 
@@ -95,8 +96,8 @@ internal static class ShowCommand
                     {
                         var c = ScoreStatistics.Compare(mine, theirs);
                         var verdict = c.StdErr is null ? "no noise estimate (one draw)" : c.BeatsNoise ? "beats noise" : c.WithinNoise ? "within noise" : "worse beyond noise";
-                        console.MarkupLine(Markup.Escape($"  gain over parent on {split}: {c.Gain.ToString("+0.0000;-0.0000;0", CultureInfo.InvariantCulture)}" +
-                            (c.StdErr is { } se ? $" ± {se.ToString("0.0000", CultureInfo.InvariantCulture)}" : string.Empty) +
+                        console.MarkupLine(Markup.Escape($"  gain over parent on {split}: {(c.Gain > 0 ? "+" : string.Empty)}{format.Number(c.Gain)}" +
+                            (c.StdErr is { } se ? $" ± {format.Number(se)}" : string.Empty) +
                             $" ({(c.Paired ? "paired" : "unpaired")}, {c.Draws} draws): {verdict}"));
                     }
                 }

@@ -17,7 +17,7 @@ internal static class StatusCommand
         command.SetAction((parse, _) => Task.FromResult(ArchiveCommandSupport.WithRun(context, parse, archive, run, r =>
         {
             ArchiveCommandSupport.WarnIfUnverified(context, r);
-            var manifest = r.ReadManifest();
+            var manifest = RunState.CurrentManifest(r);
             var variants = r.ListVariants();
             var children = variants.Where(v => v.Parent is not null).ToList();
             var table = new Table().AddColumns("", "");
@@ -30,7 +30,7 @@ internal static class StatusCommand
                 var flags = modelSettings.ToFlags();
                 planned = settings.Generations;
                 table.AddRow("settings", Markup.Escape(
-                    $"{settings.Generations} generations, parallel {settings.Parallel}, seed {settings.Seed}, selection {settings.Selection}, " +
+                    $"{settings.Generations} generations, parallel {settings.Parallel}, {settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, seed {settings.Seed}, selection {settings.Selection}, " +
                     $"baseline {settings.Baseline}, isolation {settings.Isolation}" +
                     (settings.WallClockBudget is { } wall ? $", time budget {wall.TotalMinutes:0.#} min" : string.Empty)));
                 table.AddRow("models", flags.Count == 0 ? "none (offline mutation engine)" : Markup.Escape(string.Join(" ", flags.Select(f => f.Flag + " " + f.Value))));
@@ -43,16 +43,28 @@ internal static class StatusCommand
             table.AddRow("attempts", planned is { } p ? $"{children.Count} of {p}{(children.Count >= p ? " (complete)" : " (resumable)")}" : children.Count.ToString(CultureInfo.InvariantCulture));
             table.AddRow("accepted / rejected / failed", string.Join(" / ",
                 new[] { VariantState.Accepted, VariantState.Rejected, VariantState.Failed }.Select(s => children.Count(v => v.Status.State == s))));
+            var left = planned is { } target ? Math.Max(0, target - children.Count) : 0;
+            if (RunState.Pace(r, left) is { } pace)
+            {
+                table.AddRow("pace", Markup.Escape($"{pace} (over {RunState.Sessions(r).Count} session(s), pauses left out)"));
+            }
+            else if (PaceFromNotes(r, variants, children.Count, left) is { } estimated)
+            {
+                // A run made before sessions were recorded: the evaluation notes' own times, pauses included.
+                table.AddRow("pace", Markup.Escape($"{estimated} (first to last evaluation, pauses included)"));
+            }
+
             table.AddRow("invalid parents", variants.Count(v => v.InvalidParent).ToString(CultureInfo.InvariantCulture));
+            var format = ScoreFormat.For(variants);
             var seed = variants.OrderBy(v => v.Sequence).FirstOrDefault();
             if (seed is not null)
             {
-                table.AddRow("seed", Markup.Escape($"{seed.ShortId} {ArchiveCommandSupport.Scores(r, seed)}"));
+                table.AddRow("seed", Markup.Escape($"{seed.ShortId} {ArchiveCommandSupport.Scores(r, seed, format)}"));
             }
 
             if (r.Best is { } best)
             {
-                table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(r, r.GetVariant(best))}"));
+                table.AddRow("best", Markup.Escape($"{best[..12]} {ArchiveCommandSupport.Scores(r, r.GetVariant(best), format)}"));
             }
 
             long input = 0, output = 0;
@@ -81,6 +93,13 @@ internal static class StatusCommand
         return command;
     }
 
+    /// <summary>The pace from the times the evaluation notes record, or <see langword="null"/> with fewer than two.</summary>
+    private static RunRates? PaceFromNotes(ArchiveRun run, IReadOnlyList<VariantSummary> variants, int children, int left)
+    {
+        var times = variants.Where(v => v.Evaluations > 0).SelectMany(v => run.GetEvaluations(v.Id)).Select(e => e.At).OfType<DateTimeOffset>().ToList();
+        return times.Count < 2 || times.Max() <= times.Min() ? null : new RunRates(times.Max() - times.Min(), variants.Count(v => v.Evaluations > 0), children, left);
+    }
+
     /// <summary>The run's model budgets against what its ledger (kept across resumes) has spent, or <see langword="null"/>
     /// when the run has no budget.</summary>
     private static string? ModelBudgetLine(ArchiveRun run)
@@ -88,7 +107,7 @@ internal static class StatusCommand
         Hyperagents.Models.ModelSettings modelSettings;
         try
         {
-            modelSettings = RunHost.FromConfig(run.ReadManifest()).Models;
+            modelSettings = RunHost.FromConfig(RunState.CurrentManifest(run)).Models;
         }
         catch (Exception ex) when (ex is InvalidOperationException or Hyperagents.Models.ModelConfigurationException)
         {

@@ -32,7 +32,7 @@ internal static class TryCommand
             var domainName = parse.GetValue(domain);
             if (string.IsNullOrWhiteSpace(domainName))
             {
-                return ArchiveCommandSupport.Error(context, $"--domain is required: one of {string.Join(", ", DomainCatalog.Names)}.");
+                return ArchiveCommandSupport.Error(context, $"--domain is required: one of {string.Join(", ", DomainCatalog.Names)}, or a domain package folder.");
             }
 
             var mode = parse.GetValue(isolation) ?? Runners.Registry.Default;
@@ -51,13 +51,15 @@ internal static class TryCommand
             try
             {
                 var datasetPath = parse.GetValue(dataset) ?? (domainName == "dataset" ? SeedLocator.Find("seeds/datasets/arithmetic.jsonl") : null);
-                d = DomainCatalog.Create(domainName, datasetPath);
                 source = AgentSource.FromDirectory(parse.GetValue(folder)!.FullName);
+                d = DomainSource.Open(domainName, datasetPath);
             }
-            catch (Exception ex) when (ex is AgentSourceException or UnknownDomainException or ArgumentException or DatasetFormatException or IOException)
+            catch (Exception ex) when (ex is AgentSourceException or UnknownDomainException or ArgumentException or DatasetFormatException or IOException or DomainPackageException)
             {
                 return ArchiveCommandSupport.Error(context, ex.Message);
             }
+
+            using var owner = new DomainOwner(d);
 
             CompileResult compiled;
             using (var compiler = Runners.Compiler())

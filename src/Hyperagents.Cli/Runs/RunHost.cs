@@ -73,10 +73,12 @@ internal sealed class RunHost : IAsyncDisposable
     /// <param name="listener">Receives run events.</param>
     /// <param name="replayModels">Models to use instead of building them from <paramref name="modelOptions"/>
     /// (<c>replay</c> serves recorded exchanges this way); the host disposes them.</param>
-    public static RunHost Create(ArchiveRun archive, RunSettings settings, ModelOptions modelOptions, Action<RunEvent>? listener, ModelServices? replayModels = null)
+    /// <param name="domain">The domain when the caller already opened it; otherwise the run's (its archived package, or
+    /// the built-in its settings name). The host disposes it.</param>
+    public static RunHost Create(ArchiveRun archive, RunSettings settings, ModelOptions modelOptions, Action<RunEvent>? listener, ModelServices? replayModels = null, IDomain? domain = null)
     {
         var loggers = new SerilogLoggerFactory(Serilog.Log.Logger);
-        var domain = DomainCatalog.Create(settings.Domain, settings.DatasetPath);
+        domain ??= DomainSource.ForRun(archive, settings);
         var compiler = Runners.Compiler();
         var runner = Runners.Create(settings.Isolation, settings.Parallel);
         var models = replayModels ?? (modelOptions.HasAnyModel ? ModelServices.Create(modelOptions, loggers, ModelLedgerStore.Load(archive)) : null);
@@ -105,6 +107,7 @@ internal sealed class RunHost : IAsyncDisposable
     {
         await Runner.DisposeAsync().ConfigureAwait(false);
         Compiler.Dispose();
+        (Domain as IDisposable)?.Dispose();
         Models?.Dispose();
         Loggers.Dispose();
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Hyperagents.Archive;
 using Hyperagents.Engine;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -6,7 +7,9 @@ using Spectre.Console.Rendering;
 namespace Hyperagents.Cli.Runs;
 
 /// <summary>Shows the loop's progress: generation, best (the incumbent: a child replaces it only when its gain beats
-/// noise) and mean score, acceptance rate, children with no behavioural change, and budget left. On an
+/// noise) and mean score, acceptance rate, children with no behavioural change, pace (<see cref="RunRates"/>: elapsed,
+/// evaluations and children per minute, ETA) and budget left. Scores print in the one <see cref="ScoreFormat"/> of the
+/// scores seen so far, with the raw figure of the selection split when a lookup is given. On an
 /// interactive console a live panel (Spectre <c>Live</c>) redrawn in place, with the latest events under it; otherwise
 /// one line per event, so logs and pipes stay readable. Never throws into the loop.</summary>
 internal sealed class RunProgress
@@ -19,23 +22,49 @@ internal sealed class RunProgress
     private readonly object _gate = new();
     private readonly List<double> _scores = [];
     private readonly Queue<string> _recent = new();
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly Func<TimeSpan> _clock;
+    private readonly Func<string, string?> _raw;
+    private ScoreFormat _format = ScoreFormat.Default;
     private int _done;
+    private int _children;
+    private int _evaluations;
     private int _accepted;
     private int _metaAccepted;
     private int _unchanged;
     private double _best = double.NegativeInfinity;
     private bool _live;
 
-    public RunProgress(IAnsiConsole console, int planned, int alreadyDone, Func<string> budget)
+    /// <param name="console">Where to show it.</param>
+    /// <param name="planned">The run's target of attempts.</param>
+    /// <param name="alreadyDone">Attempts archived before this session.</param>
+    /// <param name="budget">The budget left, as text.</param>
+    /// <param name="clock">Time since the session started (a stopwatch when <see langword="null"/>; tests pass their own).</param>
+    /// <param name="raw">The raw figure of a variant's selection split, by variant id (e.g. <c>Σr n26 2.61, n28 2.72</c>), or
+    /// <see langword="null"/>; none shown when the lookup is <see langword="null"/>.</param>
+    public RunProgress(IAnsiConsole console, int planned, int alreadyDone, Func<string> budget, Func<TimeSpan>? clock = null, Func<string, string?>? raw = null)
     {
         _console = console;
         _planned = planned;
         _done = alreadyDone;
         _budget = budget;
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        _clock = clock ?? (() => stopwatch.Elapsed);
+        _raw = raw ?? (_ => null);
     }
 
     public int MetaChangedAccepted => _metaAccepted;
+
+    /// <summary>This session's pace: its evaluations and children over its wall time, and the ETA of the generations left.</summary>
+    public RunRates Rates
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new RunRates(_clock(), _evaluations, _children, Math.Max(0, _planned - _done));
+            }
+        }
+    }
 
     /// <summary>Runs <paramref name="work"/> under a live display when the console is interactive, plainly otherwise.</summary>
     public async Task<T> ShowAsync<T>(Func<Task<T>> work)
@@ -84,14 +113,17 @@ internal sealed class RunProgress
             switch (e)
             {
                 case SeedEvaluated seed:
+                    _evaluations++;
                     Track(seed.Score, newBest: true);
-                    Write($"[bold]seed[/] {Short(seed.VariantId)} evaluated: score {F(seed.Score, seed.StdErr)}");
+                    Write($"[bold]seed[/] {Short(seed.VariantId)} evaluated: score {F(seed.Score, seed.StdErr)}{Raw(seed.VariantId)}");
                     break;
                 case ParentSelected selected:
-                    Write($"[grey]gen {selected.Attempt}/{_planned}: parent {Short(selected.ParentId)} (α {F(selected.Selection.Chosen.Alpha)})[/]");
+                    Write($"[grey]gen {selected.Attempt}/{_planned}: parent {Short(selected.ParentId)} (α {selected.Selection.Chosen.Alpha.ToString("0.0000", CultureInfo.InvariantCulture)})[/]");
                     break;
                 case AttemptArchived archived:
                     _done++;
+                    _children++;
+                    _evaluations += archived.Score is null ? 0 : 1;
                     if (archived.Score is { } score && archived.Status == "accepted")
                     {
                         _accepted++;
@@ -107,11 +139,11 @@ internal sealed class RunProgress
                     var colour = archived.Status == "accepted" ? "green" : archived.Status.StartsWith("rejected", StringComparison.Ordinal) ? "yellow" : "red";
                     Write(
                         $"gen {archived.Attempt}/{_planned} {Short(archived.VariantId)} [{colour}]{Markup.Escape(Shorten(archived.Status))}[/]" +
-                        (archived.Score is { } s ? $" score {F(s, archived.StdErr)}" : string.Empty) +
+                        (archived.Score is { } s ? $" score {F(s, archived.StdErr)}{Raw(archived.VariantId)}" : string.Empty) +
                         (archived.NewBest ? " [bold green]new best[/]" : string.Empty) +
                         (archived.SameAnswersAsParent == true ? " [grey]no behavioural change[/]" : string.Empty) +
                         (archived.MetaFilesChanged ? " [blue]meta changed[/]" : string.Empty) +
-                        (_live ? string.Empty : $" | best {F(_best)} mean {F(Mean)} accepted {_accepted}/{Math.Max(1, _done)} | {Markup.Escape(_budget())}"));
+                        (_live ? string.Empty : $" | best {F(_best)} mean {F(Mean)} accepted {_accepted}/{Math.Max(1, _done)} | {RatesNow()} | {Markup.Escape(_budget())}"));
                     break;
                 case RunStopped stopped:
                     Write($"[bold]stopped:[/] {Markup.Escape(stopped.Reason)}");
@@ -142,7 +174,9 @@ internal sealed class RunProgress
     {
         lock (_gate)
         {
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("generation", "best", "mean", "accepted", "meta changed", "no behavioural change", "elapsed", "budget left");
+            var rates = RatesNow();
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("generation", "best", "mean", "accepted", "meta changed", "no behavioural change",
+                "elapsed", "evaluations/min", "children/min", "ETA", "budget left");
             table.AddRow(
                 $"{Math.Min(_done, _planned)}/{_planned}",
                 F(_best),
@@ -150,7 +184,10 @@ internal sealed class RunProgress
                 $"{_accepted}/{_done} ({(_done == 0 ? 0 : 100.0 * _accepted / _done).ToString("0", CultureInfo.InvariantCulture)}%)",
                 _metaAccepted.ToString(CultureInfo.InvariantCulture),
                 _unchanged.ToString(CultureInfo.InvariantCulture),
-                _clock.Elapsed.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture),
+                RunRates.Clock(rates.Elapsed),
+                rates.EvaluationsPerMinute.ToString("0.0", CultureInfo.InvariantCulture),
+                rates.ChildrenPerMinute.ToString("0.0", CultureInfo.InvariantCulture),
+                rates.Eta is { } eta ? RunRates.Clock(eta) : "-",
                 Markup.Escape(_budget()));
             var rows = new List<IRenderable> { table };
             rows.AddRange(_recent.Select(line => new Markup(line)));
@@ -158,9 +195,24 @@ internal sealed class RunProgress
         }
     }
 
+    private RunRates RatesNow() => new(_clock(), _evaluations, _children, Math.Max(0, _planned - _done));
+
+    private string Raw(string variantId)
+    {
+        try
+        {
+            return _raw(variantId) is { } raw ? $" ({Markup.Escape(raw)})" : string.Empty;
+        }
+        catch (Exception e) when (e is Archive.ArchiveException or IOException or InvalidOperationException)
+        {
+            return string.Empty; // the display never throws into the loop
+        }
+    }
+
     private void Track(double score, bool newBest)
     {
         _scores.Add(score);
+        _format = ScoreFormat.For(_scores);
         if (newBest)
         {
             _best = score;
@@ -171,7 +223,7 @@ internal sealed class RunProgress
 
     private static string Shorten(string text) => text.Length <= 70 ? text : text[..69] + "…";
 
-    private static string F(double value) => double.IsFinite(value) ? value.ToString("0.0000", CultureInfo.InvariantCulture) : "-";
+    private string F(double value) => _format.Number(value);
 
-    private static string F(double value, double? stdErr) => double.IsFinite(value) ? Archive.ScoreStatistics.Format(value, stdErr) : "-";
+    private string F(double value, double? stdErr) => ScoreFormat.For(_scores.Append(value)).Score(value, stdErr);
 }

@@ -44,7 +44,7 @@ internal static class Runners
 
     /// <summary>How worker processes start: this program with its hidden <c>worker</c> command when it is the CLI; when
     /// the CLI runs inside another program (tests), <c>dotnet</c> with the CLI assembly.</summary>
-    private static NativeRunnerOptions WorkerLaunch() =>
+    internal static NativeRunnerOptions WorkerLaunch() =>
         System.Reflection.Assembly.GetEntryAssembly() == typeof(Runners).Assembly
             ? NativeRunnerOptions.ForCurrentProcess()
             : NativeRunnerOptions.ForCliAssembly(typeof(Runners).Assembly.Location);

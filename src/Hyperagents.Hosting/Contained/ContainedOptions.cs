@@ -3,7 +3,7 @@ namespace Hyperagents.Hosting;
 /// <summary>How the contained tier confines a native worker: bubblewrap namespaces, a seccomp filter, a capped scratch
 /// tmpfs and cgroup limits. Passed to <see cref="ContainedRunner"/>; see <c>SAFETY.md</c> for what it
 /// guarantees and what it does not.</summary>
-public sealed record ContainedOptions
+public sealed record ContainedOptions : IValidatedOptions
 {
     /// <summary>The bubblewrap program.</summary>
     /// <value>Default <see langword="null"/>: <c>bwrap</c> found on <c>PATH</c> (or in <c>/usr/bin</c>).</value>
@@ -31,31 +31,34 @@ public sealed record ContainedOptions
     internal ContainedLayers Omit { get; init; }
 
     /// <summary>Checks every option and reports all problems at once.</summary>
-    /// <exception cref="ArgumentException">One or more options are invalid; the message lists each with its fix.</exception>
-    public ContainedOptions Validate()
+    /// <exception cref="InvalidOptionsException">One or more options are invalid; the message lists each with its fix.</exception>
+    public ContainedOptions Validate() => OptionsValidation.Validate(this, "contained options");
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> GetErrors()
     {
         var errors = new List<string>();
         if (ScratchBytes is < 1024 * 1024 or > 4L * 1024 * 1024 * 1024)
         {
-            errors.Add($"  - {nameof(ScratchBytes)} must be between 1 MiB and 4 GiB (was {ScratchBytes}).");
+            errors.Add($"{nameof(ScratchBytes)} must be between 1 MiB and 4 GiB (was {ScratchBytes}).");
         }
 
         if (MaxTasks is < 32 or > 4096)
         {
-            errors.Add($"  - {nameof(MaxTasks)} must be between 32 and 4096 (was {MaxTasks}).");
+            errors.Add($"{nameof(MaxTasks)} must be between 32 and 4096 (was {MaxTasks}).");
         }
 
         if (MemoryOverheadBytes is < 64L * 1024 * 1024 or > 4L * 1024 * 1024 * 1024)
         {
-            errors.Add($"  - {nameof(MemoryOverheadBytes)} must be between 64 MiB and 4 GiB (was {MemoryOverheadBytes}).");
+            errors.Add($"{nameof(MemoryOverheadBytes)} must be between 64 MiB and 4 GiB (was {MemoryOverheadBytes}).");
         }
 
         if (!double.IsFinite(CpuCores) || CpuCores is < 0.1 or > 64)
         {
-            errors.Add($"  - {nameof(CpuCores)} must be between 0.1 and 64 (was {CpuCores}).");
+            errors.Add($"{nameof(CpuCores)} must be between 0.1 and 64 (was {CpuCores}).");
         }
 
-        return errors.Count == 0 ? this : throw new ArgumentException("Invalid contained options:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
+        return errors;
     }
 }
 

@@ -19,7 +19,8 @@ public sealed class ContainedRunner : IAgentRunner
     /// <see cref="WarmUpAsync"/>.</summary>
     /// <param name="options">How to start and manage the workers (its <see cref="NativeRunnerOptions.Launcher"/> must be unset).</param>
     /// <param name="containment">How the workers are confined; default <see cref="ContainedOptions"/>' defaults.</param>
-    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="ArgumentException">The native options are invalid.</exception>
+    /// <exception cref="InvalidOptionsException">The contained options are invalid.</exception>
     /// <exception cref="ContainedUnavailableException">The tier cannot run on this machine; the message says how to fix it.</exception>
     public ContainedRunner(NativeRunnerOptions options, ContainedOptions? containment = null)
     {

@@ -23,6 +23,10 @@ internal enum FrameType : byte
     Compile = 9,
     /// <summary>W→H, compile workers only: <c>[int32 metaLength][compile reply JSON][image bytes]</c>.</summary>
     Compiled = 10,
+    /// <summary>H→W, evaluator workers only: a JSON evaluator request (load a package, or score one answer).</summary>
+    Evaluate = 11,
+    /// <summary>W→H, evaluator workers only: a JSON evaluator reply.</summary>
+    Evaluated = 12,
 }
 
 /// <summary>Length-prefixed frames: <c>[int32 LE body length][byte type][body]</c>.</summary>

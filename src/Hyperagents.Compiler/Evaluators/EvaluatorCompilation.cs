@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using Hyperagents.Evaluators;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Hyperagents.Compiler;
+
+/// <summary>Compiles a domain package's evaluator under the evaluator policy (<c>sandbox/evaluator-policy.txt</c>):
+/// the same Roslyn pipeline and gate as agent code (source walk, emitted-IL scan), another reference set and policy.</summary>
+internal static class EvaluatorCompilation
+{
+    /// <summary>The evaluator policy's file name, found where the agent policy is.</summary>
+    public const string PolicyFileName = "evaluator-policy.txt";
+
+    private const string GlobalUsingsText =
+        "global using System;\nglobal using System.Collections.Generic;\nglobal using System.Linq;\nglobal using System.Text;\nglobal using System.Text.Json;\nglobal using Hyperagents.Evaluators;\n";
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+        [.. AgentReferences.Bcl, MetadataReference.CreateFromFile(typeof(IEvaluator).Assembly.Location)]);
+
+    /// <summary>Loads the shipped evaluator policy.</summary>
+    /// <exception cref="GatePolicyException">It is missing or malformed.</exception>
+    public static GatePolicy LoadPolicy() => GatePolicy.Load(GatePolicy.FindDefaultPath(PolicyFileName));
+
+    /// <summary>Compiles and gates the evaluator. Never throws for bad evaluator code.</summary>
+    /// <param name="sources">Package path to C# text.</param>
+    /// <param name="policy">The evaluator policy.</param>
+    /// <returns>The image, or the problems (at most 20).</returns>
+    public static (byte[]? Image, IReadOnlyList<CompileDiagnostic> Problems) Compile(IReadOnlyDictionary<string, string> sources, GatePolicy policy)
+    {
+        var trees = sources.OrderBy(s => s.Key, StringComparer.Ordinal)
+            .Select(s => CSharpSyntaxTree.ParseText(SourceText.From(s.Value, Encoding.UTF8), AgentCompiler.ParseOptions, s.Key))
+            .Append(CSharpSyntaxTree.ParseText(SourceText.From(GlobalUsingsText, Encoding.UTF8), AgentCompiler.ParseOptions, "<evaluator-usings>.cs"))
+            .ToList();
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', sources.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "\0" + s.Value)))));
+        var compilation = CSharpCompilation.Create("Evaluator_" + hash[..16], trees, References.Value, AgentCompiler.CreateCompilationOptions());
+        var sink = new DiagnosticCollector();
+        new SymbolGate(compilation, policy, sink).Run(CancellationToken.None);
+        using var pe = new MemoryStream();
+        var emit = compilation.Emit(pe, options: AgentCompiler.EmitOptions);
+        foreach (var diagnostic in emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error))
+        {
+            sink.Add(diagnostic);
+        }
+
+        byte[]? image = null;
+        if (emit.Success)
+        {
+            image = pe.ToArray();
+            if (sink.Items.Count == 0)
+            {
+                IlScanner.Scan(image, policy, sink, (_, _) => ("(emitted IL)", 0));
+            }
+        }
+
+        return sink.Items.Count == 0 && image is not null ? (image, []) : (null, sink.Items.Take(20).ToList());
+    }
+}

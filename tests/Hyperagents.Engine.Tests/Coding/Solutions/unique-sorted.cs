@@ -1,0 +1,4 @@
+public static class Solution
+{
+    public static int[] UniqueSorted(int[] nums) => nums.Distinct().OrderBy(x => x).ToArray();
+}

@@ -123,7 +123,23 @@ public interface IWorkerLauncher
     /// arguments and its (already emptied and filled) environment. Standard input, output and error must stay those of
     /// the worker: they carry the protocol and the crash report.</summary>
     /// <param name="worker">The direct start of the worker.</param>
-    System.Diagnostics.ProcessStartInfo Wrap(System.Diagnostics.ProcessStartInfo worker);
+    /// <param name="memoryBytes">The worker's GC heap limit, for a launcher that bounds the memory of the whole tree.</param>
+    /// <returns>The start, and what the launch holds for this one worker (e.g. a cgroup), if anything.</returns>
+    WorkerStart Wrap(System.Diagnostics.ProcessStartInfo worker, long memoryBytes);
+}
+
+/// <summary>How one worker is started by an <see cref="IWorkerLauncher"/>.</summary>
+/// <param name="Start">The process start to use.</param>
+/// <param name="Confinement">What the launch holds for this worker beyond its process, or <see langword="null"/>: killed
+/// with the worker's tree and disposed once the worker is gone (or never started).</param>
+public sealed record WorkerStart(System.Diagnostics.ProcessStartInfo Start, IWorkerConfinement? Confinement = null);
+
+/// <summary>What a launcher holds for one worker beyond its process (a cgroup, a container).</summary>
+public interface IWorkerConfinement : IDisposable
+{
+    /// <summary>Kills every process of the worker's tree that the confinement holds, also those that left the process
+    /// tree (a double fork). Called when the runner kills the worker; must not throw.</summary>
+    void Kill();
 }
 
 /// <summary>Counters of a <see cref="NativeRunner"/>'s workers, for tests, logs and benchmarks.</summary>

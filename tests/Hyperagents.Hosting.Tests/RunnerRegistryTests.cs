@@ -34,6 +34,17 @@ public sealed class RunnerRegistryTests
     }
 
     [Fact]
+    public void A_runner_is_deterministic_only_when_registered_so_and_an_unknown_name_is_a_user_error()
+    {
+        var registry = new RunnerRegistry()
+            .Add("sandbox", "first", _ => null!, deterministic: true)
+            .Add("native", "second", _ => null!);
+        Assert.True(registry.IsDeterministic("Sandbox"));
+        Assert.False(registry.IsDeterministic("native"));
+        Assert.Throws<UnknownRunnerException>(() => registry.IsDeterministic("contained"));
+    }
+
+    [Fact]
     public void A_name_is_registered_once_and_only_in_canonical_form()
     {
         Assert.Throws<ArgumentException>(() => Registry().Add("native", "again", _ => null!));

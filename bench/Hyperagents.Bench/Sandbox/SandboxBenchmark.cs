@@ -15,7 +15,7 @@ namespace Hyperagents.Bench.Sandbox;
 /// <remarks>Targets: boot median ≤ 20 ms; sandbox/native ≤ 12× on the kernel.</remarks>
 public sealed class SandboxBenchmark : IBenchmark
 {
-    private const string Kernel = """
+    internal const string Kernel = """
         using System.Threading.Tasks;
         using Hyperagents;
         public static class Agent
@@ -233,7 +233,7 @@ public sealed class SandboxBenchmark : IBenchmark
         return Directory.GetCurrentDirectory();
     }
 
-    private static CompiledAgent Compile(string source, string name)
+    internal static CompiledAgent Compile(string source, string name)
     {
         var compilation = CSharpCompilation.Create(name, [CSharpSyntaxTree.ParseText(source)],
             [.. Net100.References.All, MetadataReference.CreateFromFile(typeof(Hyperagents.TaskContext).Assembly.Location)],

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Hyperagents.Hosting;
 using Hyperagents.Sandbox;
 using Spectre.Console;
 
@@ -15,7 +16,7 @@ internal static class DoctorCommand
         {
             Description = "Write a manifest describing the runtime module found next to this tool to this file (to review and pin as sandbox/runtime-pack.json after a deliberate pack upgrade), then exit.",
         };
-        var command = new Command("doctor", "Check the sandbox: Wasmtime, the pinned runtime pack, the module cache and a probe VM.");
+        var command = new Command("doctor", "Check the sandbox: Wasmtime, the pinned runtime pack, the module cache and a probe VM; then say which isolation tiers can run here, and why.");
         command.Options.Add(writeManifest);
         command.SetAction(async (parseResult, cancellationToken) => parseResult.GetValue(writeManifest) is { } file
             ? WriteManifest(context.Console, file)
@@ -46,6 +47,24 @@ internal static class DoctorCommand
 
         console.MarkupLine($"Wrote [green]{Markup.Escape(file.FullName)}[/]. Review the import list against GuestImports.cs before pinning it.");
         return 0;
+    }
+
+    /// <summary>Each isolation tier, whether it can run here and why (or why not). Only the sandbox is required: the other
+    /// tiers are opt-in, so their absence does not fail the doctor.</summary>
+    private static Table Tiers(bool sandboxReady)
+    {
+        var contained = ContainedAvailability.Check();
+        var runsc = (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Append("/usr/bin").Select(d => Path.Combine(d, "runsc")).FirstOrDefault(File.Exists);
+        var tiers = new Table().AddColumn("--isolation").AddColumn("available").AddColumn("why");
+        void Tier(string name, bool available, string why) =>
+            tiers.AddRow(Markup.Escape(name), available ? "[green]yes[/]" : "[yellow]no[/]", Markup.Escape(why));
+        Tier("sandbox", sandboxReady, sandboxReady ? "Wasmtime with the pinned runtime pack (checks above)" : "see the failed checks above");
+        Tier("contained", contained.Available, contained.Detail);
+        Tier("contained, --runtime runsc", false, runsc is null
+            ? "gVisor's runsc is not installed, and this build does not run workers under it yet"
+            : $"runsc found at {runsc}, but this build does not run workers under it yet");
+        Tier("native", true, "worker processes with rlimits and an empty environment; not a sandbox");
+        return tiers;
     }
 
     internal static Task<int> RunAsync(IAnsiConsole console, CancellationToken cancellationToken) => Task.Run(() => Run(console), cancellationToken);
@@ -102,6 +121,7 @@ internal static class DoctorCommand
 
         console.Write(table);
         console.MarkupLine(failures == 0 ? "[green]The sandbox is ready.[/]" : $"[red]{failures} check(s) failed.[/]");
+        console.Write(Tiers(failures == 0));
         return failures == 0 ? 0 : 1;
     }
 }

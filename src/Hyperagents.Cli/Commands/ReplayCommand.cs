@@ -19,12 +19,15 @@ namespace Hyperagents.Cli.Commands;
 /// model are not recorded per evaluation, so replaying them calls the configured model again; pass a tolerance for them.</remarks>
 internal static class ReplayCommand
 {
+    /// <summary>The score tolerance replay uses for runs of a runner that is not deterministic (<see cref="Hyperagents.Hosting.RunnerRegistry.IsDeterministic"/>).</summary>
+    internal const double NativeTolerance = 1e-9;
+
     public static Command Create(CliContext context)
     {
         var run = ArchiveCommandSupport.RunArgument();
         var variant = new Argument<string>("variant") { Description = "A variant id, a unique prefix of one, best, seed, latest, or all." };
         var modification = new Option<bool>("--modification") { Description = "Also replay the ModifySelf that produced the variant and check the child tree is identical." };
-        var tolerance = new Option<double?>("--tolerance") { Description = "Largest score difference per task still reported as a match (default 0: exact)." };
+        var tolerance = new Option<double?>("--tolerance") { Description = "Largest score difference per task still reported as a match (default 0, exact; 1e-9 for runs of a runner that is not deterministic, such as native)." };
         var archive = ArchiveCommandSupport.ArchiveOption();
         var command = new Command("replay", "Rebuild a variant from its commit and re-run its recorded evaluations with the same seeds and limits; report match or mismatch per task.")
         {
@@ -46,7 +49,18 @@ internal static class ReplayCommand
 
                 var which = parse.GetValue(variant)!;
                 var ids = which == "all" ? r.ListVariants().OrderBy(v => v.Sequence).Select(v => v.Id).ToList() : [r.Resolve(which)];
-                await using var replayer = new Replayer(context, r, settings, models, parse.GetValue(tolerance) ?? 0);
+                // A runner that is not deterministic (native workers read the real clock and the host's libm) replays
+                // within a tolerance, never bit for bit; say so.
+                var deterministic = Runners.Registry.IsDeterministic(settings.Isolation);
+                var within = parse.GetValue(tolerance) ?? (deterministic ? 0 : NativeTolerance);
+                if (!deterministic)
+                {
+                    context.Console.MarkupLine(Markup.Escape(
+                        $"This run's agent code ran in the {settings.Isolation} runner (real clock, the host's libm), so replay compares scores within a tolerance of {within:G3}, not bit for bit" +
+                        (parse.GetValue(tolerance) is null ? " (pass --tolerance to change it)." : ".")));
+                }
+
+                await using var replayer = new Replayer(context, r, settings, models, within);
                 var mismatches = 0;
                 foreach (var id in ids)
                 {

@@ -200,7 +200,7 @@ internal static class RunCommand
                     }
                 }, domain: openedOwner.Take());
             }
-            catch (Exception ex) when (ex is SandboxUnavailableException or DomainPackageException)
+            catch (Exception ex) when (ex is SandboxUnavailableException or ContainedUnavailableException or DomainPackageException)
             {
                 return ArchiveCommandSupport.Error(context, ex.Message);
             }

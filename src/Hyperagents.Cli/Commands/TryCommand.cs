@@ -17,7 +17,7 @@ internal static class TryCommand
     {
         var folder = new Argument<DirectoryInfo>("agent-folder") { Description = "The hyperagent folder to evaluate." };
         var domain = new Option<string>("--domain") { Description = "The domain whose tasks to run (see `hyperagents domains`)." };
-        var isolation = new Option<string>("--isolation") { Description = "sandbox (default: Wasmtime) or native (worker processes; not a sandbox)." };
+        var isolation = new Option<string>("--isolation") { Description = "sandbox (default: Wasmtime), contained (native workers under bubblewrap, seccomp and cgroups; Linux) or native (worker processes; not a sandbox)." };
         var tasks = new Option<int?>("--tasks") { Description = "Run only the first N tasks of the split." };
         var split = new Option<string>("--split") { Description = "train (default), val or test." };
         var seed = new Option<ulong>("--seed") { Description = "The seed of the tasks' random sources (default 1).", DefaultValueFactory = _ => 1 };
@@ -85,7 +85,7 @@ internal static class TryCommand
             {
                 runner = Runners.Create(mode);
             }
-            catch (SandboxUnavailableException ex)
+            catch (Exception ex) when (ex is SandboxUnavailableException or ContainedUnavailableException)
             {
                 return ArchiveCommandSupport.Error(context, ex.Message);
             }

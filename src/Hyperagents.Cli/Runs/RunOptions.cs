@@ -15,7 +15,7 @@ internal sealed class RunOptions
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "The run's random seed (default 1)." };
     public Option<string?> Selection { get; } = new("--selection") { Description = "Parent selection: score_child_prop (default), score_prop, best, random, latest." };
     public Option<string?> Baseline { get; } = new("--baseline") { Description = "Ablation: no-selfimprove (frozen seed meta agent) or no-archive (always the latest variant)." };
-    public Option<string?> Isolation { get; } = new("--isolation") { Description = "Where agent code runs: sandbox (default, Wasmtime) or native (worker processes; not a sandbox)." };
+    public Option<string?> Isolation { get; } = new("--isolation") { Description = "Where agent code runs: sandbox (default, Wasmtime), contained (native workers under bubblewrap, seccomp and cgroups; Linux) or native (worker processes; not a sandbox)." };
     public Option<bool> EvalTest { get; } = new("--eval-test") { Description = "Also evaluate every fully evaluated child on the held-out test split." };
     public Option<int?> Replicates { get; } = new("--replicates") { Description = $"Times each task is evaluated, each with its own seed; scores are means with standard errors (default {RunSettings.DefaultReplicates})." };
     public Option<int?> StagedTasks { get; } = new("--staged-tasks") { Description = "Training tasks of the staged evaluation (default 1)." };

@@ -10,17 +10,19 @@ internal static class Runners
 {
     /// <summary>Every runner <c>--isolation</c> can name, one line each; the first is the default. A manifest stores the name.</summary>
     public static RunnerRegistry Registry { get; } = new RunnerRegistry()
-        .Add(SandboxRunner.RunnerName, "Wasmtime, the default", _ => SandboxRunner.Create())
-        .Add(NativeRunner.RunnerName, "worker processes; not a sandbox", r => new NativeRunner(NativeOptions(r.Parallel)));
+        .Add(SandboxRunner.RunnerName, "Wasmtime, the default", _ => SandboxRunner.Create(), deterministic: true)
+        .Add(NativeRunner.RunnerName, "worker processes; not a sandbox", r => new NativeRunner(NativeOptions(r.Parallel)))
+        .Add(ContainedRunner.RunnerName, "native workers under bubblewrap, seccomp and cgroups; Linux", r => new ContainedRunner(NativeOptions(r.Parallel)));
 
     /// <summary>The runner registered as <paramref name="name"/>.</summary>
     /// <param name="name">The runner's name (any case; old manifests store <c>Sandbox</c>/<c>Native</c>).</param>
     /// <param name="parallel">How many children run at once.</param>
     /// <exception cref="SandboxUnavailableException">The sandbox cannot start; the message says how to fix it.</exception>
+    /// <exception cref="ContainedUnavailableException">The contained tier cannot run here; the message says how to fix it.</exception>
     /// <exception cref="UnknownRunnerException">No runner has this name; the message lists those there are.</exception>
     public static IAgentRunner Create(string name, int parallel = 1) => Registry.Create(name, new RunnerRequest(Math.Max(1, parallel)));
 
-    /// <summary>The native runner's options. Native calls each hold a worker of their own and a meta call holds one while
+    /// <summary>The native (and contained) runner's options. Native calls each hold a worker of their own and a meta call holds one while
     /// its try-evaluations and snippets need others, so two calls may run per parallel child, and one fresh spare worker
     /// per child is kept started ahead.</summary>
     private static NativeRunnerOptions NativeOptions(int parallel)

@@ -16,12 +16,14 @@ internal sealed class WorkerProcess
     private readonly Stream _fromWorker;
     private readonly StringBuilder _stderr = new();
     private readonly Lock _stderrLock = new();
+    private readonly IWorkerConfinement? _confinement;
     private int _killed;
     private int _used;
 
-    private WorkerProcess(Process process, long memoryBytes)
+    private WorkerProcess(Process process, long memoryBytes, IWorkerConfinement? confinement)
     {
         _process = process;
+        _confinement = confinement;
         MemoryBytes = memoryBytes;
         _toWorker = process.StandardInput.BaseStream;
         _fromWorker = process.StandardOutput.BaseStream;
@@ -91,9 +93,10 @@ internal sealed class WorkerProcess
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
+        IWorkerConfinement? confinement = null;
         if (options.Launcher is { } launcher)
         {
-            start = launcher.Wrap(start) ?? throw new InvalidOperationException("The worker launcher returned no process start.");
+            (start, confinement) = launcher.Wrap(start, memoryBytes) ?? throw new InvalidOperationException("The worker launcher returned no process start.");
         }
 
         Process process;
@@ -103,13 +106,14 @@ internal sealed class WorkerProcess
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
+            confinement?.Dispose();
             throw new InvalidOperationException(
                 $"The native worker '{options.WorkerFileName}' could not be started: {ex.Message}. " +
                 $"Fix {nameof(NativeRunnerOptions)}.{nameof(NativeRunnerOptions.WorkerFileName)} and {nameof(NativeRunnerOptions.WorkerArguments)} " +
                 "(e.g. dotnet + path/to/hyperagents.dll + worker).", ex);
         }
 
-        var worker = new WorkerProcess(process, memoryBytes);
+        var worker = new WorkerProcess(process, memoryBytes, confinement);
         process.ErrorDataReceived += (_, e) => worker.OnStderr(e.Data);
         process.BeginErrorReadLine();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -129,6 +133,7 @@ internal sealed class WorkerProcess
         {
             worker.Kill();
             await worker.WaitForExitAsync(options.KillGrace).ConfigureAwait(false);
+            worker._confinement?.Dispose();
             if (cancellationToken.IsCancellationRequested)
             {
                 throw new OperationCanceledException(cancellationToken);
@@ -226,6 +231,8 @@ internal sealed class WorkerProcess
             // Already gone.
         }
 
+        _confinement?.Kill();
+
         return true;
     }
 
@@ -262,6 +269,7 @@ internal sealed class WorkerProcess
         }
 
         _process.Dispose();
+        _confinement?.Dispose();
     }
 
     /// <summary>How the process ended and the start of what it wrote to stderr, neutralised.</summary>
@@ -296,7 +304,11 @@ internal sealed class WorkerProcess
         return text.ToString();
     }
 
-    public void Dispose() => _process.Dispose();
+    public void Dispose()
+    {
+        _process.Dispose();
+        _confinement?.Dispose();
+    }
 
     private static string SignalName(int signal) => signal switch
     {

@@ -13,7 +13,7 @@ public sealed record RunnerRequest(int Parallel = 1);
 /// stores and what <c>--isolation</c> takes; each runner brings its own options and its own <see cref="IAgentRunner.Capacity"/>.</summary>
 public sealed class RunnerRegistry
 {
-    private readonly List<(string Name, string Description, Func<RunnerRequest, IAgentRunner> Create)> _runners = [];
+    private readonly List<(string Name, string Description, Func<RunnerRequest, IAgentRunner> Create, bool Deterministic)> _runners = [];
 
     /// <summary>The registered names, in registration order; the first is the default.</summary>
     public IReadOnlyList<string> Names => [.. _runners.Select(r => r.Name)];
@@ -26,9 +26,11 @@ public sealed class RunnerRegistry
     /// <param name="name">Its name: lower-case ASCII letters, digits and <c>-</c>.</param>
     /// <param name="description">One line for help texts.</param>
     /// <param name="create">Creates the runner, with its own options.</param>
+    /// <param name="deterministic">Whether the same call gives the same outcome bit for bit (the agent sees no real clock
+    /// and no host library that may differ), so a replay of its runs compares scores exactly.</param>
     /// <returns>This registry, to chain registrations.</returns>
     /// <exception cref="ArgumentException">The name is malformed or taken.</exception>
-    public RunnerRegistry Add(string name, string description, Func<RunnerRequest, IAgentRunner> create)
+    public RunnerRegistry Add(string name, string description, Func<RunnerRequest, IAgentRunner> create, bool deterministic = false)
     {
         ArgumentNullException.ThrowIfNull(create);
         if (string.IsNullOrEmpty(name) || name != Normalize(name) || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
@@ -41,13 +43,24 @@ public sealed class RunnerRegistry
             throw new ArgumentException($"A runner named '{name}' is already registered.", nameof(name));
         }
 
-        _runners.Add((name, description ?? "", create));
+        _runners.Add((name, description ?? "", create, deterministic));
         return this;
     }
 
     /// <summary>Whether <paramref name="name"/> (in any case) names a registered runner.</summary>
     /// <param name="name">The name.</param>
     public bool Contains(string? name) => name is not null && _runners.Any(r => r.Name == Normalize(name));
+
+    /// <summary>Whether the runner registered as <paramref name="name"/> is deterministic: its runs replay bit for bit.</summary>
+    /// <param name="name">The name, in any case.</param>
+    /// <exception cref="UnknownRunnerException">No runner has this name.</exception>
+    public bool IsDeterministic(string name)
+    {
+        var key = Normalize(name ?? "");
+        return _runners.Any(r => r.Name == key)
+            ? _runners.First(r => r.Name == key).Deterministic
+            : throw new UnknownRunnerException(name ?? "", Names);
+    }
 
     /// <summary>Every runner's name and description, on one line.</summary>
     public string Describe() => string.Join(", ", _runners.Select(r => $"{r.Name} ({r.Description})"));

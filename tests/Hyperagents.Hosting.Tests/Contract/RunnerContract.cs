@@ -455,6 +455,7 @@ public abstract class RunnerContract
     [Fact]
     public async Task Invalid_limits_are_an_options_error_not_an_outcome()
     {
+        // Limits are validated one way for every options type (OptionsValidation): an InvalidOptionsException.
         var handler = new RecordingHandler();
         await Assert.ThrowsAsync<InvalidOptionsException>(() => SolveAsync("Answer", handler, Limits() with { MaxHostCalls = 0 }));
         Assert.Empty(handler.Requests);

@@ -1,0 +1,28 @@
+namespace Hyperagents.Cli.Tests;
+
+/// <summary>A run in the contained tier through the command line (needs bubblewrap: without it the run fails with the
+/// reason, and so does this test).</summary>
+public sealed class ContainedRunTests : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public void A_contained_run_records_the_runner_by_name_and_its_replay_states_the_tolerance()
+    {
+        var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "1", "--isolation", "contained", "--name", "c", "--seed-agent", CliProcess.SeedAgent);
+        Assert.True(exit == 0, output);
+        Assert.Contains("contained isolation", output);
+
+        var (statusExit, status) = _cli.Run("status", "c");
+        Assert.True(statusExit == 0, status);
+        Assert.Contains("isolation contained", status);
+
+        var (replayExit, replay) = _cli.Run("replay", "c", "all");
+        Assert.True(replayExit == 0, replay);
+        Assert.Contains("ran in the contained runner", replay);
+        Assert.Contains("within a tolerance of 1E-09", replay);
+        Assert.Contains("replay matches on 2 variants", replay);
+    }
+}

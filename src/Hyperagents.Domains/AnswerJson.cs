@@ -168,7 +168,7 @@ internal static class AnswerJson
     /// <summary>Formats a double with 3 significant digits, for amounts in feedback.</summary>
     public static string Short(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
 
-    private static ReadOnlySpan<char> StripFence(ReadOnlySpan<char> text)
+    internal static ReadOnlySpan<char> StripFence(ReadOnlySpan<char> text)
     {
         if (!text.StartsWith("```"))
         {

@@ -10,6 +10,13 @@ public static class DomainCatalog
     public static IReadOnlyList<string> Names { get; } =
         ["circle-packing", "heilbronn-triangle", "kissing-number", "first-autocorrelation", DatasetName];
 
+    /// <summary>The built-in domains shipped as domain packages (next to the program, in <c>domains/&lt;name&gt;/</c>):
+    /// they load, run and are archived exactly as a user's package folder; <see cref="Create"/> does not make them.</summary>
+    public static IReadOnlyList<string> PackageNames { get; } = ["coding"];
+
+    /// <summary>Every name <c>--domain</c> accepts besides a folder: <see cref="Names"/>, then <see cref="PackageNames"/>.</summary>
+    public static IReadOnlyList<string> AllNames { get; } = [.. Names, .. PackageNames];
+
     /// <summary>The best raw figure known for a built-in task where it beats the task's reference, or
     /// <see langword="null"/>. The references stay the published instances (AlphaEvolve's constructions, re-verified
     /// exactly); these are shown next to them by <c>domains</c>.</summary>
@@ -65,7 +72,7 @@ public sealed class UnknownDomainException : Hyperagents.Transport.UserErrorExce
     /// <summary>Creates the exception; its message lists the valid names.</summary>
     /// <param name="name">The unknown name.</param>
     public UnknownDomainException(string name)
-        : base($"Unknown domain '{name}'. Valid domains: {string.Join(", ", DomainCatalog.Names)}.")
+        : base($"Unknown domain '{name}'. Valid domains: {string.Join(", ", DomainCatalog.AllNames)}, or a domain package folder.")
     {
         Name = name;
     }

@@ -50,7 +50,12 @@ public sealed record PackageLimits(int EvaluationMilliseconds, int MemoryMegabyt
 /// <param name="Reference">The raw figure at which the score is 1, or <see langword="null"/>.</param>
 /// <param name="BestKnown">The best raw figure known anywhere (shown by <c>domains</c>), or <see langword="null"/>.</param>
 /// <param name="Calls">Answer kind <c>csharp</c>: the arguments of each call, one JSON array each.</param>
-public sealed record PackageTask(string Id, Split Split, string Description, IReadOnlyDictionary<string, string> Parameters, string? Input, string? DataFile, double? Reference, double? BestKnown, IReadOnlyList<string> Calls);
+public sealed record PackageTask(string Id, Split Split, string Description, IReadOnlyDictionary<string, string> Parameters, string? Input, string? DataFile, double? Reference, double? BestKnown, IReadOnlyList<string> Calls)
+{
+    /// <summary>Answer kind <c>csharp</c>: the method this task's answer defines, when the task declares its own
+    /// <c>entry</c>; otherwise <see langword="null"/> and the manifest's <see cref="DomainPackage.Entry"/> applies.</summary>
+    public CodeEntry? Entry { get; init; }
+}
 
 /// <summary>
 /// A domain package: a folder with a manifest (<see cref="ManifestFile"/>), evaluator C# files under
@@ -116,7 +121,8 @@ public sealed class DomainPackage
     /// <summary>The task <c>score</c> uses when none is named, or <see langword="null"/>.</summary>
     public string? DefaultTaskId { get; private set; }
 
-    /// <summary>Answer kind <c>csharp</c>: the method every answer defines.</summary>
+    /// <summary>Answer kind <c>csharp</c>: the method answers define, for tasks that declare no <c>entry</c> of their own
+    /// (<see langword="null"/> when every task declares one).</summary>
     public CodeEntry? Entry { get; private set; }
 
     /// <summary>Every task, in manifest order.</summary>
@@ -282,9 +288,9 @@ public sealed class DomainPackage
             };
             ReadScore(root);
             ReadLimits(root);
-            if (Answer == AnswerKind.CSharp)
+            if (Answer == AnswerKind.CSharp && root.TryGetProperty("entry", out var entry))
             {
-                Entry = ReadEntry(root);
+                Entry = ReadEntry(entry);
             }
 
             ReadTasks(root);
@@ -339,11 +345,13 @@ public sealed class DomainPackage
             OptionalInt(limits, "feedbackChars", PackageLimits.Default.FeedbackChars, 16, 65_536));
     }
 
-    private CodeEntry ReadEntry(JsonElement root)
+    /// <summary>The answer's method, in the manifest's or a task's <c>entry</c>.</summary>
+    /// <param name="entry">The <c>entry</c> value.</param>
+    private CodeEntry ReadEntry(JsonElement entry)
     {
-        if (!root.TryGetProperty("entry", out var entry) || entry.ValueKind != JsonValueKind.Object)
+        if (entry.ValueKind != JsonValueKind.Object)
         {
-            throw Problem("answer 'csharp' needs an \"entry\": {\"type\": \"Solution\", \"method\": \"Solve\", \"parameters\": [\"int[]\"], \"returns\": \"int\"}");
+            throw Problem("\"entry\" must be an object: {\"type\": \"Solution\", \"method\": \"Solve\", \"parameters\": [\"int[]\"], \"returns\": \"int\"}");
         }
 
         var parameters = entry.TryGetProperty("parameters", out var p) && p.ValueKind == JsonValueKind.Array
@@ -354,14 +362,76 @@ public sealed class DomainPackage
 
     private void ReadTasks(JsonElement root)
     {
-        if (!root.TryGetProperty("tasks", out var tasks) || tasks.ValueKind != JsonValueKind.Array || tasks.GetArrayLength() == 0)
+        if (!root.TryGetProperty("tasks", out var tasks) || tasks.ValueKind is not (JsonValueKind.Array or JsonValueKind.String))
         {
-            throw Problem("needs \"tasks\": a non-empty array of {\"id\", \"split\", ...}");
+            throw Problem("needs \"tasks\": a non-empty array of {\"id\", \"split\", ...}, or the path of a JSONL file with one such task a line");
         }
 
+        var documents = new List<JsonDocument>();
+        try
+        {
+            var elements = tasks.ValueKind == JsonValueKind.Array ? tasks.EnumerateArray().ToList() : ReadTaskFile(tasks.GetString()!, documents);
+            if (elements.Count == 0)
+            {
+                throw Problem("\"tasks\" lists no task; add at least one {\"id\", \"split\", ...}");
+            }
+
+            ReadTaskList(elements);
+        }
+        finally
+        {
+            foreach (var document in documents)
+            {
+                document.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The tasks of a JSONL task file: one task object a line, blank lines skipped.</summary>
+    private List<JsonElement> ReadTaskFile(string path, List<JsonDocument> documents)
+    {
+        if (!Files.TryGetValue(path, out var bytes))
+        {
+            throw Problem($"tasks '{path}' is not a file of the package");
+        }
+
+        var elements = new List<JsonElement>();
+        var number = 0;
+        foreach (var line in Encoding.UTF8.GetString(bytes).Split('\n'))
+        {
+            number++;
+            if (line.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(line, ManifestOptions);
+            }
+            catch (JsonException ex)
+            {
+                throw Problem($"line {number} of tasks file '{path}' is not JSON ({ex.Message.Split('.')[0]})");
+            }
+
+            documents.Add(document);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw Problem($"line {number} of tasks file '{path}' must be one task object");
+            }
+
+            elements.Add(document.RootElement);
+        }
+
+        return elements;
+    }
+
+    private void ReadTaskList(List<JsonElement> tasks)
+    {
         var list = new List<PackageTask>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var task in tasks.EnumerateArray())
+        foreach (var task in tasks)
         {
             var id = RequiredString(task, "id");
             if (!ids.Add(id))
@@ -410,7 +480,17 @@ public sealed class DomainPackage
 
             var calls = ReadCalls(task, id);
             var description = OptionalString(task, "description") ?? $"{Description} Task {id}.";
-            list.Add(new PackageTask(id, split, description, parameters, input, data, reference, OptionalNumber(task, "bestKnown"), calls));
+            CodeEntry? entry = null;
+            if (task.TryGetProperty("entry", out var taskEntry))
+            {
+                entry = Answer == AnswerKind.CSharp ? ReadEntry(taskEntry) : throw Problem($"task '{id}' has an \"entry\", which only answer 'csharp' uses");
+            }
+            else if (Answer == AnswerKind.CSharp && Entry is null)
+            {
+                throw Problem($"answer 'csharp' needs an \"entry\" in the manifest or in task '{id}': {{\"type\": \"Solution\", \"method\": \"Solve\", \"parameters\": [\"int[]\"], \"returns\": \"int\"}}");
+            }
+
+            list.Add(new PackageTask(id, split, description, parameters, input, data, reference, OptionalNumber(task, "bestKnown"), calls) { Entry = entry });
         }
 
         Tasks = list;

@@ -24,6 +24,7 @@ public static class EvaluatorHash
         return domain switch
         {
             PackageDomain package => package.Package.Hash,
+            TaskLimitedDomain limited => For(limited.Inner),
             DatasetDomain dataset => $"{Assembly}+sha256:{dataset.ContentHash}",
             _ => Assembly,
         };

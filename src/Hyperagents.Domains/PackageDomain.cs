@@ -39,7 +39,8 @@ public sealed class PackageDomain : IDomain, IDisposable
     /// <summary>Creates the domain.</summary>
     /// <param name="package">The package.</param>
     /// <param name="evaluator">Runs the package's evaluator; disposed with the domain.</param>
-    /// <param name="codeRunner">Runs C#-source answers (answer kind <c>csharp</c> only).</param>
+    /// <param name="codeRunner">Runs C#-source answers (answer kind <c>csharp</c> only); disposed with the domain when it
+    /// is <see cref="IDisposable"/>.</param>
     public PackageDomain(DomainPackage package, IPackageEvaluator evaluator, ICodeAnswerRunner? codeRunner = null)
     {
         Package = package ?? throw new ArgumentNullException(nameof(package));
@@ -49,6 +50,9 @@ public sealed class PackageDomain : IDomain, IDisposable
 
     /// <summary>The package.</summary>
     public DomainPackage Package { get; }
+
+    /// <summary>What runs C#-source answers, or <see langword="null"/> when none is configured.</summary>
+    public ICodeAnswerRunner? CodeRunner => _codeRunner;
 
     /// <inheritdoc/>
     public string Name => Package.Name;
@@ -107,8 +111,11 @@ public sealed class PackageDomain : IDomain, IDisposable
                     return Fault("this domain's answers are C# source, and no code runner is configured to run them");
                 }
 
+                // Models often wrap source in a Markdown fence; the source is what compiles and what the evaluator sees.
+                answer = AnswerJson.StripFence(answer.AsSpan().Trim()).ToString();
+
                 // IDomain.Evaluate is synchronous; the runner's own deadline bounds this wait.
-                runs = _codeRunner.RunAsync(answer, Package.Entry!, spec.Calls, CancellationToken.None).GetAwaiter().GetResult();
+                runs = _codeRunner.RunAsync(answer, spec.Entry ?? Package.Entry!, spec.Calls, CancellationToken.None).GetAwaiter().GetResult();
                 break;
         }
 
@@ -143,8 +150,12 @@ public sealed class PackageDomain : IDomain, IDisposable
         return new TaskScore(true, score, verdict.Raw, feedback);
     }
 
-    /// <summary>Ends the evaluator worker.</summary>
-    public void Dispose() => _evaluator.Dispose();
+    /// <summary>Ends the evaluator worker (and the code runner, when it is disposable).</summary>
+    public void Dispose()
+    {
+        _evaluator.Dispose();
+        (_codeRunner as IDisposable)?.Dispose();
+    }
 
     private TaskScore Fault(string what) =>
         new(false, 0, null, DomainLimits.Cap($"evaluator failure in domain package '{Name}': {what}")) { Fault = what };

@@ -61,6 +61,11 @@ public sealed record RunSettings : IValidatedOptions
     /// <summary>Also evaluate every fully evaluated child on the test split.</summary>
     public bool EvalTest { get; init; }
 
+    /// <summary>At most this many tasks of each split (the first in the domain's order), or <see langword="null"/> for
+    /// every task.</summary>
+    /// <value>Default <see langword="null"/>; at least 1.</value>
+    public int? TasksPerSplit { get; init; }
+
     /// <summary>How many training tasks the staged evaluation runs first.</summary>
     /// <value>Default 1; at least 1.</value>
     public int StagedTasks { get; init; } = 1;
@@ -119,6 +124,11 @@ public sealed record RunSettings : IValidatedOptions
         if (Replicates is < 1 or > 100)
         {
             errors.Add($"--replicates must be between 1 and 100 (was {Replicates}).");
+        }
+
+        if (TasksPerSplit is < 1)
+        {
+            errors.Add($"--tasks must be at least 1 (was {TasksPerSplit}).");
         }
 
         if (StagedTasks < 1)

@@ -260,4 +260,87 @@ public sealed class CodingTests(SandboxFixture sandbox) : IClassFixture<SandboxF
             Assert.DoesNotContain(t.ArgsJson, prompt, StringComparison.Ordinal);
         });
     }
+
+    [Fact]
+    public void The_coding_packages_task_file_is_derived_from_its_problems_and_holds_no_expected_result()
+    {
+        // The package's tasks (data/tasks.jsonl) are what agents see (description, input) and what the runtime calls
+        // (entry, calls); the expected results stay in data/problems.jsonl, which only the evaluator reads.
+        // HYPERAGENTS_WRITE_CODING_TASKS=1 rewrites the file after the problems change.
+        var package = Path.Combine(FindUp(Path.Combine("src", "Hyperagents.Domains", "packages", "coding")));
+        var expected = TaskFile(CodingEvaluator.ParseAll(File.ReadAllText(Path.Combine(package, "data", "problems.jsonl"))));
+        var path = Path.Combine(package, "data", "tasks.jsonl");
+        if (Environment.GetEnvironmentVariable("HYPERAGENTS_WRITE_CODING_TASKS") == "1")
+        {
+            File.WriteAllText(path, expected);
+        }
+
+        Assert.Equal(expected, File.ReadAllText(path));
+        foreach (var line in expected.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var task = JsonDocument.Parse(line);
+            Assert.Equal(["calls", "data", "description", "entry", "id", "input", "parameters", "split"], task.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+            using var input = JsonDocument.Parse(task.RootElement.GetProperty("input").GetString()!);
+            Assert.False(input.RootElement.TryGetProperty("tests", out _));
+        }
+    }
+
+    private static string TaskFile(IReadOnlyList<CodingProblem> problems)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var p in problems)
+        {
+            using var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                w.WriteString("id", p.Id);
+                w.WriteString("split", p.Split);
+                w.WriteString("description", CodingEvaluator.Prompt(p));
+                w.WriteString("input", CodingEvaluator.TaskInput(p));
+                w.WriteStartObject("parameters");
+                w.WriteString("title", p.Title);
+                w.WriteString("difficulty", p.Difficulty.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteEndObject();
+                w.WriteStartObject("entry");
+                w.WriteString("type", p.TypeName);
+                w.WriteString("method", p.MethodName);
+                w.WriteStartArray("parameters");
+                foreach (var type in p.ParameterTypes)
+                {
+                    w.WriteStringValue(type);
+                }
+
+                w.WriteEndArray();
+                w.WriteString("returns", p.ReturnType);
+                w.WriteEndObject();
+                w.WriteStartArray("calls");
+                foreach (var call in CodingEvaluator.Calls(p))
+                {
+                    w.WriteRawValue(call);
+                }
+
+                w.WriteEndArray();
+                w.WriteString("data", "data/problems.jsonl");
+                w.WriteEndObject();
+            }
+
+            text.Append(System.Text.Encoding.UTF8.GetString(buffer.ToArray())).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static string FindUp(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (Directory.Exists(Path.Combine(dir.FullName, relative)))
+            {
+                return Path.Combine(dir.FullName, relative);
+            }
+        }
+
+        throw new DirectoryNotFoundException($"No '{relative}' above {AppContext.BaseDirectory}.");
+    }
 }

@@ -5,7 +5,8 @@ using Spectre.Console;
 
 namespace Hyperagents.Cli.Commands;
 
-/// <summary><c>hyperagents domains</c>: lists the built-in domains and their tasks per split, with reference values.</summary>
+/// <summary><c>hyperagents domains</c>: lists the built-in domains (those shipped as packages too) and their tasks per
+/// split, with reference values.</summary>
 internal static class DomainsCommand
 {
     public static Command Create(CliContext context)
@@ -55,6 +56,31 @@ internal static class DomainsCommand
                 }
             }
 
+            // The built-ins shipped as packages: their manifests and tasks (`domains <name>` also loads the evaluator).
+            foreach (var name in DomainCatalog.PackageNames)
+            {
+                DomainPackage package;
+                try
+                {
+                    package = Runs.DomainSource.PackageOf(name)!;
+                }
+                catch (DomainPackageException ex)
+                {
+                    context.Console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+                    return ScoreCommand.Usage;
+                }
+
+                foreach (var split in new[] { Split.Train, Split.Val, Split.Test })
+                {
+                    var ids = package.Tasks.Where(t => t.Split == split).Select(t => t.Id).ToList();
+                    var list = string.Join(", ", ids);
+                    table.AddRow(
+                        split == Split.Train ? Markup.Escape($"{package.Name} (package; {(package.HigherIsBetter ? "higher" : "lower")} raw is better)") : string.Empty,
+                        split.ToString().ToLowerInvariant(),
+                        Markup.Escape(list.Length > 300 ? $"{ids.Count} tasks" : list));
+                }
+            }
+
             context.Console.Write(table);
             if (dataset is null)
             {
@@ -72,7 +98,8 @@ internal static class DomainsCommand
         PackageDomain domain;
         try
         {
-            domain = (PackageDomain)Runs.DomainSource.Open(folder.Contains('/', StringComparison.Ordinal) ? folder : "./" + folder);
+            var shipped = DomainCatalog.PackageNames.Contains(folder, StringComparer.Ordinal) && !Directory.Exists(folder);
+            domain = (PackageDomain)Runs.DomainSource.Open(shipped || folder.Contains('/', StringComparison.Ordinal) ? folder : "./" + folder);
         }
         catch (Exception ex) when (ex is DomainPackageException or IOException)
         {

@@ -38,7 +38,7 @@ internal static class RunCommand
             var settings = options.Apply(parse, new RunSettings { Domain = string.Empty }, errors);
             if (string.IsNullOrWhiteSpace(settings.Domain))
             {
-                errors.Add($"--domain is required: one of {string.Join(", ", DomainCatalog.Names)}, or a domain package folder.");
+                errors.Add($"--domain is required: one of {string.Join(", ", DomainCatalog.AllNames)}, or a domain package folder.");
             }
 
             var seedPath = parse.GetValue(seedAgent) ?? "seeds/default";

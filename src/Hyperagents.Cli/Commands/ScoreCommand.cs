@@ -18,7 +18,7 @@ internal static class ScoreCommand
     {
         var domainOption = new Option<string>("--domain")
         {
-            Description = $"The domain: {string.Join(", ", DomainCatalog.Names)}.",
+            Description = $"The domain: {string.Join(", ", DomainCatalog.AllNames)}.",
         };
         var taskOption = new Option<string>("--task")
         {
@@ -141,7 +141,7 @@ internal static class DomainArguments
         domain = null;
         if (string.IsNullOrWhiteSpace(domainName))
         {
-            console.MarkupLine($"[red]error:[/] --domain is required. Valid domains: {Markup.Escape(string.Join(", ", DomainCatalog.Names))}, or a domain package folder.");
+            console.MarkupLine($"[red]error:[/] --domain is required. Valid domains: {Markup.Escape(string.Join(", ", DomainCatalog.AllNames))}, or a domain package folder.");
             return false;
         }
 

@@ -32,7 +32,7 @@ internal static class TryCommand
             var domainName = parse.GetValue(domain);
             if (string.IsNullOrWhiteSpace(domainName))
             {
-                return ArchiveCommandSupport.Error(context, $"--domain is required: one of {string.Join(", ", DomainCatalog.Names)}, or a domain package folder.");
+                return ArchiveCommandSupport.Error(context, $"--domain is required: one of {string.Join(", ", DomainCatalog.AllNames)}, or a domain package folder.");
             }
 
             var mode = parse.GetValue(isolation) ?? Runners.Registry.Default;
@@ -61,11 +61,8 @@ internal static class TryCommand
 
             using var owner = new DomainOwner(d);
 
-            CompileResult compiled;
-            using (var compiler = Runners.Compiler())
-            {
-                compiled = compiler.Compile(source, ct);
-            }
+            using var compiler = Runners.Compiler();
+            var compiled = compiler.Compile(source, ct);
 
             if (compiled.Agent is null)
             {
@@ -92,6 +89,7 @@ internal static class TryCommand
 
             await using (runner.ConfigureAwait(false))
             {
+                DomainSource.UseRunner(d, compiler, runner);
                 var evaluator = new TaskEvaluator(d, runner, ModelAccess.None, limits.Validate(), runner.Capacity);
                 var results = await evaluator.EvaluateAsync(compiled.Agent, selected, parse.GetValue(seed), ct).ConfigureAwait(false);
                 var table = new Table().AddColumns("task", "outcome", "score", "raw", "fuel", "ms", "detail");

@@ -2,11 +2,13 @@ using Hyperagents.Archive;
 using Hyperagents.Compiler;
 using Hyperagents.Domains;
 using Hyperagents.Engine;
+using Hyperagents.Hosting;
 
 namespace Hyperagents.Cli.Runs;
 
 /// <summary>The one way every command turns <c>--domain</c> into a domain: a folder holding <c>domain.json</c> is a
-/// domain package (its evaluator runs in an evaluator worker), anything else a built-in name. A run's domain comes from
+/// domain package (its evaluator runs in an evaluator worker), anything else a built-in name (one shipped as a package,
+/// such as <c>coding</c>, loads from the program's <c>domains/</c> folder the same way). A run's domain comes from
 /// the package archived in the run when there is one, so replay, eval and resume never read the user's folder again.</summary>
 internal static class DomainSource
 {
@@ -18,14 +20,48 @@ internal static class DomainSource
     /// <exception cref="DomainPackageException">The folder is not a usable package.</exception>
     /// <exception cref="UnknownDomainException">No built-in has that name.</exception>
     public static IDomain Open(string nameOrFolder, string? datasetPath = null, DatasetMatch match = DatasetMatch.Exact, double tolerance = DatasetDomain.DefaultTolerance) =>
-        DomainPackage.LooksLikePath(nameOrFolder)
-            ? EvaluatorWorker.Open(DomainPackage.LoadFolder(nameOrFolder), Runners.WorkerLaunch())
+        PackageOf(nameOrFolder) is { } package
+            ? OpenPackage(package)
             : DomainCatalog.Create(nameOrFolder, datasetPath, match, tolerance);
 
-    /// <summary>The package a new run will archive, or <see langword="null"/> for a built-in domain.</summary>
-    /// <param name="nameOrFolder">The <c>--domain</c> value.</param>
-    public static DomainPackage? PackageOf(string nameOrFolder) =>
-        DomainPackage.LooksLikePath(nameOrFolder) ? DomainPackage.LoadFolder(nameOrFolder) : null;
+    /// <summary>The package a new run will archive, or <see langword="null"/> for a built-in domain made in process.</summary>
+    /// <param name="nameOrFolder">The <c>--domain</c> value: a folder, or a built-in name shipped as a package
+    /// (<see cref="DomainCatalog.PackageNames"/>), loaded from the program's <c>domains/</c> folder like any folder.</param>
+    /// <exception cref="DomainPackageException">The folder is not a usable package, or the shipped one is missing.</exception>
+    public static DomainPackage? PackageOf(string nameOrFolder)
+    {
+        if (DomainPackage.LooksLikePath(nameOrFolder))
+        {
+            return DomainPackage.LoadFolder(nameOrFolder);
+        }
+
+        if (!DomainCatalog.PackageNames.Contains(nameOrFolder, StringComparer.Ordinal))
+        {
+            return null;
+        }
+
+        var shipped = Path.Combine(AppContext.BaseDirectory, "domains", nameOrFolder);
+        return DomainPackage.IsPackageFolder(shipped)
+            ? DomainPackage.LoadFolder(shipped)
+            : throw new DomainPackageException($"The built-in domain '{nameOrFolder}' is missing from this installation (no {Path.Combine(shipped, DomainPackage.ManifestFile)}); reinstall the tool.");
+    }
+
+    /// <summary>Makes a package domain's C#-source answers run through a command's compiler and isolation tier
+    /// (nothing for any other domain).</summary>
+    /// <param name="domain">The command's domain.</param>
+    /// <param name="compiler">The command's compiler.</param>
+    /// <param name="runner">The command's runner.</param>
+    public static void UseRunner(IDomain domain, AgentCompiler compiler, IAgentRunner runner)
+    {
+        if (domain is TaskLimitedDomain limited)
+        {
+            UseRunner(limited.Inner, compiler, runner);
+        }
+        else if (domain is PackageDomain { CodeRunner: CliCodeAnswers answers })
+        {
+            answers.Bind(compiler, runner);
+        }
+    }
 
     /// <summary>The domain of a run: its archived package when it has one, else the built-in its settings name.</summary>
     /// <param name="archive">The run.</param>
@@ -45,7 +81,23 @@ internal static class DomainSource
             throw new DomainPackageException($"The domain package archived in run '{archive.ReadManifest().Name}' hashes to {package.Hash}, not the {expected} its manifest records; run 'hyperagents verify'.");
         }
 
-        return EvaluatorWorker.Open(package, Runners.WorkerLaunch());
+        return OpenPackage(package);
+    }
+
+    /// <summary>A package's domain: its evaluator in an evaluator worker and, for C#-source answers, a code runner
+    /// (<see cref="UseRunner"/> binds it to a command's compiler and tier).</summary>
+    private static PackageDomain OpenPackage(DomainPackage package)
+    {
+        var answers = package.Answer == AnswerKind.CSharp ? new CliCodeAnswers() : null;
+        try
+        {
+            return EvaluatorWorker.Open(package, Runners.WorkerLaunch(), answers);
+        }
+        catch
+        {
+            answers?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>A short name for run names and headers: the package folder's name, or the built-in name.</summary>

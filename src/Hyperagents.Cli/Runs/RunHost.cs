@@ -79,8 +79,14 @@ internal sealed class RunHost : IAsyncDisposable
     {
         var loggers = new SerilogLoggerFactory(Serilog.Log.Logger);
         domain ??= DomainSource.ForRun(archive, settings);
+        if (settings.TasksPerSplit is { } perSplit)
+        {
+            domain = new TaskLimitedDomain(domain, perSplit);
+        }
+
         var compiler = Runners.Compiler();
         var runner = Runners.Create(settings.Isolation, settings.Parallel);
+        DomainSource.UseRunner(domain, compiler, runner);
         var models = replayModels ?? (modelOptions.HasAnyModel ? ModelServices.Create(modelOptions, loggers, ModelLedgerStore.Load(archive)) : null);
         if (replayModels is null && models is not null)
         {

@@ -18,6 +18,7 @@ internal sealed class RunOptions
     public Option<string?> Isolation { get; } = new("--isolation") { Description = "Where agent code runs: sandbox (default, Wasmtime), contained (native workers under bubblewrap, seccomp and cgroups; Linux) or native (worker processes; not a sandbox)." };
     public Option<bool> EvalTest { get; } = new("--eval-test") { Description = "Also evaluate every fully evaluated child on the held-out test split." };
     public Option<int?> Replicates { get; } = new("--replicates") { Description = $"Times each task is evaluated, each with its own seed; scores are means with standard errors (default {RunSettings.DefaultReplicates})." };
+    public Option<int?> Tasks { get; } = new("--tasks") { Description = "At most this many tasks of each split, the first in the domain's order (default all)." };
     public Option<int?> StagedTasks { get; } = new("--staged-tasks") { Description = "Training tasks of the staged evaluation (default 1)." };
     public Option<double?> StagedGate { get; } = new("--staged-gate") { Description = "Staged score a child must exceed to be fully evaluated (default 0)." };
     public Option<double?> TimeBudget { get; } = new("--time-budget") { Description = "Wall-clock budget in minutes; the run stops cleanly when it is spent and can be resumed." };
@@ -49,6 +50,7 @@ internal sealed class RunOptions
         yield return Isolation;
         yield return EvalTest;
         yield return Replicates;
+        yield return Tasks;
         yield return StagedTasks;
         yield return StagedGate;
         yield return TimeBudget;
@@ -119,6 +121,11 @@ internal sealed class RunOptions
         if (parse.GetValue(Replicates) is { } replicates)
         {
             settings = settings with { Replicates = replicates };
+        }
+
+        if (parse.GetValue(Tasks) is { } perSplit)
+        {
+            settings = settings with { TasksPerSplit = perSplit };
         }
 
         if (parse.GetValue(StagedTasks) is { } staged)

@@ -375,10 +375,14 @@ public static class CodingEvaluator
     {
         JsonValueKind.Number => e.TryGetInt64(out var l) ? l.ToString(CultureInfo.InvariantCulture) : e.GetDouble().ToString("R", CultureInfo.InvariantCulture),
         JsonValueKind.Array => "[" + string.Join(",", e.EnumerateArray().Select(Canonical)) + "]",
-        JsonValueKind.Object => "{" + string.Join(",", e.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => JsonEncodedText.Encode(p.Name) + ":" + Canonical(p.Value))) + "}",
-        JsonValueKind.String => "\"" + JsonEncodedText.Encode(e.GetString()!) + "\"",
+        JsonValueKind.Object => "{" + string.Join(",", e.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => Quoted(p.Name) + ":" + Canonical(p.Value))) + "}",
+        JsonValueKind.String => Quoted(e.GetString()!),
         _ => e.GetRawText(),
     };
+
+    /// <summary>A string, length-prefixed so that distinct strings never give the same text (no escaping needed, so no
+    /// encoder: the evaluator policy's references do not include one).</summary>
+    private static string Quoted(string text) => "\"" + text.Length.ToString(CultureInfo.InvariantCulture) + ":" + text + "\"";
 
     private static string Clip(string text, int max)
     {

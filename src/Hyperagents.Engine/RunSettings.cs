@@ -69,6 +69,11 @@ public sealed record RunSettings : IValidatedOptions
     /// <value>Default 0 (as in DGM-H).</value>
     public double StagedGate { get; init; }
 
+    /// <summary>How much a child must beat the best by (paired gain in normalised score, after the exact re-check) to
+    /// become the best.</summary>
+    /// <value>Default 0: any gain beyond noise.</value>
+    public double MinImprovement { get; init; }
+
     /// <summary>Wall-clock budget of the run, or <see langword="null"/> for none.</summary>
     public TimeSpan? WallClockBudget { get; init; }
 
@@ -119,6 +124,11 @@ public sealed record RunSettings : IValidatedOptions
         if (Replicates is < 1 or > 100)
         {
             errors.Add($"--replicates must be between 1 and 100 (was {Replicates}).");
+        }
+
+        if (!double.IsFinite(MinImprovement) || MinImprovement < 0)
+        {
+            errors.Add($"--min-improvement must be a finite number >= 0 (was {MinImprovement}); 0 keeps any gain beyond noise.");
         }
 
         if (StagedTasks < 1)

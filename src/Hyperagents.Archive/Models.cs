@@ -229,6 +229,27 @@ public sealed record Evaluation
     /// <summary>The short name of the domain's raw figure its draws record in <see cref="TaskEvaluation.Raw"/> (e.g.
     /// <c>Σr</c>, <c>|S|</c>, <c>C1</c>); <see langword="null"/> in older notes.</summary>
     public string? RawFigure { get; init; }
+
+    /// <summary>The exact re-check run before this evaluation's variant could become the run's best (every tolerance
+    /// of the evaluator at zero), or <see langword="null"/> when none ran (the variant never contended).</summary>
+    public ExactRecheck? ExactCheck { get; init; }
+}
+
+/// <summary>What re-scoring a best-candidate's answers with no tolerance gave.</summary>
+/// <param name="Split">The selection split re-checked.</param>
+/// <param name="Result"><c>held</c> (it still beats the incumbent), <c>vanished</c> (its advantage does not survive
+/// the exact check), <c>below-min-improvement</c> (exact gain under <c>--min-improvement</c>), <c>first</c> (no
+/// incumbent to beat) or <c>not-offered</c> (the domain has no exact check; its verdicts were taken as they were).</param>
+/// <param name="Draws">How many draws with an answer were re-scored.</param>
+/// <param name="Changed">How many of them scored differently when exact.</param>
+/// <param name="Score">The split's mean score under the exact check.</param>
+/// <param name="Gain">The exact paired gain over the incumbent, when there was one.</param>
+/// <param name="Exact">The split as the exact check scored it, when some draw <paramref name="Changed"/>; it stands
+/// for this variant when a later child is compared with it.</param>
+public sealed record ExactRecheck(string Split, string Result, int Draws, int Changed, double Score, double? Gain = null, SplitEvaluation? Exact = null)
+{
+    /// <summary>Whether the variant passed (it may become, or became, the best).</summary>
+    public bool Passed => Result is "held" or "first" or "not-offered";
 }
 
 /// <summary>An append-only mark on a variant, e.g. that it is an invalid parent because its ModifySelf failed.</summary>

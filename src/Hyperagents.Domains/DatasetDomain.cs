@@ -54,7 +54,7 @@ public sealed class DatasetFormatException : Hyperagents.Transport.UserErrorExce
 /// tasks only (train feedback is what agents learn from); val and test feedback only says correct or incorrect.</para>
 /// <para>Score: 1 when the answer matches, else 0. In numeric mode an answer that is not a number is invalid.</para>
 /// </remarks>
-public sealed class DatasetDomain : IDomain
+public sealed class DatasetDomain : IDomain, IExactCheck
 {
     /// <summary>The most examples a dataset may hold.</summary>
     public const int MaxExamples = 100_000;
@@ -202,7 +202,12 @@ public sealed class DatasetDomain : IDomain
     }
 
     /// <inheritdoc/>
-    public TaskScore Evaluate(TaskSpec task, string answer)
+    public TaskScore Evaluate(TaskSpec task, string answer) => Evaluate(task, answer, Tolerance);
+
+    /// <inheritdoc/>
+    public TaskScore EvaluateExact(TaskSpec task, string answer) => Evaluate(task, answer, tolerance: 0);
+
+    private TaskScore Evaluate(TaskSpec task, string answer, double tolerance)
     {
         ArgumentNullException.ThrowIfNull(answer);
         var example = Resolve(task);
@@ -222,7 +227,7 @@ public sealed class DatasetDomain : IDomain
                     return TaskScore.Invalid($"invalid: the answer {got} is not a number; answer with a number only (e.g. 42 or -3.5)");
                 }
 
-                correct = Math.Abs(value - example.Number) <= Tolerance * Math.Max(1, Math.Abs(example.Number));
+                correct = Math.Abs(value - example.Number) <= tolerance * Math.Max(1, Math.Abs(example.Number));
                 break;
             case DatasetMatch.CaseInsensitive:
                 correct = string.Equals(Normalise(answer), Normalise(example.Expected), StringComparison.OrdinalIgnoreCase);

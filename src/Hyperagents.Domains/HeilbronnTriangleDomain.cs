@@ -53,12 +53,48 @@ public sealed class HeilbronnTriangleDomain : MathDomain
 
     private protected override TaskScore Evaluate(MathInstance instance, JsonElement array) =>
         TryReadRows(array, instance.Size, "points", 2, " (each point is [x, y])", out var values)
-        ?? Check(instance, values);
+        ?? Check(instance, values, exact: false);
 
-    private static TaskScore Check(MathInstance instance, double[] values)
+    private protected override TaskScore EvaluateExact(MathInstance instance, JsonElement array) =>
+        TryReadRows(array, instance.Size, "points", 2, " (each point is [x, y])", out var values)
+        ?? Check(instance, values, exact: true);
+
+    /// <summary>Whether (x, y) lies in the closed triangle, decided exactly: y ≥ 0, y ≤ √3·x and y ≤ √3·(1 − x), the
+    /// last two squared on integers (both sides are non-negative there), so √3 never becomes a double.</summary>
+    private static bool InsideExactly(double x, double y)
+    {
+        var s = Exact.ToCommonScale([x, y], out var exponent);
+        var one = System.Numerics.BigInteger.One << -exponent;
+        var (sx, sy) = (s[0], s[1]);
+        if (sy.Sign < 0 || sx.Sign < 0 || sx > one)
+        {
+            return false;
+        }
+
+        var left = one - sx;
+        return sy * sy <= 3 * sx * sx && sy * sy <= 3 * left * left;
+    }
+
+    private static TaskScore Check(MathInstance instance, double[] values, bool exact)
     {
         var n = instance.Size;
         var problems = new Problems();
+        if (exact)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                if (!InsideExactly(values[2 * i], values[2 * i + 1]))
+                {
+                    problems.Add($"point {i} ({Format(values[2 * i])}, {Format(values[2 * i + 1])}) lies outside the triangle (exact check, no tolerance)");
+                }
+            }
+
+            if (problems.Any)
+            {
+                return problems.ToInvalid("Points must lie in the closed triangle (0,0), (1,0), (1/2, √3/2); the exact re-check allows no tolerance.");
+            }
+        }
+
         for (var i = 0; i < n; i++)
         {
             double x = values[2 * i], y = values[2 * i + 1];

@@ -7,7 +7,7 @@ namespace Hyperagents.Domains;
 /// and the answer prologue (a JSON object holding one array under a fixed key).</summary>
 /// <remarks>Only this assembly can derive from it; each domain supplies its key, how it reads the array's items and its
 /// exact check.</remarks>
-public abstract class MathDomain : IDomain
+public abstract class MathDomain : IDomain, IExactCheck
 {
     private readonly MathTaskTable _tasks;
     private readonly string _key;
@@ -58,7 +58,12 @@ public abstract class MathDomain : IDomain
     public double? GetReference(TaskSpec task) => _tasks.Resolve(task).Reference;
 
     /// <inheritdoc/>
-    public TaskScore Evaluate(TaskSpec task, string answer)
+    public TaskScore Evaluate(TaskSpec task, string answer) => Evaluate(task, answer, exact: false);
+
+    /// <inheritdoc/>
+    public TaskScore EvaluateExact(TaskSpec task, string answer) => Evaluate(task, answer, exact: true);
+
+    private TaskScore Evaluate(TaskSpec task, string answer, bool exact)
     {
         ArgumentNullException.ThrowIfNull(answer);
         var instance = _tasks.Resolve(task);
@@ -73,12 +78,16 @@ public abstract class MathDomain : IDomain
             return TaskScore.Invalid(error + _formatHint);
         }
 
-        return Evaluate(instance, array);
+        return exact ? EvaluateExact(instance, array) : Evaluate(instance, array);
     }
 
     /// <summary>Scores the array found under the key (at most <see cref="DomainLimits.MaxItems"/> items) for one
     /// instance; the array is valid only during the call.</summary>
     private protected abstract TaskScore Evaluate(MathInstance instance, JsonElement array);
+
+    /// <summary>As <see cref="Evaluate(MathInstance, JsonElement)"/> with every tolerance at zero; the same unless the
+    /// domain's check has a tolerance.</summary>
+    private protected virtual TaskScore EvaluateExact(MathInstance instance, JsonElement array) => Evaluate(instance, array);
 
     /// <summary>An invalid score when the array does not hold exactly <paramref name="count"/> items (named
     /// <paramref name="noun"/> in the message), otherwise <see langword="null"/>.</summary>

@@ -27,11 +27,19 @@ public interface IPackageEvaluator : IDisposable
     /// <param name="answer">The answer text.</param>
     /// <param name="codeRuns">For answer kind <c>csharp</c>, what running the answer gave.</param>
     PackageVerdict Evaluate(PackageTask task, string answer, CodeRunReport? codeRuns);
+
+    /// <summary>Scores one answer, as the exact re-check when <paramref name="exact"/> (the evaluator sees
+    /// <c>EvalInput.Exact</c>). Never throws for a faulty evaluator.</summary>
+    /// <param name="task">The task.</param>
+    /// <param name="answer">The answer text.</param>
+    /// <param name="codeRuns">For answer kind <c>csharp</c>, what running the answer gave.</param>
+    /// <param name="exact">Whether every tolerance is to be zero.</param>
+    PackageVerdict Evaluate(PackageTask task, string answer, CodeRunReport? codeRuns, bool exact) => Evaluate(task, answer, codeRuns);
 }
 
 /// <summary>A domain defined by a <see cref="DomainPackage"/>: tasks from its manifest, scores from its evaluator,
 /// normalised as its manifest says. The loop sees an <see cref="IDomain"/> like any other.</summary>
-public sealed class PackageDomain : IDomain, IDisposable
+public sealed class PackageDomain : IDomain, IExactCheck, IDisposable
 {
     private readonly IPackageEvaluator _evaluator;
     private readonly ICodeAnswerRunner? _codeRunner;
@@ -81,7 +89,12 @@ public sealed class PackageDomain : IDomain, IDisposable
     public double? GetBestKnown(TaskSpec task) => Find(task).BestKnown;
 
     /// <inheritdoc/>
-    public TaskScore Evaluate(TaskSpec task, string answer)
+    public TaskScore Evaluate(TaskSpec task, string answer) => Evaluate(task, answer, exact: false);
+
+    /// <inheritdoc/>
+    public TaskScore EvaluateExact(TaskSpec task, string answer) => Evaluate(task, answer, exact: true);
+
+    private TaskScore Evaluate(TaskSpec task, string answer, bool exact)
     {
         ArgumentNullException.ThrowIfNull(answer);
         var spec = Find(task);
@@ -119,7 +132,7 @@ public sealed class PackageDomain : IDomain, IDisposable
                 break;
         }
 
-        var verdict = _evaluator.Evaluate(spec, answer, runs);
+        var verdict = _evaluator.Evaluate(spec, answer, runs, exact);
         if (verdict.Fault is not null)
         {
             return Fault(verdict.Fault);

@@ -80,6 +80,7 @@ public sealed class DgmhLoop
     private readonly TaskEvaluator _evaluator;
     private readonly ConcurrentDictionary<string, CompileResult> _compiled = new();
     private readonly object _selectionGate = new();
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SplitEvaluation, DrawAnswers> _answers = new();
     private readonly object _bestGate = new();
     private CompiledAgent? _seedAgent;
 
@@ -186,8 +187,7 @@ public sealed class DgmhLoop
 
         var id = _s.Archive.AddVariant(NewVariant(null, seedFiles, VariantStatus.Accepted, new AttemptSeeds(0), null));
         var evaluation = await EvaluateFullAsync(compiled.Agent, ct).ConfigureAwait(false);
-        _s.Archive.AttachEvaluation(id, evaluation);
-        UpdateBest(id, evaluation);
+        AttachAndUpdateBest(id, evaluation);
         var selection = SelectionScore.SplitEvaluationOf(evaluation);
         Emit(new SeedEvaluated(id, selection?.Score ?? double.NaN, selection?.StdErr));
     }
@@ -204,8 +204,7 @@ public sealed class DgmhLoop
             }
 
             var evaluation = await EvaluateStagedThenFullAsync(compiled.Agent, ct).ConfigureAwait(false);
-            _s.Archive.AttachEvaluation(v.Id, evaluation);
-            UpdateBest(v.Id, evaluation);
+            AttachAndUpdateBest(v.Id, evaluation);
         }
     }
 
@@ -287,11 +286,10 @@ public sealed class DgmhLoop
         }
 
         var evaluation = await EvaluateStagedThenFullAsync(compiled.Agent, ct).ConfigureAwait(false);
-        _s.Archive.AttachEvaluation(childId, evaluation);
-        var newBest = UpdateBest(childId, evaluation);
+        var (newBest, exact) = AttachAndUpdateBest(childId, evaluation);
         var same = ScoreStatistics.SameAnswers(evaluation, _s.Archive.GetEvaluations(parentId));
         var scored = SelectionScore.SplitEvaluationOf(evaluation);
-        Emit(new AttemptArchived(attempt, childId, parentId, "accepted", scored?.Score, MetaChanged(parentFiles, child), scored?.StdErr, newBest, same));
+        Emit(new AttemptArchived(attempt, childId, parentId, "accepted", scored?.Score, MetaChanged(parentFiles, child), scored?.StdErr, newBest, same) { ExactCheck = exact });
     }
 
     /// <summary>Runs a meta agent on a parent's files and returns the child it leaves in the workspace.</summary>
@@ -426,7 +424,12 @@ public sealed class DgmhLoop
     private async Task<SplitEvaluation> EvaluateSplitAsync(CompiledAgent agent, string split, IReadOnlyList<TaskSpec> tasks, CancellationToken ct)
     {
         var draws = tasks.SelectMany(t => Enumerable.Range(0, _settings.Replicates).Select(r => new TaskDraw(t, r, Seeds.Draw(_settings.Seed, split, t.Id, r)))).ToList();
-        return ToSplit(await _evaluator.EvaluateDrawsAsync(agent, draws, ct).ConfigureAwait(false));
+        var results = await _evaluator.EvaluateDrawsAsync(agent, draws, ct).ConfigureAwait(false);
+        var evaluation = ToSplit(results);
+
+        // The answers stay with the split (weakly: freed with it) for the exact re-check should it contend for best.
+        _answers.AddOrUpdate(evaluation, new DrawAnswers(draws, results));
+        return evaluation;
     }
 
     private Evaluation NewEvaluation(Dictionary<string, SplitEvaluation> splits)
@@ -563,36 +566,120 @@ public sealed class DgmhLoop
         return _s.Models.ExhaustedReason;
     }
 
-    /// <summary>Makes <paramref name="id"/> the best when there is none, or when its gain over the incumbent on the
-    /// selection split beats noise (<see cref="ScoreComparison.BeatsNoise"/>, paired on identical draws). A child that
-    /// only drew luckier seeds, or answers exactly as the incumbent, never replaces it.</summary>
-    /// <returns>Whether it became the best.</returns>
-    private bool UpdateBest(string id, Evaluation evaluation)
+    /// <summary>Attaches <paramref name="evaluation"/> to <paramref name="id"/> and makes it the best when there is none,
+    /// or when its gain over the incumbent on the selection split beats noise (<see cref="ScoreComparison.BeatsNoise"/>,
+    /// paired on identical draws) by at least <see cref="RunSettings.MinImprovement"/>, and still does when its answers
+    /// are re-scored with no tolerance (<see cref="IExactCheck"/>). A child that only drew luckier seeds, answers
+    /// exactly as the incumbent, or wins only inside an evaluator's tolerance never replaces it. The exact re-check,
+    /// when it ran, is recorded in the evaluation note.</summary>
+    /// <returns>Whether it became the best, and the exact re-check when one ran.</returns>
+    private (bool NewBest, ExactRecheck? Exact) AttachAndUpdateBest(string id, Evaluation evaluation)
     {
         lock (_bestGate)
         {
-            var best = _s.Archive.Best;
-            var name = SelectionScore.SplitOf(evaluation);
-            if (best is not null)
+            var (becomes, exact) = JudgeBest(evaluation);
+            _s.Archive.AttachEvaluation(id, exact is null ? evaluation : evaluation with { ExactCheck = exact });
+            if (!becomes)
             {
-                // Only a full evaluation competes: a staged score is on a subset of train, not on the incumbent's draws.
-                if (name is null || !SelectionScore.IsFull(name))
-                {
-                    return false;
-                }
-
-                // The incumbent's latest evaluation of the same split; one without it (staged only) loses to any score.
-                var challenger = evaluation.Splits[name];
-                var incumbent = _s.Archive.GetEvaluations(best).LastOrDefault(e => e.Splits.ContainsKey(name))?.Splits[name];
-                if (incumbent is not null && !ScoreStatistics.Compare(challenger, incumbent).BeatsNoise)
-                {
-                    return false;
-                }
+                return (false, exact);
             }
 
+            var name = SelectionScore.SplitOf(evaluation);
             _s.Archive.SetBest(id, name is null ? double.NegativeInfinity : evaluation.Splits[name].Score);
-            return true;
+            return (true, exact);
         }
+    }
+
+    private (bool Becomes, ExactRecheck? Exact) JudgeBest(Evaluation evaluation)
+    {
+        var best = _s.Archive.Best;
+        var name = SelectionScore.SplitOf(evaluation);
+        if (name is null)
+        {
+            return (best is null, null);
+        }
+
+        SplitEvaluation? incumbent = null;
+        if (best is not null)
+        {
+            // Only a full evaluation competes: a staged score is on a subset of train, not on the incumbent's draws.
+            if (!SelectionScore.IsFull(name))
+            {
+                return (false, null);
+            }
+
+            // The incumbent's latest evaluation of the same split (as its own exact re-check scored it, when that
+            // differed); one without it (staged only) loses to any score.
+            var latest = _s.Archive.GetEvaluations(best).LastOrDefault(e => e.Splits.ContainsKey(name));
+            incumbent = latest is null ? null : latest.ExactCheck is { Split: var s, Exact: { } exactSplit } && s == name ? exactSplit : latest.Splits[name];
+            if (incumbent is not null && !Beats(evaluation.Splits[name], incumbent, out _))
+            {
+                return (false, null);
+            }
+        }
+
+        var exact = Recheck(name, evaluation.Splits[name], incumbent);
+        return (exact.Passed, exact);
+    }
+
+    private bool Beats(SplitEvaluation challenger, SplitEvaluation incumbent, out double gain)
+    {
+        var comparison = ScoreStatistics.Compare(challenger, incumbent);
+        gain = comparison.Gain;
+        return comparison.BeatsNoise && comparison.Gain >= _settings.MinImprovement;
+    }
+
+    /// <summary>Re-scores the contender's answers on <paramref name="name"/> with every tolerance at zero and compares
+    /// again with <paramref name="incumbent"/>.</summary>
+    private ExactRecheck Recheck(string name, SplitEvaluation split, SplitEvaluation? incumbent)
+    {
+        if (_s.Domain is not IExactCheck check)
+        {
+            return new ExactRecheck(name, "not-offered", 0, 0, split.Score);
+        }
+
+        if (!_answers.TryGetValue(split, out var answers))
+        {
+            throw new InvalidOperationException("The answers of a best-candidate were not kept for its exact re-check.");
+        }
+
+        var tasks = split.Tasks.ToList();
+        var (draws, changed) = (0, 0);
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            var drawn = answers.Results[i];
+            if (drawn.Answer is null || drawn.Outcome != "completed")
+            {
+                continue;
+            }
+
+            draws++;
+            var verdict = check.EvaluateExact(answers.Draws[i].Task, drawn.Answer);
+            var score = verdict.Valid ? verdict.Score : 0;
+            if (score != tasks[i].Score)
+            {
+                changed++;
+                tasks[i] = tasks[i] with { Score = score, Outcome = verdict.Valid ? tasks[i].Outcome : "invalid-when-exact", Feedback = verdict.Feedback };
+            }
+        }
+
+        var exactSplit = changed == 0 ? split : new SplitEvaluation(tasks.Average(t => t.Score), tasks,
+            ScoreStatistics.StdErr(tasks.Select(t => (t.Task, t.Score)).ToList()));
+        var kept = changed == 0 ? null : exactSplit;
+        if (incumbent is null)
+        {
+            return new ExactRecheck(name, "first", draws, changed, exactSplit.Score, null, kept);
+        }
+
+        var held = Beats(exactSplit, incumbent, out var gain);
+        var result = held ? "held" : ScoreStatistics.Compare(exactSplit, incumbent).BeatsNoise ? "below-min-improvement" : "vanished";
+        if (!held)
+        {
+            _s.Logger.LogInformation("A best-candidate's advantage on {Split} did not survive the exact re-check ({Result}: {Changed} of {Draws} draws changed, exact gain {Gain})",
+                name, result, changed, draws, gain);
+        }
+
+        return new ExactRecheck(name, result, draws, changed, exactSplit.Score, gain, kept);
     }
 
     private RunSummary Summarise(string reason, bool complete)
@@ -622,6 +709,9 @@ public sealed class DgmhLoop
         }
     }
 }
+
+/// <summary>The draws of one split evaluation and what each gave, answers included, in the same order as its tasks.</summary>
+internal sealed record DrawAnswers(IReadOnlyList<TaskDraw> Draws, IReadOnlyList<TaskResult> Results);
 
 /// <summary>What an attempt is about: its number, its parent and the seeds it draws from.</summary>
 /// <param name="Attempt">The attempt number, from 1.</param>

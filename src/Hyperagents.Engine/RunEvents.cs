@@ -1,3 +1,5 @@
+using Hyperagents.Archive;
+
 namespace Hyperagents.Engine;
 
 /// <summary>Something the loop did, for progress displays and tests. Listeners must not throw; if one does, the loop
@@ -29,7 +31,12 @@ public sealed record ParentSelected(int Attempt, string ParentId, SelectionResul
 /// (no behavioural change), <see langword="false"/> when some answer differs, <see langword="null"/> when not evaluated
 /// or not comparable.</param>
 public sealed record AttemptArchived(int Attempt, string VariantId, string ParentId, string Status, double? Score, bool MetaFilesChanged,
-    double? StdErr = null, bool NewBest = false, bool? SameAnswersAsParent = null) : RunEvent;
+    double? StdErr = null, bool NewBest = false, bool? SameAnswersAsParent = null) : RunEvent
+{
+    /// <summary>The exact re-check run because the child contended for best (see <see cref="ExactRecheck"/>), or
+    /// <see langword="null"/> when it did not contend.</summary>
+    public ExactRecheck? ExactCheck { get; init; }
+}
 
 /// <summary>The run stopped.</summary>
 /// <param name="Reason">Why: generations done, a budget, cancellation.</param>

@@ -74,6 +74,11 @@ public sealed record RunSettings : IValidatedOptions
     /// <value>Default 0 (as in DGM-H).</value>
     public double StagedGate { get; init; }
 
+    /// <summary>How much a child must beat the best by (paired gain in normalised score, after the exact re-check) to
+    /// become the best.</summary>
+    /// <value>Default 0: any gain beyond noise.</value>
+    public double MinImprovement { get; init; }
+
     /// <summary>Wall-clock budget of the run, or <see langword="null"/> for none.</summary>
     public TimeSpan? WallClockBudget { get; init; }
 
@@ -129,6 +134,11 @@ public sealed record RunSettings : IValidatedOptions
         if (TasksPerSplit is < 1)
         {
             errors.Add($"--tasks must be at least 1 (was {TasksPerSplit}).");
+        }
+
+        if (!double.IsFinite(MinImprovement) || MinImprovement < 0)
+        {
+            errors.Add($"--min-improvement must be a finite number >= 0 (was {MinImprovement}); 0 keeps any gain beyond noise.");
         }
 
         if (StagedTasks < 1)

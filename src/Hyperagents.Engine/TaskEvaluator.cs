@@ -18,8 +18,9 @@ namespace Hyperagents.Engine;
 /// <param name="Replicate">Which replicate of the task this draw is (0-based).</param>
 /// <param name="AnswerHash">The hash of the answer text (<see cref="Archive.ScoreStatistics.AnswerHash"/>) when the call
 /// completed with an answer.</param>
+/// <param name="Answer">The answer text, kept in memory for the exact re-check of a best-candidate (never archived).</param>
 public sealed record TaskResult(string TaskId, string Outcome, double Score, double? Raw, string Feedback, ulong Seed, long? Fuel, double Milliseconds,
-    int Replicate = 0, string? AnswerHash = null);
+    int Replicate = 0, string? AnswerHash = null, string? Answer = null);
 
 /// <summary>One draw of an evaluation: a task and the seed it runs with.</summary>
 /// <param name="Task">The task.</param>
@@ -113,7 +114,7 @@ public sealed class TaskEvaluator
 
         var score = _domain.Evaluate(task, outcome.Answer ?? string.Empty);
         return new TaskResult(task.Id, score.Fault is not null ? "evaluator-failed" : score.Valid ? "completed" : "invalid-answer", score.Valid ? score.Score : 0, score.Raw, score.Feedback, seed, outcome.FuelConsumed, ms,
-            AnswerHash: ScoreStatistics.AnswerHash(outcome.Answer ?? string.Empty));
+            AnswerHash: ScoreStatistics.AnswerHash(outcome.Answer ?? string.Empty), Answer: outcome.Answer ?? string.Empty);
     }
 
     /// <summary>Runs a scratchpad snippet (a one-file agent from <see cref="Compiler.SnippetSource"/>) with a task's

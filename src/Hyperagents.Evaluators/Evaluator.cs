@@ -46,6 +46,11 @@ public sealed class EvalInput
     /// <summary>For answer kind <c>csharp</c>: the compile outcome and one run per call the task lists; otherwise
     /// <see langword="null"/>.</summary>
     public CodeRuns? CodeRuns { get; }
+
+    /// <summary>Whether this is the exact re-check the loop runs before a child becomes the run's best: an evaluator
+    /// whose checks have a tolerance (overlap, containment, numeric match) must apply none, or decide in exact
+    /// arithmetic, so that an answer valid only within the tolerance is invalid. An evaluator without tolerances ignores it.</summary>
+    public bool Exact { get; init; }
 }
 
 /// <summary>One task of a domain package, as its manifest declares it.</summary>

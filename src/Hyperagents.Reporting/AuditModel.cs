@@ -102,6 +102,10 @@ public sealed record VariantAudit
 
     /// <summary>Marks on the variant (e.g. <c>invalid-parent</c>).</summary>
     public required IReadOnlyList<string> Marks { get; init; }
+
+    /// <summary>The exact re-check run when the variant contended for best (its latest), or <see langword="null"/>
+    /// when it never contended.</summary>
+    public Archive.ExactRecheck? ExactCheck { get; init; }
 }
 
 /// <summary>Changed paths by kind.</summary>
@@ -184,6 +188,10 @@ public static class AuditFlags
     /// <summary>An accepted child answered exactly as its parent on every draw: its change did not reach
     /// <c>SolveTask</c>'s behaviour (a meta-only change, or dead code), so its score is its parent's.</summary>
     public const string NoBehaviouralChange = "no-behavioural-change";
+
+    /// <summary>The variant beat the best only inside its evaluator's tolerance: re-scored with no tolerance, its
+    /// advantage vanished, so it did not become the best.</summary>
+    public const string ToleranceOnlyGain = "tolerance-only-gain";
 }
 
 /// <summary>JSON options of the audit document.</summary>

@@ -195,8 +195,15 @@ public static class Auditor
             flags.Add(AuditFlags.InvalidParent);
         }
 
+        var exact = evaluations[v.Id].LastOrDefault(e => e.ExactCheck is not null)?.ExactCheck;
+        if (exact is { Result: "vanished" })
+        {
+            flags.Add(AuditFlags.ToleranceOnlyGain);
+        }
+
         return new VariantAudit
         {
+            ExactCheck = exact,
             Id = v.Id,
             Parent = v.Parent,
             Generation = v.Generation,

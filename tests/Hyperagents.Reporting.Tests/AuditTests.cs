@@ -35,6 +35,22 @@ public sealed class AuditTests : IDisposable
     }
 
     [Fact]
+    public void A_gain_that_vanished_under_the_exact_re_check_is_flagged_and_the_re_check_shown()
+    {
+        using (var run = ArchiveRun.Open(_planted.Folder))
+        {
+            var split = new SplitEvaluation(1, [new TaskEvaluation("t", 1, "completed")]);
+            var exact = new ExactRecheck("val", "vanished", 1, 1, 0, -0.5, new SplitEvaluation(0, [new TaskEvaluation("t", 0, "completed")]));
+            run.AttachEvaluation(_planted.TaskChild, new Evaluation { EvaluatorHash = "h", Splits = new Dictionary<string, SplitEvaluation> { ["val"] = split }, ExactCheck = exact });
+        }
+
+        var v = Of(Audit(), _planted.TaskChild);
+        Assert.Contains(AuditFlags.ToleranceOnlyGain, v.Flags);
+        Assert.Equal("vanished", v.ExactCheck!.Result);
+        Assert.DoesNotContain(AuditFlags.ToleranceOnlyGain, Of(Audit(), _planted.MetaChild).Flags);
+    }
+
+    [Fact]
     public void Planted_meta_change_is_flagged_and_classified()
     {
         var audit = Audit();

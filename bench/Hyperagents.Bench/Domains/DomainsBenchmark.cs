@@ -68,7 +68,7 @@ public sealed class DomainsBenchmark : IBenchmark
         return Stats.Target($"{label} median", Stats.Median(samples), targetMs, "ms");
     }
 
-    private static string FindData()
+    internal static string FindData()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

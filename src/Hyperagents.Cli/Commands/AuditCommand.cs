@@ -102,6 +102,12 @@ internal static class AuditCommand
                     $"{s.Split} {format.Score(s.Score, s.StdErr)}" + (s.Delta is { } d ? $" ({Signed(d, format)}{(s.DeltaStdErr is { } se ? " ± " + format.Number(se) : "")}{(s.WithinNoise == true && d != 0 ? ", within noise" : "")})" : "")))));
             }
 
+            if (v.ExactCheck is { } exact)
+            {
+                console.MarkupLine(Markup.Escape($"  exact re-check ({exact.Split}): {Runs.RunProgress.ExactText(exact)}, exact score {format.Number(exact.Score)}"
+                    + (exact.Gain is { } gain ? $", exact gain {Signed(gain, format)}" : "")));
+            }
+
             foreach (var mark in v.Marks)
             {
                 console.MarkupLine(Markup.Escape($"  mark: {mark}"));

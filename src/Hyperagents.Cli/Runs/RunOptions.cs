@@ -21,6 +21,7 @@ internal sealed class RunOptions
     public Option<int?> Tasks { get; } = new("--tasks") { Description = "At most this many tasks of each split, the first in the domain's order (default all)." };
     public Option<int?> StagedTasks { get; } = new("--staged-tasks") { Description = "Training tasks of the staged evaluation (default 1)." };
     public Option<double?> StagedGate { get; } = new("--staged-gate") { Description = "Staged score a child must exceed to be fully evaluated (default 0)." };
+    public Option<double?> MinImprovement { get; } = new("--min-improvement") { Description = "Normalised score a child must beat the best by, after the exact re-check, to become the best (default 0: any gain beyond noise)." };
     public Option<double?> TimeBudget { get; } = new("--time-budget") { Description = "Wall-clock budget in minutes; the run stops cleanly when it is spent and can be resumed." };
     public Option<double?> TaskTimeout { get; } = new("--task-timeout") { Description = "Seconds one SolveTask may take (default 60)." };
     public Option<double?> MetaTimeout { get; } = new("--meta-timeout") { Description = "Seconds one ModifySelf may take (default 300)." };
@@ -53,6 +54,7 @@ internal sealed class RunOptions
         yield return Tasks;
         yield return StagedTasks;
         yield return StagedGate;
+        yield return MinImprovement;
         yield return TimeBudget;
         yield return TaskTimeout;
         yield return MetaTimeout;
@@ -136,6 +138,11 @@ internal sealed class RunOptions
         if (parse.GetValue(StagedGate) is { } gate)
         {
             settings = settings with { StagedGate = gate };
+        }
+
+        if (parse.GetValue(MinImprovement) is { } minImprovement)
+        {
+            settings = settings with { MinImprovement = minImprovement };
         }
 
         if (parse.GetValue(TimeBudget) is { } minutes)

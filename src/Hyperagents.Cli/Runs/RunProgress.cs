@@ -141,6 +141,7 @@ internal sealed class RunProgress
                         $"gen {archived.Attempt}/{_planned} {Short(archived.VariantId)} [{colour}]{Markup.Escape(Shorten(archived.Status))}[/]" +
                         (archived.Score is { } s ? $" score {F(s, archived.StdErr)}{Raw(archived.VariantId)}" : string.Empty) +
                         (archived.NewBest ? " [bold green]new best[/]" : string.Empty) +
+                        (archived.ExactCheck is { } exact ? $" [grey]exact re-check: {Markup.Escape(ExactText(exact))}[/]" : string.Empty) +
                         (archived.SameAnswersAsParent == true ? " [grey]no behavioural change[/]" : string.Empty) +
                         (archived.MetaFilesChanged ? " [blue]meta changed[/]" : string.Empty) +
                         (_live ? string.Empty : $" | best {F(_best)} mean {F(Mean)} accepted {_accepted}/{Math.Max(1, _done)} | {RatesNow()} | {Markup.Escape(_budget())}"));
@@ -208,6 +209,10 @@ internal sealed class RunProgress
             return string.Empty; // the display never throws into the loop
         }
     }
+
+    /// <summary>The exact re-check in a few words: its result and how many draws it changed.</summary>
+    internal static string ExactText(ExactRecheck exact) =>
+        exact.Result == "not-offered" ? "not offered by the domain" : $"{exact.Result} ({exact.Changed}/{exact.Draws} draws changed)";
 
     private void Track(double score, bool newBest)
     {

@@ -27,6 +27,9 @@ internal sealed record EvaluatorRequest(string Kind)
 
     public string? Answer { get; init; }
 
+    /// <summary>Evaluate: the exact re-check (<c>EvalInput.Exact</c>).</summary>
+    public bool Exact { get; init; }
+
     public CodeRunsMessage? CodeRuns { get; init; }
 }
 

@@ -75,7 +75,10 @@ public sealed class EvaluatorWorker : IPackageEvaluator
     }
 
     /// <inheritdoc/>
-    public PackageVerdict Evaluate(PackageTask task, string answer, CodeRunReport? codeRuns)
+    public PackageVerdict Evaluate(PackageTask task, string answer, CodeRunReport? codeRuns) => Evaluate(task, answer, codeRuns, exact: false);
+
+    /// <inheritdoc/>
+    public PackageVerdict Evaluate(PackageTask task, string answer, CodeRunReport? codeRuns, bool exact)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(answer);
@@ -91,6 +94,7 @@ public sealed class EvaluatorWorker : IPackageEvaluator
             {
                 Task = new EvalTaskMessage(task.Id, task.Split.ToString().ToLowerInvariant(), new Dictionary<string, string>(task.Parameters, StringComparer.Ordinal), task.Input, task.DataFile, task.Reference),
                 Answer = answer,
+                Exact = exact,
                 CodeRuns = codeRuns is null ? null : new CodeRunsMessage(codeRuns.Compiled, codeRuns.CompileError, [.. task.Calls], codeRuns.Runs.Select(r => new CodeCallMessage(r.Ok, r.OutputJson, r.Error)).ToList()),
             };
             var deadline = TimeSpan.FromMilliseconds(_package.Limits.EvaluationMilliseconds);

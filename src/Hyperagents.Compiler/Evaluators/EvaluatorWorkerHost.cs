@@ -150,7 +150,7 @@ public static class EvaluatorWorkerHost
         EvaluationResult? result;
         try
         {
-            result = loaded.Evaluator.Evaluate(new EvalInput(task, request.Answer ?? "", loaded.Data, runs));
+            result = loaded.Evaluator.Evaluate(new EvalInput(task, request.Answer ?? "", loaded.Data, runs) { Exact = request.Exact });
         }
         catch (OutOfMemoryException)
         {

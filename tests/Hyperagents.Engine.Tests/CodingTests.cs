@@ -302,18 +302,7 @@ public sealed class CodingTests(SandboxFixture sandbox) : IClassFixture<SandboxF
                 w.WriteString("title", p.Title);
                 w.WriteString("difficulty", p.Difficulty.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 w.WriteEndObject();
-                w.WriteStartObject("entry");
-                w.WriteString("type", p.TypeName);
-                w.WriteString("method", p.MethodName);
-                w.WriteStartArray("parameters");
-                foreach (var type in p.ParameterTypes)
-                {
-                    w.WriteStringValue(type);
-                }
-
-                w.WriteEndArray();
-                w.WriteString("returns", p.ReturnType);
-                w.WriteEndObject();
+                CodingEvaluator.WriteEntry(w, p);
                 w.WriteStartArray("calls");
                 foreach (var call in CodingEvaluator.Calls(p))
                 {

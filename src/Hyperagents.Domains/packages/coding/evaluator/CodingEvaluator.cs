@@ -134,6 +134,23 @@ public static class CodingEvaluator
         return text.ToString();
     }
 
+    /// <summary>Writes the problem's <c>entry</c> object: type, method, parameter types and return type.</summary>
+    public static void WriteEntry(Utf8JsonWriter w, CodingProblem problem)
+    {
+        w.WriteStartObject("entry");
+        w.WriteString("type", problem.TypeName);
+        w.WriteString("method", problem.MethodName);
+        w.WriteStartArray("parameters");
+        foreach (var type in problem.ParameterTypes)
+        {
+            w.WriteStringValue(type);
+        }
+
+        w.WriteEndArray();
+        w.WriteString("returns", problem.ReturnType);
+        w.WriteEndObject();
+    }
+
     /// <summary>The task input: one JSON object with <c>title</c>, <c>description</c>, <c>signature</c>, <c>entry</c>
     /// (<c>type</c>, <c>method</c>, <c>parameters</c>, <c>returns</c>), <c>compare</c> and the visible <c>examples</c>
     /// (<c>args</c>, <c>expected</c>); never the hidden tests.</summary>
@@ -147,18 +164,7 @@ public static class CodingEvaluator
             w.WriteString("title", problem.Title);
             w.WriteString("description", problem.Description);
             w.WriteString("signature", problem.Signature);
-            w.WriteStartObject("entry");
-            w.WriteString("type", problem.TypeName);
-            w.WriteString("method", problem.MethodName);
-            w.WriteStartArray("parameters");
-            foreach (var p in problem.ParameterTypes)
-            {
-                w.WriteStringValue(p);
-            }
-
-            w.WriteEndArray();
-            w.WriteString("returns", problem.ReturnType);
-            w.WriteEndObject();
+            WriteEntry(w, problem);
             w.WriteString("compare", problem.Compare);
             w.WriteStartArray("examples");
             foreach (var example in problem.Examples)

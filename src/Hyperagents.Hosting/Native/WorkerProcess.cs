@@ -102,7 +102,7 @@ internal sealed class WorkerProcess
         Process process;
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException("Process.Start returned no process.");
+            process = ProcessSpawner.Start(start);
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {

@@ -274,10 +274,10 @@ public sealed class ContainedRunnerTests : IClassFixture<BubblewrapFixture>
         Assert.Contains("ScratchBytes must be between 1 MiB and 4 GiB", error.Message);
     }
 
-    private static TaskInvocation Task(string probe, Dictionary<string, string> parameters) =>
+    internal static TaskInvocation Task(string probe, Dictionary<string, string> parameters) =>
         new(new TaskSpec("test", probe, "A containment probe.", parameters, null), 42);
 
-    private static async Task<Dictionary<string, string>> ProbeAsync(ContainedRunner runner, string probe, Dictionary<string, string> parameters)
+    internal static async Task<Dictionary<string, string>> ProbeAsync(ContainedRunner runner, string probe, Dictionary<string, string> parameters)
     {
         await using (runner)
         {
@@ -287,7 +287,7 @@ public sealed class ContainedRunnerTests : IClassFixture<BubblewrapFixture>
         }
     }
 
-    private static Dictionary<string, string> Rows(string answer) =>
+    internal static Dictionary<string, string> Rows(string answer) =>
         answer.Split('\n').Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
 
     // Processes of the whole machine whose name is the grandchild's.

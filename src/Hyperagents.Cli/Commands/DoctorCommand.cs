@@ -49,21 +49,39 @@ internal static class DoctorCommand
         return 0;
     }
 
-    /// <summary>Each isolation tier, whether it can run here and why (or why not). Only the sandbox is required: the other
-    /// tiers are opt-in, so their absence does not fail the doctor.</summary>
-    private static Table Tiers(bool sandboxReady)
+    /// <summary>Each runner of <paramref name="registry"/> (the isolation tiers), whether it can run here and why (or why
+    /// not), whether its runs replay bit for bit, and how many calls it runs at once for <c>--parallel 1</c>: a runner
+    /// that reports itself available is created, so a failure to start shows here. Only the sandbox is required: the
+    /// other tiers are opt-in, so their absence does not fail the doctor.</summary>
+    internal static Table Tiers(RunnerRegistry registry)
     {
-        var contained = ContainedAvailability.Check();
-        var runsc = (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Append("/usr/bin").Select(d => Path.Combine(d, "runsc")).FirstOrDefault(File.Exists);
-        var tiers = new Table().AddColumn("--isolation").AddColumn("available").AddColumn("why");
-        void Tier(string name, bool available, string why) =>
-            tiers.AddRow(Markup.Escape(name), available ? "[green]yes[/]" : "[yellow]no[/]", Markup.Escape(why));
-        Tier("sandbox", sandboxReady, sandboxReady ? "Wasmtime with the pinned runtime pack (checks above)" : "see the failed checks above");
-        Tier("contained", contained.Available, contained.Detail);
-        Tier("contained, --runtime runsc", false, runsc is null
-            ? "gVisor's runsc is not installed, and this build does not run workers under it yet"
-            : $"runsc found at {runsc}, but this build does not run workers under it yet");
-        Tier("native", true, "worker processes with rlimits and an empty environment; not a sandbox");
+        var tiers = new Table().AddColumn("--isolation").AddColumn("available").AddColumn("deterministic").AddColumn("capacity").AddColumn("why");
+        foreach (var runner in registry.Runners)
+        {
+            var availability = registry.Availability(runner.Name);
+            var capacity = "-";
+            if (availability.Available)
+            {
+                try
+                {
+                    var created = registry.Create(runner.Name);
+                    capacity = created.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    created.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+                catch (Hyperagents.Transport.UserErrorException ex)
+                {
+                    availability = new RunnerAvailability(false, ex.Message);
+                }
+            }
+
+            tiers.AddRow(
+                Markup.Escape(runner.Name),
+                availability.Available ? "[green]yes[/]" : "[yellow]no[/]",
+                runner.Deterministic ? "yes" : "no (replay uses a tolerance)",
+                capacity,
+                Markup.Escape(availability.Detail));
+        }
+
         return tiers;
     }
 
@@ -121,7 +139,7 @@ internal static class DoctorCommand
 
         console.Write(table);
         console.MarkupLine(failures == 0 ? "[green]The sandbox is ready.[/]" : $"[red]{failures} check(s) failed.[/]");
-        console.Write(Tiers(failures == 0));
+        console.Write(Tiers(Runs.Runners.Registry));
         return failures == 0 ? 0 : 1;
     }
 }

@@ -18,6 +18,7 @@ internal static class TryCommand
         var folder = new Argument<DirectoryInfo>("agent-folder") { Description = "The hyperagent folder to evaluate." };
         var domain = new Option<string>("--domain") { Description = "The domain whose tasks to run (see `hyperagents domains`)." };
         var isolation = new Option<string>("--isolation") { Description = "sandbox (default: Wasmtime), contained (native workers under bubblewrap, seccomp and cgroups; Linux) or native (worker processes; not a sandbox)." };
+        var runtime = new Option<string?>("--runtime") { Description = "With --isolation contained: bubblewrap (default) or runsc (gVisor)." };
         var tasks = new Option<int?>("--tasks") { Description = "Run only the first N tasks of the split." };
         var split = new Option<string>("--split") { Description = "train (default), val or test." };
         var seed = new Option<ulong>("--seed") { Description = "The seed of the tasks' random sources (default 1).", DefaultValueFactory = _ => 1 };
@@ -25,7 +26,7 @@ internal static class TryCommand
         var dataset = new Option<string?>("--dataset") { Description = "The JSONL file of the dataset domain." };
         var command = new Command("try", "Evaluate a hyperagent folder on a domain's tasks, outside any run, and print each task's outcome and the score.")
         {
-            folder, domain, isolation, tasks, split, seed, timeout, dataset,
+            folder, domain, isolation, runtime, tasks, split, seed, timeout, dataset,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -35,10 +36,9 @@ internal static class TryCommand
                 return ArchiveCommandSupport.Error(context, $"--domain is required: one of {string.Join(", ", DomainCatalog.AllNames)}, or a domain package folder.");
             }
 
-            var mode = parse.GetValue(isolation) ?? Runners.Registry.Default;
-            if (!Runners.Registry.Contains(mode))
+            if (Runners.Resolve(parse.GetValue(isolation) ?? Runners.Registry.Default, parse.GetValue(runtime), out var isolationError) is not { } mode)
             {
-                return ArchiveCommandSupport.Error(context, $"--isolation '{mode}' is not one of {string.Join(", ", Runners.Registry.Names)}.");
+                return ArchiveCommandSupport.Error(context, isolationError!);
             }
 
             if (!Enum.TryParse<Split>(parse.GetValue(split) ?? "train", ignoreCase: true, out var splitValue))

@@ -16,6 +16,7 @@ internal sealed class RunOptions
     public Option<string?> Selection { get; } = new("--selection") { Description = "Parent selection: score_child_prop (default), score_prop, best, random, latest." };
     public Option<string?> Baseline { get; } = new("--baseline") { Description = "Ablation: no-selfimprove (frozen seed meta agent) or no-archive (always the latest variant)." };
     public Option<string?> Isolation { get; } = new("--isolation") { Description = "Where agent code runs: sandbox (default, Wasmtime), contained (native workers under bubblewrap, seccomp and cgroups; Linux) or native (worker processes; not a sandbox)." };
+    public Option<string?> Runtime { get; } = new("--runtime") { Description = "With --isolation contained: bubblewrap (default) or runsc (the same workers under gVisor's user-space kernel; recorded as contained-runsc)." };
     public Option<bool> EvalTest { get; } = new("--eval-test") { Description = "Also evaluate every fully evaluated child on the held-out test split." };
     public Option<int?> Replicates { get; } = new("--replicates") { Description = $"Times each task is evaluated, each with its own seed; scores are means with standard errors (default {RunSettings.DefaultReplicates})." };
     public Option<int?> Tasks { get; } = new("--tasks") { Description = "At most this many tasks of each split, the first in the domain's order (default all)." };
@@ -49,6 +50,7 @@ internal sealed class RunOptions
         yield return Selection;
         yield return Baseline;
         yield return Isolation;
+        yield return Runtime;
         yield return EvalTest;
         yield return Replicates;
         yield return Tasks;
@@ -103,15 +105,15 @@ internal sealed class RunOptions
                 : settings;
         }
 
-        if (parse.GetValue(Isolation) is { } isolation)
+        if (parse.GetValue(Isolation) is { } isolation || parse.GetValue(Runtime) is not null)
         {
-            if (Runners.Registry.Contains(isolation))
+            if (Runners.Resolve(parse.GetValue(Isolation) ?? settings.Isolation, parse.GetValue(Runtime), out var error) is { } runner)
             {
-                settings = settings with { Isolation = RunnerRegistry.Normalize(isolation) };
+                settings = settings with { Isolation = runner };
             }
             else
             {
-                errors.Add($"--isolation '{isolation}' is not one of {string.Join(", ", Runners.Registry.Names)}.");
+                errors.Add(error!);
             }
         }
 

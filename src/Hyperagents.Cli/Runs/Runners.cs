@@ -12,7 +12,60 @@ internal static class Runners
     public static RunnerRegistry Registry { get; } = new RunnerRegistry()
         .Add(SandboxRunner.RunnerName, "Wasmtime, the default", _ => SandboxRunner.Create(), deterministic: true)
         .Add(NativeRunner.RunnerName, "worker processes; not a sandbox", r => new NativeRunner(NativeOptions(r.Parallel)))
-        .Add(ContainedRunner.RunnerName, "native workers under bubblewrap, seccomp and cgroups; Linux", r => new ContainedRunner(NativeOptions(r.Parallel)));
+        .Add(ContainedRunner.RunnerName, "native workers under bubblewrap, seccomp and cgroups; Linux", r => new ContainedRunner(NativeOptions(r.Parallel)),
+            availability: () => Contained(new ContainedOptions()))
+        .Add(ContainedRunner.RunscRunnerName, "contained workers under gVisor's runsc (--runtime runsc); Linux", r => new ContainedRunner(NativeOptions(r.Parallel), Runsc),
+            availability: () => Contained(Runsc));
+
+    /// <summary>The runtimes <c>--runtime</c> can name, and the runner each turns <c>--isolation contained</c> into.</summary>
+    private static readonly Dictionary<string, string> ContainedRuntimes = new(StringComparer.Ordinal)
+    {
+        ["bubblewrap"] = ContainedRunner.RunnerName,
+        ["runsc"] = ContainedRunner.RunscRunnerName,
+    };
+
+    private static ContainedOptions Runsc => new() { Runtime = ContainedRuntime.Runsc };
+
+    /// <summary>The runner that <c>--isolation</c> and <c>--runtime</c> name together: <c>--runtime runsc</c> turns
+    /// <c>contained</c> into <c>contained-runsc</c>; null with a one-line error when the pair names none.</summary>
+    /// <param name="isolation">The <c>--isolation</c> value.</param>
+    /// <param name="runtime">The <c>--runtime</c> value, or null.</param>
+    /// <param name="error">What is wrong and how to fix it, when null is returned.</param>
+    public static string? Resolve(string isolation, string? runtime, out string? error)
+    {
+        error = null;
+        var name = RunnerRegistry.Normalize(isolation);
+        if (!Registry.Contains(name))
+        {
+            error = $"--isolation '{isolation}' is not one of {string.Join(", ", Registry.Names)}.";
+            return null;
+        }
+
+        if (runtime is null)
+        {
+            return name;
+        }
+
+        if (name is not (ContainedRunner.RunnerName or ContainedRunner.RunscRunnerName))
+        {
+            error = $"--runtime applies to --isolation contained only (was --isolation {name}); drop --runtime or use --isolation contained.";
+            return null;
+        }
+
+        if (!ContainedRuntimes.TryGetValue(RunnerRegistry.Normalize(runtime), out var runner))
+        {
+            error = $"--runtime '{runtime}' is not one of {string.Join(", ", ContainedRuntimes.Keys)}.";
+            return null;
+        }
+
+        return runner;
+    }
+
+    private static RunnerAvailability Contained(ContainedOptions options)
+    {
+        var availability = ContainedAvailability.Check(options);
+        return new RunnerAvailability(availability.Available, availability.Detail);
+    }
 
     /// <summary>The runner registered as <paramref name="name"/>.</summary>
     /// <param name="name">The runner's name (any case; old manifests store <c>Sandbox</c>/<c>Native</c>).</param>

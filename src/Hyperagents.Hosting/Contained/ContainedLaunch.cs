@@ -37,27 +37,8 @@ internal sealed class ContainedLaunch(ContainedOptions options) : IWorkerLaunche
 
         var program = ResolveProgram(start.FileName);
         var arguments = start.ArgumentList.ToList();
-        var inside = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in start.Environment)
-        {
-            if (value is not null)
-            {
-                inside[name] = value;
-            }
-        }
-
-        // Host paths mean nothing inside: the scratch tmpfs is the temporary folder and home, the runtime is where it is.
         var dotnetRoot = DotnetRoot();
-        foreach (var name in new[] { "TMPDIR", "TMP", "TEMP", "HOME" })
-        {
-            inside[name] = Scratch;
-        }
-
-        inside["DOTNET_ROOT"] = dotnetRoot;
-        inside["PATH"] = "/usr/bin:/bin";
-
-        // The diagnostics server would listen on a socket, which the filter denies.
-        inside["DOTNET_EnableDiagnostics"] = "0";
+        var inside = InsideEnvironment(start, dotnetRoot);
 
         var omit = options.Omit;
         var bwrap = new List<string>
@@ -75,7 +56,7 @@ internal sealed class ContainedLaunch(ContainedOptions options) : IWorkerLaunche
         }
 
         bwrap.AddRange(["--chdir", Scratch, "--clearenv"]);
-        foreach (var (name, value) in inside.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (name, value) in inside)
         {
             bwrap.AddRange(["--setenv", name, value]);
         }
@@ -102,7 +83,33 @@ internal sealed class ContainedLaunch(ContainedOptions options) : IWorkerLaunche
     public static string DotnetRoot() =>
         Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
 
-    private static string ResolveProgram(string fileName)
+    /// <summary>The environment the tree sees: the worker's own (already emptied and filled by the native runner), with
+    /// host paths replaced (the scratch tmpfs is the temporary folder and home, the runtime is where it is).</summary>
+    internal static SortedDictionary<string, string> InsideEnvironment(ProcessStartInfo start, string dotnetRoot)
+    {
+        var inside = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in start.Environment)
+        {
+            if (value is not null)
+            {
+                inside[name] = value;
+            }
+        }
+
+        foreach (var name in new[] { "TMPDIR", "TMP", "TEMP", "HOME" })
+        {
+            inside[name] = Scratch;
+        }
+
+        inside["DOTNET_ROOT"] = dotnetRoot;
+        inside["PATH"] = "/usr/bin:/bin";
+
+        // The diagnostics server would listen on a socket, which the filter denies.
+        inside["DOTNET_EnableDiagnostics"] = "0";
+        return inside;
+    }
+
+    internal static string ResolveProgram(string fileName)
     {
         var path = fileName.Contains('/', StringComparison.Ordinal)
             ? fileName
@@ -116,7 +123,7 @@ internal sealed class ContainedLaunch(ContainedOptions options) : IWorkerLaunche
     /// <summary>What the tree may read: the system libraries (the dynamic loader, libc, libstdc++, ICU), the .NET runtime,
     /// and the folders of the worker program and of a first argument that is a file (the CLI assembly). Merged-/usr links
     /// (<c>/lib → usr/lib</c>) are recreated as links.</summary>
-    private static IEnumerable<(string Path, string? Link)> ReadOnlyPaths(string program, IReadOnlyList<string> arguments, string dotnetRoot)
+    internal static IEnumerable<(string Path, string? Link)> ReadOnlyPaths(string program, IReadOnlyList<string> arguments, string dotnetRoot)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var system in new[] { "/usr/lib", "/usr/lib64", "/usr/lib32", "/lib", "/lib64", "/lib32", "/etc/ld.so.cache" })

@@ -1,10 +1,27 @@
 namespace Hyperagents.Hosting;
 
-/// <summary>How the contained tier confines a native worker: bubblewrap namespaces, a seccomp filter, a capped scratch
-/// tmpfs and cgroup limits. Passed to <see cref="ContainedRunner"/>; see <c>SAFETY.md</c> for what it
-/// guarantees and what it does not.</summary>
+/// <summary>How the contained tier confines a native worker: bubblewrap namespaces (or a gVisor sandbox), a seccomp
+/// filter, a capped scratch tmpfs and cgroup limits. Passed to <see cref="ContainedRunner"/>; see <c>SAFETY.md</c> for
+/// what it guarantees and what it does not.</summary>
 public sealed record ContainedOptions : IValidatedOptions
 {
+    /// <summary>The gVisor platforms <see cref="RunscPlatform"/> may name.</summary>
+    public static readonly IReadOnlyList<string> RunscPlatforms = ["ptrace", "kvm"];
+
+    /// <summary>What runs the worker: bubblewrap on the host's kernel, or gVisor's <c>runsc</c>, whose user-space kernel
+    /// answers the agent's system calls (<c>--runtime runsc</c>).</summary>
+    /// <value>Default <see cref="ContainedRuntime.Bubblewrap"/>.</value>
+    public ContainedRuntime Runtime { get; init; } = ContainedRuntime.Bubblewrap;
+
+    /// <summary>The runsc program, for <see cref="ContainedRuntime.Runsc"/>.</summary>
+    /// <value>Default <see langword="null"/>: <c>runsc</c> found on <c>PATH</c> (or in <c>/usr/bin</c>, <c>/usr/local/bin</c>).</value>
+    public string? RunscPath { get; init; }
+
+    /// <summary>How gVisor intercepts the agent's system calls, for <see cref="ContainedRuntime.Runsc"/>: <c>ptrace</c>
+    /// works everywhere; <c>kvm</c> needs <c>/dev/kvm</c> and hangs on some virtual machines.</summary>
+    /// <value>Default <c>ptrace</c>; one of <see cref="RunscPlatforms"/>.</value>
+    public string RunscPlatform { get; init; } = "ptrace";
+
     /// <summary>The bubblewrap program.</summary>
     /// <value>Default <see langword="null"/>: <c>bwrap</c> found on <c>PATH</c> (or in <c>/usr/bin</c>).</value>
     public string? BwrapPath { get; init; }
@@ -58,8 +75,23 @@ public sealed record ContainedOptions : IValidatedOptions
             errors.Add($"{nameof(CpuCores)} must be between 0.1 and 64 (was {CpuCores}).");
         }
 
+        if (!RunscPlatforms.Contains(RunscPlatform))
+        {
+            errors.Add($"{nameof(RunscPlatform)} must be one of {string.Join(", ", RunscPlatforms)} (was '{RunscPlatform}').");
+        }
+
         return errors;
     }
+}
+
+/// <summary>What starts a contained worker.</summary>
+public enum ContainedRuntime
+{
+    /// <summary>bubblewrap: namespaces and a seccomp filter on the host's kernel.</summary>
+    Bubblewrap,
+
+    /// <summary>gVisor's <c>runsc</c>: the same confinement, with a user-space kernel between the agent and the host's.</summary>
+    Runsc,
 }
 
 /// <summary>The protections of the contained tier a test can leave out, one at a time.</summary>

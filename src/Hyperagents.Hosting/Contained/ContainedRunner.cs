@@ -10,8 +10,12 @@ namespace Hyperagents.Hosting;
 /// What it guarantees and what it does not is in <c>SAFETY.md</c>.</summary>
 public sealed class ContainedRunner : IAgentRunner
 {
-    /// <summary>The name this runner is registered under.</summary>
+    /// <summary>The name this runner is registered under (with bubblewrap).</summary>
     public const string RunnerName = "contained";
+
+    /// <summary>The name this runner is registered under with <see cref="ContainedRuntime.Runsc"/>: a run's manifest stores
+    /// it, so provenance and replay know the workers ran under gVisor.</summary>
+    public const string RunscRunnerName = "contained-runsc";
 
     private readonly NativeRunner _workers;
 
@@ -37,11 +41,16 @@ public sealed class ContainedRunner : IAgentRunner
             throw new ContainedUnavailableException(availability.Detail);
         }
 
-        _workers = new NativeRunner(options with { Launcher = new ContainedLaunch(containment) });
+        _workers = new NativeRunner(options with
+        {
+            Launcher = containment.Runtime == ContainedRuntime.Runsc ? new RunscLaunch(containment) : new ContainedLaunch(containment),
+        });
+        Name = containment.Runtime == ContainedRuntime.Runsc ? RunscRunnerName : RunnerName;
     }
 
     /// <inheritdoc/>
-    public string Name => RunnerName;
+    /// <value><see cref="RunnerName"/>, or <see cref="RunscRunnerName"/> under gVisor.</value>
+    public string Name { get; }
 
     /// <inheritdoc/>
     /// <value>The worker pool's size (<see cref="NativeRunnerOptions.PoolSize"/>): one call per worker.</value>
@@ -69,7 +78,8 @@ public sealed class ContainedRunner : IAgentRunner
         _workers.ProbeAsync(name, memoryBytes, cancellationToken);
 }
 
-/// <summary>The contained tier cannot run on this machine (no bubblewrap, no user namespaces, not Linux on x86-64); the
+/// <summary>The contained tier cannot run on this machine (no bubblewrap or runsc, no user namespaces, not Linux on
+/// x86-64 or aarch64); the
 /// message says what is missing and how to fix it.</summary>
 public sealed class ContainedUnavailableException : UserErrorException
 {

@@ -9,11 +9,22 @@ namespace Hyperagents.Hosting;
 /// need several calls each).</param>
 public sealed record RunnerRequest(int Parallel = 1);
 
+/// <summary>Whether a runner can run on this machine, and why (or why not), in one line.</summary>
+/// <param name="Available">Whether it can run.</param>
+/// <param name="Detail">What confines its calls, or what is missing and how to fix it.</param>
+public sealed record RunnerAvailability(bool Available, string Detail);
+
+/// <summary>One registered runner, as a table of tiers shows it.</summary>
+/// <param name="Name">Its name.</param>
+/// <param name="Description">Its one-line description.</param>
+/// <param name="Deterministic">Whether its runs replay bit for bit.</param>
+public sealed record RunnerInfo(string Name, string Description, bool Deterministic);
+
 /// <summary>The runners a program offers, by name (<c>sandbox</c>, <c>native</c>, ...). The name is what a run's manifest
 /// stores and what <c>--isolation</c> takes; each runner brings its own options and its own <see cref="IAgentRunner.Capacity"/>.</summary>
 public sealed class RunnerRegistry
 {
-    private readonly List<(string Name, string Description, Func<RunnerRequest, IAgentRunner> Create, bool Deterministic)> _runners = [];
+    private readonly List<(string Name, string Description, Func<RunnerRequest, IAgentRunner> Create, bool Deterministic, Func<RunnerAvailability>? Availability)> _runners = [];
 
     /// <summary>The registered names, in registration order; the first is the default.</summary>
     public IReadOnlyList<string> Names => [.. _runners.Select(r => r.Name)];
@@ -28,9 +39,11 @@ public sealed class RunnerRegistry
     /// <param name="create">Creates the runner, with its own options.</param>
     /// <param name="deterministic">Whether the same call gives the same outcome bit for bit (the agent sees no real clock
     /// and no host library that may differ), so a replay of its runs compares scores exactly.</param>
+    /// <param name="availability">Whether it can run here and why (for <c>doctor</c>); null when it always can (then the
+    /// description is the why).</param>
     /// <returns>This registry, to chain registrations.</returns>
     /// <exception cref="ArgumentException">The name is malformed or taken.</exception>
-    public RunnerRegistry Add(string name, string description, Func<RunnerRequest, IAgentRunner> create, bool deterministic = false)
+    public RunnerRegistry Add(string name, string description, Func<RunnerRequest, IAgentRunner> create, bool deterministic = false, Func<RunnerAvailability>? availability = null)
     {
         ArgumentNullException.ThrowIfNull(create);
         if (string.IsNullOrEmpty(name) || name != Normalize(name) || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
@@ -43,7 +56,7 @@ public sealed class RunnerRegistry
             throw new ArgumentException($"A runner named '{name}' is already registered.", nameof(name));
         }
 
-        _runners.Add((name, description ?? "", create, deterministic));
+        _runners.Add((name, description ?? "", create, deterministic, availability));
         return this;
     }
 
@@ -60,6 +73,22 @@ public sealed class RunnerRegistry
         return _runners.Any(r => r.Name == key)
             ? _runners.First(r => r.Name == key).Deterministic
             : throw new UnknownRunnerException(name ?? "", Names);
+    }
+
+    /// <summary>Every registered runner, in registration order.</summary>
+    public IReadOnlyList<RunnerInfo> Runners => [.. _runners.Select(r => new RunnerInfo(r.Name, r.Description, r.Deterministic))];
+
+    /// <summary>Whether the runner registered as <paramref name="name"/> can run here, and why; a runner registered
+    /// without an availability check is available, its description the why.</summary>
+    /// <param name="name">The name, in any case.</param>
+    /// <exception cref="UnknownRunnerException">No runner has this name.</exception>
+    public RunnerAvailability Availability(string name)
+    {
+        var key = Normalize(name ?? "");
+        var runner = _runners.FirstOrDefault(r => r.Name == key);
+        return runner.Name is null
+            ? throw new UnknownRunnerException(name ?? "", Names)
+            : runner.Availability?.Invoke() ?? new RunnerAvailability(true, runner.Description);
     }
 
     /// <summary>Every runner's name and description, on one line.</summary>

@@ -14,7 +14,7 @@ public sealed class BubblewrapFixture
     {
         if (!File.Exists("/usr/bin/bwrap"))
         {
-            Install();
+            Apt.Install("bubblewrap");
         }
 
         var availability = ContainedAvailability.Check();
@@ -27,11 +27,16 @@ public sealed class BubblewrapFixture
     }
 
     public ContainedAvailability Availability { get; }
+}
 
-    private static void Install()
+/// <summary>Installs a Debian package with apt-get (tests run as root on CI and dev machines); fails with apt's output
+/// and the command to run by hand.</summary>
+public static class Apt
+{
+    public static void Install(string package)
     {
         var log = new StringBuilder();
-        foreach (var args in new[] { "update", "install -y --no-install-recommends bubblewrap" })
+        foreach (var args in new[] { "update", "install -y --no-install-recommends " + package })
         {
             var info = new ProcessStartInfo("apt-get", args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             info.Environment["DEBIAN_FRONTEND"] = "noninteractive";
@@ -55,7 +60,7 @@ public sealed class BubblewrapFixture
             if (exit != 0)
             {
                 throw new InvalidOperationException(
-                    $"bubblewrap is not installed and 'apt-get {args}' failed (exit {exit}). Install it as root with 'apt-get update && apt-get install -y bubblewrap', then rerun.\n{log}");
+                    $"{package} is not installed and 'apt-get {args}' failed (exit {exit}). Install it as root with 'apt-get update && apt-get install -y {package}', then rerun.\n{log}");
             }
         }
     }

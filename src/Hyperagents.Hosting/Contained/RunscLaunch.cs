@@ -19,8 +19,8 @@ namespace Hyperagents.Hosting.Contained;
 /// <item><description>runsc starts its sandbox <c>--attached</c>: killing runsc (the deadline kills the tree) kills the
 /// Sentry and every process in it; the cgroup kill catches anything else.</description></item>
 /// </list>
-/// One folder per worker holds its bundle and runsc's state, removed with the worker; the root file system is an empty,
-/// read-only skeleton of mount points shared by the launcher's workers.
+/// One folder per worker holds its bundle, runsc's state and its root file system (an empty, read-only skeleton of
+/// mount points), removed with the worker.
 /// </remarks>
 internal sealed class RunscLaunch(ContainedOptions options) : IWorkerLauncher
 {
@@ -29,9 +29,6 @@ internal sealed class RunscLaunch(ContainedOptions options) : IWorkerLauncher
 
     // Joins every cgroup folder given before "--", then replaces itself with the command after it.
     private const string JoinScript = "while [ \"$1\" != -- ]; do echo $$ > \"$1/cgroup.procs\" || exit 125; shift; done; shift; exec \"$@\"";
-
-    private readonly Lock _lock = new();
-    private (string Key, string Folder)? _root;
 
     /// <summary>Rewrites <paramref name="start"/> to run its program in a gVisor sandbox; the confinement is the worker's
     /// cgroup and its bundle folder.</summary>
@@ -49,10 +46,12 @@ internal sealed class RunscLaunch(ContainedOptions options) : IWorkerLauncher
         var dotnetRoot = ContainedLaunch.DotnetRoot();
         var inside = ContainedLaunch.InsideEnvironment(start, dotnetRoot);
         var paths = ContainedLaunch.ReadOnlyPaths(program, arguments, dotnetRoot).ToList();
-        var rootfs = RootFileSystem(paths);
-
         var id = "hyperagents-" + Guid.NewGuid().ToString("N")[..16];
+
+        // A private (0700) folder per worker, removed with it: the bundle, runsc's state, and the root, which itself
+        // must be traversable by the sandbox's user.
         var folder = Directory.CreateTempSubdirectory("hyperagents-runsc-").FullName;
+        var rootfs = BuildRoot(Path.Combine(folder, "root"), paths);
         File.WriteAllText(Path.Combine(folder, "config.json"), Config(rootfs, paths, [program, .. arguments], inside, options).ToJsonString());
 
         string[] runsc = [availability.Runsc!, .. GlobalFlags(Path.Combine(folder, "state"), options), "run", "--bundle", folder, id];
@@ -161,28 +160,8 @@ internal sealed class RunscLaunch(ContainedOptions options) : IWorkerLauncher
         };
     }
 
-    /// <summary>The empty, read-only root: the mount points of the binds and of <c>/proc</c>, <c>/dev</c>, <c>/tmp</c>,
-    /// and the merged-<c>/usr</c> links. Built once per set of binds (a launcher's workers share one).</summary>
-    private string RootFileSystem(IReadOnlyList<(string Path, string? Link)> paths)
-    {
-        var key = string.Join('\n', paths.Select(p => p.Path + "→" + p.Link));
-        lock (_lock)
-        {
-            if (_root is { } built && built.Key == key)
-            {
-                return built.Folder;
-            }
-
-            // A private (0700) folder holding the root, which itself must be traversable by the sandbox's user.
-            var owner = Directory.CreateTempSubdirectory("hyperagents-runsc-root-").FullName;
-            var folder = BuildRoot(Path.Combine(owner, "root"), paths);
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => Delete(owner);
-            _root = (key, folder);
-            return folder;
-        }
-    }
-
-    /// <summary>Writes the skeleton root into <paramref name="folder"/> and returns it.</summary>
+    /// <summary>Writes the empty, read-only root into <paramref name="folder"/> and returns it: the mount points of the
+    /// binds and of <c>/proc</c>, <c>/dev</c>, <c>/tmp</c>, and the merged-<c>/usr</c> links.</summary>
     internal static string BuildRoot(string folder, IReadOnlyList<(string Path, string? Link)> paths)
     {
         Directory.CreateDirectory(folder);

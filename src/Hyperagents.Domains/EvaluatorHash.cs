@@ -1,22 +1,23 @@
-using System.Reflection;
-using System.Security.Cryptography;
-
 namespace Hyperagents.Domains;
 
 /// <summary>The evaluator hash recorded in provenance: which evaluator code (and, for the dataset domain, which data)
-/// scored a run.</summary>
+/// scored a run. Always a hash of contents (sources and data), never of a compiled binary, so that every build
+/// configuration, machine and folder of the same code records the same hash.</summary>
 public static class EvaluatorHash
 {
-    private static readonly Lazy<string> AssemblyDigest = new(ComputeAssemblyHash);
+    private const string SourcePrefix = "evaluator-source/";
 
-    /// <summary>The SHA-256 of the <c>Hyperagents.Domains</c> assembly file, as <c>sha256:&lt;hex&gt;</c>.</summary>
-    /// <remarks>When the assembly has no file (single-file publish), its module version id is used instead, as
-    /// <c>mvid:&lt;guid&gt;</c>; builds are deterministic, so the id changes exactly when the code does.</remarks>
-    public static string Assembly => AssemblyDigest.Value;
+    private static readonly Lazy<string> BuiltInDigest = new(ComputeBuiltInHash);
+
+    /// <summary>The evaluator hash of the in-process built-in domains: <see cref="DomainPackage.ComputeHash"/> (sorted
+    /// '/'-separated relative paths and raw bytes) over the C# sources of <c>Hyperagents.Domains</c>, which are embedded
+    /// in the assembly at build time. A Debug and a Release build of the same sources give the same hash; a change of
+    /// any source byte changes it.</summary>
+    public static string BuiltIn => BuiltInDigest.Value;
 
     /// <summary>The evaluator hash of a domain: for a domain package, the package's content hash
-    /// (<see cref="DomainPackage.Hash"/>, the same for every build); otherwise <see cref="Assembly"/>, followed for the
-    /// dataset domain by <c>+sha256:&lt;hex of the dataset file&gt;</c>.</summary>
+    /// (<see cref="DomainPackage.Hash"/>); otherwise <see cref="BuiltIn"/>, followed for the dataset domain by
+    /// <c>+sha256:&lt;hex of the dataset file&gt;</c>.</summary>
     /// <param name="domain">The domain.</param>
     public static string For(IDomain domain)
     {
@@ -25,21 +26,27 @@ public static class EvaluatorHash
         {
             PackageDomain package => package.Package.Hash,
             TaskLimitedDomain limited => For(limited.Inner),
-            DatasetDomain dataset => $"{Assembly}+sha256:{dataset.ContentHash}",
-            _ => Assembly,
+            DatasetDomain dataset => $"{BuiltIn}+sha256:{dataset.ContentHash}",
+            _ => BuiltIn,
         };
     }
 
-    private static string ComputeAssemblyHash()
+    /// <summary>The built-in evaluator sources embedded in this assembly, by '/'-separated path relative to the project
+    /// folder.</summary>
+    internal static IReadOnlyDictionary<string, byte[]> BuiltInSources()
     {
         var assembly = typeof(EvaluatorHash).Assembly;
-        var location = assembly.Location;
-        if (string.IsNullOrEmpty(location) || !File.Exists(location))
+        var files = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(SourcePrefix, StringComparison.Ordinal)))
         {
-            return $"mvid:{assembly.ManifestModule.ModuleVersionId:N}";
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            files[name[SourcePrefix.Length..].Replace('\\', '/')] = copy.ToArray();
         }
 
-        using var stream = File.OpenRead(location);
-        return $"sha256:{Convert.ToHexStringLower(SHA256.HashData(stream))}";
+        return files;
     }
+
+    private static string ComputeBuiltInHash() => DomainPackage.ComputeHash(BuiltInSources());
 }

@@ -35,6 +35,13 @@ public interface IPackageEvaluator : IDisposable
     /// <param name="codeRuns">For answer kind <c>csharp</c>, what running the answer gave.</param>
     /// <param name="exact">Whether every tolerance is to be zero.</param>
     PackageVerdict Evaluate(PackageTask task, string answer, CodeRunReport? codeRuns, bool exact) => Evaluate(task, answer, codeRuns);
+
+    /// <summary>Lets up to <paramref name="parallelism"/> evaluations run at once, when the evaluator can (a
+    /// <see cref="PooledEvaluator"/>); otherwise nothing.</summary>
+    /// <param name="parallelism">How many evaluations the command may run at once (its runner's capacity).</param>
+    void UseParallelism(int parallelism)
+    {
+    }
 }
 
 /// <summary>A domain defined by a <see cref="DomainPackage"/>: tasks from its manifest, scores from its evaluator,
@@ -162,6 +169,11 @@ public sealed class PackageDomain : IDomain, IExactCheck, IDisposable
 
         return new TaskScore(true, score, verdict.Raw, feedback);
     }
+
+    /// <summary>Lets up to <paramref name="parallelism"/> evaluations of this domain run at once (each in an evaluator
+    /// worker of its own); commands call it with their runner's capacity.</summary>
+    /// <param name="parallelism">How many evaluations may run at once.</param>
+    public void UseParallelism(int parallelism) => _evaluator.UseParallelism(parallelism);
 
     /// <summary>Ends the evaluator worker (and the code runner, when it is disposable).</summary>
     public void Dispose()

@@ -4,7 +4,7 @@ using System.Text;
 namespace Hyperagents.Cli.Tests;
 
 /// <summary>Runs the real <c>hyperagents</c> program as a separate process (native workers need a real entry point).</summary>
-internal sealed class CliProcess : IDisposable
+public sealed class CliProcess : IDisposable
 {
     public CliProcess()
     {

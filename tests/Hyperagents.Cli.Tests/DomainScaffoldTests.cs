@@ -38,6 +38,24 @@ public sealed class DomainScaffoldTests
         Assert.False(OfflineTargets.NothingToMutate(withStub, "my-package"));
     }
 
+    [Fact]
+    public void Which_task_file_serves_a_domain_is_said_once_by_its_domain_line_whatever_the_file_is_called()
+    {
+        var seed = Hyperagents.Compiler.AgentSource.FromDirectory(CliProcess.SeedAgent).Files;
+        foreach (var domain in DomainCatalog.Names.Concat(DomainCatalog.PackageNames))
+        {
+            Assert.Single(seed, f => OfflineTargets.DomainOf(f.Value) == domain);
+        }
+
+        // Renamed, the circle-packing solver still is the file the offline engine mutates for its domain; stripped of its
+        // domain line, it is a file of no domain and the domain has nothing of its own left.
+        var renamed = seed.Where(f => f.Key != "task/CirclePacking.cs").ToDictionary(f => f.Key, f => f.Value);
+        renamed["task/Packing.cs"] = seed["task/CirclePacking.cs"];
+        Assert.False(OfflineTargets.NothingToMutate(renamed, "circle-packing"));
+        Assert.Contains("@domain circle-packing", File.ReadAllText(Path.Combine(CliProcess.SeedAgent, "task", "CirclePacking.cs")), StringComparison.Ordinal);
+        Assert.DoesNotContain("task/CirclePacking.cs", File.ReadAllText(Path.Combine(CliProcess.SeedAgent, "meta", "OfflineMeta.cs")), StringComparison.Ordinal);
+    }
+
     /// <summary>Stands in for the C#-answer runner: "returns [a, b]" in the source gives those results per call.</summary>
     private sealed class FakeRunner : ICodeAnswerRunner
     {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Hyperagents.Domains;
+using Hyperagents.Testing;
 
 namespace Hyperagents.Domains.Tests;
 
@@ -39,11 +40,18 @@ public sealed class CatalogTests
     }
 
     [Fact]
-    public void Evaluator_hash_is_the_sha256_of_the_domains_assembly()
+    public void Built_in_evaluator_hash_is_the_content_hash_of_the_domains_sources_not_of_the_compiled_assembly()
     {
-        var bytes = File.ReadAllBytes(typeof(IDomain).Assembly.Location);
+        // Debug and Release builds of the same sources differ byte for byte; the recorded hash must not.
+        var project = RepositoryRoot.Combine("src", "Hyperagents.Domains");
+        var sources = Directory.EnumerateFiles(project, "*.cs", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(project, f).Replace('\\', '/'))
+            .Where(p => !p.StartsWith("packages/", StringComparison.Ordinal) && !p.StartsWith("bin/", StringComparison.Ordinal) && !p.StartsWith("obj/", StringComparison.Ordinal))
+            .ToDictionary(p => p, p => File.ReadAllBytes(Path.Combine(project, p)), StringComparer.Ordinal);
 
-        Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)), EvaluatorHash.Assembly);
-        Assert.Equal(EvaluatorHash.Assembly, EvaluatorHash.For(new KissingNumberDomain()));
+        Assert.Contains("CirclePackingDomain.cs", sources.Keys);
+        Assert.Equal(DomainPackage.ComputeHash(sources), EvaluatorHash.BuiltIn);
+        Assert.NotEqual("sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(typeof(IDomain).Assembly.Location))), EvaluatorHash.BuiltIn);
+        Assert.Equal(EvaluatorHash.BuiltIn, EvaluatorHash.For(new KissingNumberDomain()));
     }
 }

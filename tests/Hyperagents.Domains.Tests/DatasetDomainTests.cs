@@ -164,7 +164,7 @@ public sealed class DatasetDomainTests
         var a = Parse("{\"input\": \"q\", \"expected\": \"a\"}");
         var b = Parse("{\"input\": \"q\", \"expected\": \"b\"}");
 
-        Assert.StartsWith(EvaluatorHash.Assembly + "+sha256:", EvaluatorHash.For(a), StringComparison.Ordinal);
+        Assert.StartsWith(EvaluatorHash.BuiltIn + "+sha256:", EvaluatorHash.For(a), StringComparison.Ordinal);
         Assert.NotEqual(EvaluatorHash.For(a), EvaluatorHash.For(b));
     }
 }

@@ -15,14 +15,9 @@ internal static class OfflineMeta
 {
     private const string PolicyFile = "meta/MutationPolicy.cs";
 
-    /// <summary>The task files that matter for each domain.</summary>
-    private static readonly Dictionary<string, string> DomainFiles = new()
-    {
-        ["circle-packing"] = "task/CirclePacking.cs",
-        ["heilbronn-triangle"] = "task/Heilbronn.cs",
-        ["kissing-number"] = "task/KissingNumber.cs",
-        ["first-autocorrelation"] = "task/Autocorrelation.cs",
-    };
+    /// <summary>The line a task file starts with to say which domain's tasks it solves (the one place this is said: the
+    /// host reads the same line to warn when a run has nothing to mutate).</summary>
+    private const string DomainMarker = "// @domain ";
 
     public static async Task RunAsync(MetaContext context)
     {
@@ -75,22 +70,22 @@ internal static class OfflineMeta
 
     private static async Task<List<string>> TaskFilesAsync(MetaContext context)
     {
-        var files = (await context.Workspace.ListAsync()).Select(f => f.Path).ToHashSet();
-        var chosen = context.Domains
-            .Where(DomainFiles.ContainsKey)
-            .Select(d => DomainFiles[d])
-            .Where(files.Contains)
-            .ToList();
+        var owners = new Dictionary<string, string?>();
+        foreach (var path in (await context.Workspace.ListAsync()).Select(f => f.Path).Where(p => p.StartsWith("task/", StringComparison.Ordinal) && p.EndsWith(".cs", StringComparison.Ordinal)))
+        {
+            owners[path] = DomainOf(await context.Workspace.ReadAsync(path));
+        }
+
+        var chosen = owners.Where(o => o.Value is not null && context.Domains.Contains(o.Value)).Select(o => o.Key).ToList();
         if (chosen.Count > 0)
         {
             return chosen;
         }
 
-        // No file is mapped to this domain: any task file with marked sites, except the files of other domains, which
+        // No file says it solves this domain: any task file with marked sites, except the files of other domains, which
         // this domain's tasks never run (mutating them would make every child a copy of its parent in effect).
         var withSites = new List<string>();
-        var otherDomains = DomainFiles.Values.ToHashSet();
-        foreach (var path in files.Where(p => p.StartsWith("task/", StringComparison.Ordinal) && p.EndsWith(".cs", StringComparison.Ordinal) && !otherDomains.Contains(p)))
+        foreach (var path in owners.Where(o => o.Value is null).Select(o => o.Key))
         {
             if ((await context.Mutations.GetSitesAsync(path)).Any(s => s.Marked))
             {
@@ -99,6 +94,20 @@ internal static class OfflineMeta
         }
 
         return withSites;
+    }
+
+    private static string? DomainOf(string source)
+    {
+        foreach (var line in source.Split('\n'))
+        {
+            var trimmed = line.Trim();
+            if (trimmed.StartsWith(DomainMarker, StringComparison.Ordinal))
+            {
+                return trimmed.Substring(DomainMarker.Length).Trim();
+            }
+        }
+
+        return null;
     }
 
     private static async Task<double> ScreenAsync(MetaContext context)

@@ -1,3 +1,4 @@
+// @domain first-autocorrelation
 using System;
 using Hyperagents;
 

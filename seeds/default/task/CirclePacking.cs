@@ -1,3 +1,4 @@
+// @domain circle-packing
 using System;
 using Hyperagents;
 

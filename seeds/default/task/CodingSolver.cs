@@ -1,3 +1,4 @@
+// @domain coding
 using System;
 using System.Text.Json;
 using System.Threading.Tasks;

@@ -1,3 +1,4 @@
+// @domain dataset
 using System;
 using System.Collections.Generic;
 using System.Globalization;

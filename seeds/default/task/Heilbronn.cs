@@ -1,3 +1,4 @@
+// @domain heilbronn-triangle
 using System;
 using Hyperagents;
 

@@ -1,3 +1,4 @@
+// @domain kissing-number
 using System;
 using System.Collections.Generic;
 using System.Text;

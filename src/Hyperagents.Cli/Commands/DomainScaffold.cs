@@ -23,6 +23,7 @@ internal static class DomainScaffold
         // Not 0: the offline engine multiplies real literals by exp(N(0, scale)), which leaves 0 at 0.
         var constant = kind == AnswerKind.Json ? "private const double Guess = /*@range(-100, 100)*/ 1.0;" : "private const int Guess = /*@range(0, 100)*/ 1;";
         return $$"""
+            {{OfflineTargets.DomainMarker}}{{domain}}
             using System.Globalization;
             using System.Threading.Tasks;
             using Hyperagents;

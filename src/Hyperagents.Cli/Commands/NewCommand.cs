@@ -98,14 +98,11 @@ internal static class NewCommand
                 File.Copy(file, target);
             }
 
-            // The solver stub is dispatched to for this domain, and it is the file the offline engine mutates for it.
+            // The solver stub is dispatched to for this domain; its `// @domain` line makes it the file the offline engine mutates for it.
             var agentFile = Path.Combine(path, "task", "TaskAgent.cs");
             var agent = File.ReadAllText(agentFile);
             var dispatch = $"            case \"{domainName}\":\n                return await Solver.SolveAsync(context);\n            default:";
             File.WriteAllText(agentFile, agent.Replace("            default:", dispatch, StringComparison.Ordinal));
-            var metaFile = Path.Combine(path, "meta", "OfflineMeta.cs");
-            var meta = File.ReadAllText(metaFile);
-            File.WriteAllText(metaFile, meta.Replace("        [\"first-autocorrelation\"] = \"task/Autocorrelation.cs\",", $"        [\"first-autocorrelation\"] = \"task/Autocorrelation.cs\",\n        [\"{domainName}\"] = \"task/Solver.cs\",", StringComparison.Ordinal));
             File.WriteAllText(Path.Combine(path, "task", "Solver.cs"), DomainScaffold.SolverStub(domainName, kind));
             context.Console.MarkupLine(Markup.Escape($"wrote seed agent for domain '{domainName}' in {path}: fill in task/Solver.cs, then: hyperagents try {path} --domain {domainValue} --isolation native"));
             return 0;

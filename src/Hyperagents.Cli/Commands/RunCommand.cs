@@ -208,7 +208,7 @@ internal static class RunCommand
             await using (host.ConfigureAwait(false))
             {
                 context.Console.MarkupLine(
-                    $"[bold]{(create ? "run" : "resume")} {Markup.Escape(runName)}[/]: domain {Markup.Escape(settings.Domain)}, {settings.Generations} generations, " +
+                    $"[bold]{(create ? "run" : "resume")} {Markup.Escape(runName)}[/]: domain {Markup.Escape(DomainSource.Label(host.Domain))}, {settings.Generations} generations, " +
                     $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation} isolation, selection {settings.Selection}, " +
                     (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelSettings.ToFlags().Select(f => f.Flag + " " + f.Value)))) +
                     (before > 0 ? $", {before} attempts already archived" : string.Empty));
@@ -336,24 +336,27 @@ internal sealed class DomainOwner(IDomain? domain) : IDisposable
     public void Dispose() => (Take() as IDisposable)?.Dispose();
 }
 
-/// <summary>What the shipped seed's offline engine (seeds/default/meta/OfflineMeta.cs) mutates: the task file mapped to
-/// the run's domain, else any task file with marked sites that is not another domain's.</summary>
+/// <summary>What the shipped seed's offline engine (seeds/default/meta/OfflineMeta.cs) mutates: the task files whose
+/// <c>// @domain</c> line names the run's domain, else any task file with marked sites that names no domain.</summary>
 internal static class OfflineTargets
 {
-    private static readonly Dictionary<string, string> DomainFiles = new(StringComparer.Ordinal)
-    {
-        ["circle-packing"] = "task/CirclePacking.cs",
-        ["heilbronn-triangle"] = "task/Heilbronn.cs",
-        ["kissing-number"] = "task/KissingNumber.cs",
-        ["first-autocorrelation"] = "task/Autocorrelation.cs",
-    };
+    /// <summary>The line a seed's task file starts with to name the domain it solves (<c>// @domain circle-packing</c>):
+    /// the one statement of which file serves which domain, read here and by the shipped seed's offline engine.</summary>
+    public const string DomainMarker = "// @domain ";
 
-    /// <summary>Whether no task file the domain runs carries a marked mutation site.</summary>
+    /// <summary>Whether no task file the domain runs carries a marked mutation site: the files that name the domain, or,
+    /// when none does, every task file that names no domain.</summary>
     public static bool NothingToMutate(IReadOnlyDictionary<string, string> seedFiles, string domain)
     {
-        var candidates = DomainFiles.TryGetValue(domain, out var own) && seedFiles.ContainsKey(own)
-            ? [own]
-            : seedFiles.Keys.Where(p => p.StartsWith("task/", StringComparison.Ordinal) && p.EndsWith(".cs", StringComparison.Ordinal) && !DomainFiles.ContainsValue(p)).ToList();
-        return !candidates.Any(p => MutationEngine.GetSites(seedFiles[p]).Any(s => s.Marked));
+        var taskFiles = seedFiles.Where(f => f.Key.StartsWith("task/", StringComparison.Ordinal) && f.Key.EndsWith(".cs", StringComparison.Ordinal))
+            .Select(f => (Path: f.Key, Domain: DomainOf(f.Value)))
+            .ToList();
+        var own = taskFiles.Where(f => f.Domain == domain).ToList();
+        var candidates = own.Count > 0 ? own : taskFiles.Where(f => f.Domain is null).ToList();
+        return !candidates.Any(f => MutationEngine.GetSites(seedFiles[f.Path]).Any(s => s.Marked));
     }
+
+    /// <summary>The domain a task file names on a <see cref="DomainMarker"/> line, or <see langword="null"/>.</summary>
+    public static string? DomainOf(string source) =>
+        source.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(DomainMarker, StringComparison.Ordinal))?[DomainMarker.Length..].Trim();
 }

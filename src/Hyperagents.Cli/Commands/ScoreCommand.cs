@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Hyperagents.Cli.Runs;
 using Hyperagents.Domains;
+using Hyperagents.Hosting;
 using Spectre.Console;
 
 namespace Hyperagents.Cli.Commands;
@@ -36,6 +37,10 @@ internal static class ScoreCommand
         {
             Description = $"Dataset numeric matching: relative tolerance (default {DatasetDomain.DefaultTolerance.ToString("0e0", CultureInfo.InvariantCulture)}).",
         };
+        var isolationOption = new Option<string>("--isolation")
+        {
+            Description = $"Where C#-source answers (answer kind csharp, e.g. coding) run: {string.Join(", ", Runners.Registry.Names)} (default {Runners.Registry.Default}); as for run and try.",
+        };
         var answerArgument = new Argument<FileInfo>("answer")
         {
             Description = "The answer file: JSON for the math domains, plain text for the dataset domain.",
@@ -44,7 +49,7 @@ internal static class ScoreCommand
 
         var command = new Command("score", "Score an answer with a domain's evaluator: validity, raw figure, normalised score, reference, feedback.")
         {
-            domainOption, taskOption, datasetOption, matchOption, toleranceOption, answerArgument,
+            domainOption, taskOption, datasetOption, matchOption, toleranceOption, isolationOption, answerArgument,
         };
         command.SetAction(async (parseResult, cancellationToken) => await RunAsync(
             context,
@@ -53,14 +58,22 @@ internal static class ScoreCommand
             parseResult.GetValue(datasetOption),
             parseResult.GetValue(matchOption),
             parseResult.GetValue(toleranceOption),
+            parseResult.GetValue(isolationOption),
             parseResult.GetValue(answerArgument),
             cancellationToken).ConfigureAwait(false));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string? domainName, string? taskId, FileInfo? dataset, string? matchName, double? tolerance, FileInfo? answerFile, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string? domainName, string? taskId, FileInfo? dataset, string? matchName, double? tolerance, string? isolation, FileInfo? answerFile, CancellationToken cancellationToken)
     {
         var console = context.Console;
+        var mode = isolation ?? Runners.Registry.Default;
+        if (!Runners.Registry.Contains(mode))
+        {
+            console.MarkupLine($"[red]error:[/] --isolation '{Markup.Escape(mode)}' is not one of {Markup.Escape(string.Join(", ", Runners.Registry.Names))}.");
+            return Usage;
+        }
+
         if (!DomainArguments.TryCreate(console, domainName, dataset, matchName, tolerance, out var domain))
         {
             return Usage;
@@ -111,7 +124,33 @@ internal static class ScoreCommand
         }
 
         var (split, task) = found;
-        var result = domain.Evaluate(task, answer);
+        TaskScore result;
+        if (domain is PackageDomain { Package.Answer: AnswerKind.CSharp })
+        {
+            // C#-source answers compile through the gate and run in the tier --isolation names, as in the other commands.
+            IAgentRunner runner;
+            try
+            {
+                runner = Runners.Create(mode);
+            }
+            catch (Hyperagents.Transport.UserErrorException e)
+            {
+                console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+                return Usage;
+            }
+
+            await using (runner.ConfigureAwait(false))
+            {
+                using var compiler = Runners.Compiler();
+                DomainSource.UseRunner(domain, compiler, runner);
+                result = domain.Evaluate(task, answer);
+            }
+        }
+        else
+        {
+            result = domain.Evaluate(task, answer);
+        }
+
         var reference = domain.GetReference(task);
 
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();

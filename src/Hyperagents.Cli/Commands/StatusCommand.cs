@@ -22,13 +22,18 @@ internal static class StatusCommand
             var children = variants.Where(v => v.Parent is not null).ToList();
             var table = new Table().AddColumns("", "");
             table.AddRow("run", Markup.Escape(manifest.Name));
-            table.AddRow("domain", Markup.Escape(manifest.Domain));
+            table.AddRow("domain", Markup.Escape(manifest.DomainPackage is { } packageHash ? $"{manifest.Domain} (package {packageHash}, archived in the run)" : manifest.Domain));
             int? planned = null;
             try
             {
                 var (settings, modelSettings) = RunHost.FromConfig(manifest);
                 var flags = modelSettings.ToFlags();
                 planned = settings.Generations;
+                if (manifest.DomainPackage is not null && Hyperagents.Domains.DomainPackage.LooksLikePath(settings.Domain))
+                {
+                    table.AddRow("domain folder", Markup.Escape(settings.Domain));
+                }
+
                 table.AddRow("settings", Markup.Escape(
                     $"{settings.Generations} generations, parallel {settings.Parallel}, {settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, seed {settings.Seed}, selection {settings.Selection}, " +
                     $"baseline {settings.Baseline}, isolation {settings.Isolation}" +

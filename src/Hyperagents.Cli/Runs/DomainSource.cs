@@ -46,8 +46,8 @@ internal static class DomainSource
             : throw new DomainPackageException($"The built-in domain '{nameOrFolder}' is missing from this installation (no {Path.Combine(shipped, DomainPackage.ManifestFile)}); reinstall the tool.");
     }
 
-    /// <summary>Makes a package domain's C#-source answers run through a command's compiler and isolation tier
-    /// (nothing for any other domain).</summary>
+    /// <summary>Makes a package domain's C#-source answers run through a command's compiler and isolation tier, and lets
+    /// as many of its evaluations run at once as the tier runs calls (nothing for any other domain).</summary>
     /// <param name="domain">The command's domain.</param>
     /// <param name="compiler">The command's compiler.</param>
     /// <param name="runner">The command's runner.</param>
@@ -57,9 +57,11 @@ internal static class DomainSource
         {
             UseRunner(limited.Inner, compiler, runner);
         }
-        else if (domain is PackageDomain { CodeRunner: CliCodeAnswers answers })
+        else if (domain is PackageDomain package)
         {
-            answers.Bind(compiler, runner);
+            // As many evaluations of the package at once as the tier runs agent calls at once.
+            package.UseParallelism(runner.Capacity);
+            (package.CodeRunner as CliCodeAnswers)?.Bind(compiler, runner);
         }
     }
 
@@ -100,7 +102,17 @@ internal static class DomainSource
         }
     }
 
-    /// <summary>A short name for run names and headers: the package folder's name, or the built-in name.</summary>
+    /// <summary>How headers name a domain: a package's name and version (not the folder it came from, which
+    /// <c>status</c> shows), else the domain's name.</summary>
+    /// <param name="domain">The domain.</param>
+    public static string Label(IDomain domain) => domain switch
+    {
+        TaskLimitedDomain limited => Label(limited.Inner),
+        PackageDomain package => $"{package.Package.Name} {package.Package.Version}",
+        _ => domain.Name,
+    };
+
+    /// <summary>A short name for run names: the package folder's name, or the built-in name.</summary>
     /// <param name="nameOrFolder">The <c>--domain</c> value.</param>
     public static string ShortName(string nameOrFolder) =>
         DomainPackage.LooksLikePath(nameOrFolder) ? Path.GetFileName(Path.GetFullPath(nameOrFolder).TrimEnd('/', '\\')) : nameOrFolder;

@@ -73,7 +73,8 @@ internal sealed class RunOptions
     {
         if (parse.GetValue(Domain) is { } domain)
         {
-            settings = settings with { Domain = domain };
+            // A package folder is kept as a full path: the run's settings (shown by status) say where the package came from.
+            settings = settings with { Domain = Hyperagents.Domains.DomainPackage.LooksLikePath(domain) ? Path.GetFullPath(domain) : domain };
         }
 
         if (parse.GetValue(Generations) is { } generations)

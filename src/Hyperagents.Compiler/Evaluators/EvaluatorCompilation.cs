@@ -25,6 +25,12 @@ internal static class EvaluatorCompilation
     /// <exception cref="GatePolicyException">It is missing or malformed.</exception>
     public static GatePolicy LoadPolicy() => GatePolicy.Load(GatePolicy.FindDefaultPath(PolicyFileName));
 
+    /// <summary>The name of the assembly compiled from <paramref name="sources"/>: <c>Evaluator_</c> and 16 hex digits of
+    /// their hash (the cache checks an entry's image against it).</summary>
+    /// <param name="sources">Package path to C# text.</param>
+    public static string AssemblyName(IReadOnlyDictionary<string, string> sources) =>
+        "Evaluator_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', sources.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "\0" + s.Value)))))[..16];
+
     /// <summary>Compiles and gates the evaluator. Never throws for bad evaluator code.</summary>
     /// <param name="sources">Package path to C# text.</param>
     /// <param name="policy">The evaluator policy.</param>
@@ -35,8 +41,7 @@ internal static class EvaluatorCompilation
             .Select(s => CSharpSyntaxTree.ParseText(SourceText.From(s.Value, Encoding.UTF8), AgentCompiler.ParseOptions, s.Key))
             .Append(CSharpSyntaxTree.ParseText(SourceText.From(GlobalUsingsText, Encoding.UTF8), AgentCompiler.ParseOptions, "<evaluator-usings>.cs"))
             .ToList();
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', sources.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "\0" + s.Value)))));
-        var compilation = CSharpCompilation.Create("Evaluator_" + hash[..16], trees, References.Value, AgentCompiler.CreateCompilationOptions());
+        var compilation = CSharpCompilation.Create(AssemblyName(sources), trees, References.Value, AgentCompiler.CreateCompilationOptions());
         var sink = new DiagnosticCollector();
         new SymbolGate(compilation, policy, sink).Run(CancellationToken.None);
         using var pe = new MemoryStream();

@@ -20,6 +20,9 @@ internal sealed record EvaluatorRequest(string Kind)
     /// <summary>Load: the package hash (the worker checks it).</summary>
     public string? PackageHash { get; init; }
 
+    /// <summary>Load: the folder of the compiled-evaluator cache, or <see langword="null"/> for none.</summary>
+    public string? CacheFolder { get; init; }
+
     /// <summary>Load: the longest feedback the worker sends back.</summary>
     public int FeedbackChars { get; init; }
 
@@ -52,6 +55,9 @@ internal sealed record EvaluatorReply(string Outcome, bool Valid, double Raw, st
     public const string Ok = "ok";
     public const string Fault = "fault";
     public const string OutOfMemory = "out-of-memory";
+
+    /// <summary>Loaded: what the compiled-evaluator cache did (an <see cref="EvaluatorCacheResult"/> name).</summary>
+    public string? Cache { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]

@@ -5,10 +5,13 @@ using Hyperagents.Hosting.Native;
 
 namespace Hyperagents.Compiler;
 
-/// <summary>The host side of a domain package's evaluator: one warm evaluator worker process
-/// (<c>hyperagents worker evaluate</c>) per package, started with the package's memory limit, killed when an
-/// evaluation outlasts the package's deadline and started again for the next one.</summary>
-/// <remarks>Evaluations are serialised on the one worker. Whatever the evaluator does — throw, loop, run out of memory,
+/// <summary>The host side of one evaluator worker process of a domain package (<c>hyperagents worker evaluate</c>),
+/// started with the package's memory limit, killed when an evaluation outlasts the package's deadline and started again
+/// for the next one. <see cref="Open(DomainPackage, NativeRunnerOptions, ICodeAnswerRunner?)"/> gives a domain a pool of
+/// them (<see cref="PooledEvaluator"/>), so that evaluations run side by side up to the command's runner capacity.</summary>
+/// <remarks>Evaluations are serialised on one worker. The compiled evaluator comes from the on-disk cache when a
+/// verified entry exists (<see cref="EvaluatorCache"/>), so every worker after the first, and every later command on
+/// the same package, starts without compiling. Whatever the evaluator does — throw, loop, run out of memory,
 /// crash its process, return NaN, flood feedback — the host gets a <see cref="PackageVerdict"/> with a fault, never an
 /// exception and never a silent zero.</remarks>
 public sealed class EvaluatorWorker : IPackageEvaluator
@@ -18,6 +21,7 @@ public sealed class EvaluatorWorker : IPackageEvaluator
     private readonly DomainPackage _package;
     private readonly NativeRunnerOptions _launch;
     private readonly GatePolicy _policy;
+    private readonly string? _cacheFolder;
     private readonly Lock _gate = new();
     private WorkerProcess? _worker;
     private bool _disposed;
@@ -25,9 +29,12 @@ public sealed class EvaluatorWorker : IPackageEvaluator
     /// <summary>Creates the host side; no process starts before <see cref="Load"/> or the first evaluation.</summary>
     /// <param name="package">The package.</param>
     /// <param name="launch">How worker processes start (the CLI's hidden <c>worker</c> command; <c>evaluate</c> is added).</param>
+    /// <param name="cacheFolder">The compiled-evaluator cache folder (<see cref="DefaultCacheFolder"/>), or
+    /// <see langword="null"/> to compile in every worker.</param>
     /// <exception cref="GatePolicyException">The shipped evaluator policy is missing or malformed.</exception>
-    public EvaluatorWorker(DomainPackage package, NativeRunnerOptions launch)
+    public EvaluatorWorker(DomainPackage package, NativeRunnerOptions launch, string? cacheFolder)
     {
+        _cacheFolder = cacheFolder;
         _package = package ?? throw new ArgumentNullException(nameof(package));
         ArgumentNullException.ThrowIfNull(launch);
         _launch = launch.Validate() with { WorkerArguments = [.. launch.WorkerArguments, "evaluate"] };
@@ -40,15 +47,34 @@ public sealed class EvaluatorWorker : IPackageEvaluator
     /// <summary>How many worker processes this evaluator started.</summary>
     public int WorkersStarted { get; private set; }
 
-    /// <summary>Opens a package as a domain whose evaluator runs in a worker, loading it first.</summary>
+    /// <summary>What the compiled-evaluator cache did at the last load, or <see langword="null"/> before one.</summary>
+    public EvaluatorCacheResult? LastLoad { get; private set; }
+
+    /// <summary><c>$XDG_CACHE_HOME/hyperagents/evaluators</c>, else <c>~/.cache/hyperagents/evaluators</c>.</summary>
+    public static string DefaultCacheFolder => EvaluatorCache.DefaultFolder;
+
+    /// <summary>Opens a package as a domain whose evaluator runs in a pool of workers (one until
+    /// <see cref="PackageDomain.UseParallelism"/> says more), the first loaded now, with the default cache.</summary>
     /// <param name="package">The package.</param>
     /// <param name="launch">How worker processes start.</param>
     /// <param name="codeRunner">Runs C#-source answers (answer kind <c>csharp</c>).</param>
     /// <exception cref="DomainPackageException">The evaluator does not compile, breaks the evaluator policy or cannot be
     /// constructed.</exception>
-    public static PackageDomain Open(DomainPackage package, NativeRunnerOptions launch, ICodeAnswerRunner? codeRunner = null)
+    public static PackageDomain Open(DomainPackage package, NativeRunnerOptions launch, ICodeAnswerRunner? codeRunner = null) =>
+        Open(package, launch, codeRunner, DefaultCacheFolder);
+
+    /// <summary>As <see cref="Open(DomainPackage, NativeRunnerOptions, ICodeAnswerRunner?)"/>, with a cache folder of
+    /// the caller's (or none).</summary>
+    /// <param name="package">The package.</param>
+    /// <param name="launch">How worker processes start.</param>
+    /// <param name="codeRunner">Runs C#-source answers (answer kind <c>csharp</c>).</param>
+    /// <param name="cacheFolder">The compiled-evaluator cache folder, or <see langword="null"/> for none.</param>
+    /// <exception cref="DomainPackageException">The evaluator does not compile, breaks the evaluator policy or cannot be
+    /// constructed.</exception>
+    public static PackageDomain Open(DomainPackage package, NativeRunnerOptions launch, ICodeAnswerRunner? codeRunner, string? cacheFolder)
     {
-        var evaluator = new EvaluatorWorker(package, launch);
+        ArgumentNullException.ThrowIfNull(package);
+        var evaluator = new PooledEvaluator(() => new EvaluatorWorker(package, launch, cacheFolder));
         try
         {
             evaluator.Load();
@@ -149,6 +175,7 @@ public sealed class EvaluatorWorker : IPackageEvaluator
             PolicyHash = _policy.Hash,
             Files = _package.Files.ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal),
             PackageHash = _package.Hash,
+            CacheFolder = _cacheFolder,
             FeedbackChars = _package.Limits.FeedbackChars,
         };
         var (reply, failure) = Call(request, LoadDeadline, $"compiling and loading it took longer than {LoadDeadline.TotalMinutes:0} minutes");
@@ -159,6 +186,7 @@ public sealed class EvaluatorWorker : IPackageEvaluator
 
         if (reply.Outcome == EvaluatorReply.Loaded)
         {
+            LastLoad = Enum.TryParse<EvaluatorCacheResult>(reply.Cache, out var cache) ? cache : null;
             return null;
         }
 

@@ -104,7 +104,7 @@ public static class EvaluatorWorkerHost
             .ToDictionary(f => f.Key, f => Encoding.UTF8.GetString(f.Value), StringComparer.Ordinal);
         try
         {
-            var (image, problems) = EvaluatorCompilation.Compile(sources, policy);
+            var (image, problems, cache) = EvaluatorCache.Compile(request.CacheFolder, EvaluatorCache.Key(request.PackageHash!, policy.Hash), sources, policy);
             if (image is null)
             {
                 return (null, Rejected(string.Join(Environment.NewLine, problems.Select(p => $"{p.File}({p.Line},{p.Column}): {p.Id} {p.Message}"))));
@@ -126,7 +126,7 @@ public static class EvaluatorWorkerHost
             }
 
             var evaluator = (IEvaluator)constructor.Invoke(null);
-            return (new Loaded(context, evaluator, new PackageData(files), Math.Max(16, request.FeedbackChars)), new EvaluatorReply(EvaluatorReply.Loaded, true, 0, null, null));
+            return (new Loaded(context, evaluator, new PackageData(files), Math.Max(16, request.FeedbackChars)), new EvaluatorReply(EvaluatorReply.Loaded, true, 0, null, null) { Cache = cache.ToString() });
         }
         catch (OutOfMemoryException)
         {

@@ -49,6 +49,31 @@ public sealed class PackageEvaluationTests
         Assert.NotEqual(first.Hash, DomainPackage.LoadFolder(folder).Hash);
     }
 
+    [Fact]
+    public void The_package_hash_is_the_same_for_two_copies_in_different_folders_with_different_times_and_changes_with_any_byte()
+    {
+        var a = TestPackages.Write();
+        var b = TestPackages.Write();
+        foreach (var file in Directory.EnumerateFiles(b, "*", SearchOption.AllDirectories))
+        {
+            File.SetLastWriteTimeUtc(file, new DateTime(2001, 2, 3, 4, 5, 6, DateTimeKind.Utc));
+        }
+
+        var hash = DomainPackage.LoadFolder(a).Hash;
+        Assert.Equal(hash, DomainPackage.LoadFolder(b).Hash);
+
+        // One byte each: a same-length change in the evaluator source and the data file, a trailing space in the manifest.
+        foreach (var (path, index, value) in new[] { ("evaluator/Evaluator.cs", 0, (byte)'P'), ("data/t2.txt", 0, (byte)'S'), (DomainPackage.ManifestFile, -1, (byte)' ') })
+        {
+            var file = Path.Combine(b, path);
+            var original = File.ReadAllBytes(file);
+            File.WriteAllBytes(file, index < 0 ? [.. original, value] : [.. original[..index], value, .. original[(index + 1)..]]);
+            Assert.NotEqual(hash, DomainPackage.LoadFolder(b).Hash);
+            File.WriteAllBytes(file, original);
+            Assert.Equal(hash, DomainPackage.LoadFolder(b).Hash);
+        }
+    }
+
     private sealed class NoEvaluator : IPackageEvaluator
     {
         public void Load()

@@ -53,4 +53,45 @@ public sealed class SearchLoopTests(NativeWorkers workers)
         });
         Assert.False(archive.GetVariant(seed.Id).InvalidParent);
     }
+
+    [Fact]
+    public async Task The_model_bandit_opens_each_attempts_meta_session_on_its_chosen_model_and_records_it()
+    {
+        using var archive = TestRuns.NewArchive();
+        var models = new ArmRecorder(["openai:a", "openai:b"]);
+        var loop = TestRuns.Loop(archive, TestRuns.Settings(2) with { ModelBandit = true, Selection = "latest" }, workers.Runner, models: models);
+        await loop.RunAsync(TestRuns.Agent("Base"), CancellationToken.None);
+
+        // Neither model was tried before: UCB1 takes them in ensemble order.
+        Assert.Equal([("attempt-1/meta", 0), ("attempt-2/meta", 1)], models.Opened.Order());
+        var arms = archive.ListVariants().Where(v => v.Parent is not null)
+            .Select(v => archive.ReadProvenance(v.Id)).OrderBy(p => p.Sequence).Select(p => p.Search?.Arm).ToList();
+        Assert.Equal(["openai:a", "openai:b"], arms);
+    }
+
+    /// <summary>Model access with two meta models and no chat: records which member each meta session was opened on.</summary>
+    private sealed class ArmRecorder(IReadOnlyList<string> arms) : IModelAccess
+    {
+        public List<(string Session, int Arm)> Opened { get; } = [];
+
+        public IReadOnlyList<string> MetaModels => arms;
+
+        public string? ExhaustedReason => null;
+
+        public Hyperagents.Hosting.Sessions.IChatService? OpenMeta(string session) => null;
+
+        public Hyperagents.Hosting.Sessions.IChatService? OpenMeta(string session, int? arm)
+        {
+            lock (Opened)
+            {
+                Opened.Add((session, arm ?? -1));
+            }
+
+            return null;
+        }
+
+        public Hyperagents.Hosting.Sessions.IChatService? OpenTask(string session) => null;
+
+        public ModelRecord Close(string session) => ModelRecord.Empty;
+    }
 }

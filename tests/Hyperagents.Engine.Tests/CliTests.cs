@@ -111,10 +111,15 @@ public sealed class CliTests
         Assert.True(exit == 0, output);
         Assert.Contains("selection islands,", output);
         Assert.Contains("--model-bandit is inert", output);
-        using var run = ArchiveRun.Open(ArchiveStore.RunFolder(archive, "search"));
-        var child = Assert.Single(run.ListVariants(), v => v.Parent is not null);
-        Assert.StartsWith("novelty: too close to", child.Status.Reason);
-        Assert.Equal("islands", run.ReadProvenance(child.Id).Search?.Strategy);
+        using (var run = ArchiveRun.Open(ArchiveStore.RunFolder(archive, "search")))
+        {
+            var child = Assert.Single(run.ListVariants(), v => v.Parent is not null);
+            Assert.StartsWith("novelty: too close to", child.Status.Reason);
+            Assert.Equal("islands", run.ReadProvenance(child.Id).Search?.Strategy);
+        }
+
+        var (_, shown) = await RunAsync("show", "search", "latest", "--archive", archive);
+        Assert.Contains("islands (island 1 of 4,", shown);
     }
 
     private static async Task<(int Exit, string Output)> RunAsync(params string[] args)

@@ -109,7 +109,18 @@ public sealed record NewVariant
 
     /// <summary>The transcript of the ModifySelf run, as JSON lines (one model exchange or tool call per line).</summary>
     public string? Transcript { get; init; }
+
+    /// <summary>How the search chose this attempt's parent and model, or <see langword="null"/> (the seed).</summary>
+    public SearchRecord? Search { get; init; }
 }
+
+/// <summary>What the search decided for one attempt, kept in the child's provenance (docs/search.md).</summary>
+/// <param name="Strategy">The parent-selection strategy's name, e.g. <c>pareto</c>.</param>
+/// <param name="Detail">What the strategy based its choice on (island, rating, clade counts, tasks led), or
+/// <see langword="null"/>.</param>
+/// <param name="Arm">The meta model the UCB1 bandit chose for the attempt, <c>provider:model-id</c>, or
+/// <see langword="null"/> when no bandit ran.</param>
+public sealed record SearchRecord(string Strategy, string? Detail = null, string? Arm = null);
 
 /// <summary>How a file changed from the parent variant.</summary>
 /// <param name="Path">The relative path.</param>
@@ -174,6 +185,9 @@ public sealed record Provenance
 
     /// <summary>The transcript, when there is one.</summary>
     public TranscriptInfo? Transcript { get; init; }
+
+    /// <summary>How the search chose the parent and the model (absent in provenance written before it was recorded).</summary>
+    public SearchRecord? Search { get; init; }
 }
 
 /// <summary>The result of one draw in an evaluation: one task run once with one seed.</summary>

@@ -197,6 +197,7 @@ internal sealed class RunWriter(RunState run, RunVerifier verifier, RunRecovery 
                 EvaluatorHash = variant.EvaluatorHash,
                 Seeds = variant.Seeds,
                 Transcript = transcript,
+                Search = variant.Search,
             };
             full.Add(ProvenancePath, _run.Repo.ObjectDatabase.Write<Blob>(ArchiveJson.Serialize(provenance)), Mode.NonExecutableFile);
             if (transcriptBlob is not null)

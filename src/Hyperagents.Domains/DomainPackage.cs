@@ -128,6 +128,10 @@ public sealed class DomainPackage
     /// <summary>Every task, in manifest order.</summary>
     public IReadOnlyList<PackageTask> Tasks { get; private set; } = [];
 
+    /// <summary>The MAP-Elites features the manifest declares (<c>features</c>, names of <see cref="DomainFeatures.Known"/>),
+    /// or <see langword="null"/> when it declares none (the search then uses <see cref="DomainFeatures.Defaults"/>).</summary>
+    public IReadOnlyList<string>? Features { get; private set; }
+
     /// <summary>The evaluator's C# files, path to text.</summary>
     public IReadOnlyDictionary<string, string> EvaluatorSources =>
         Files.Where(f => f.Key.StartsWith(EvaluatorFolder + "/", StringComparison.Ordinal) && f.Key.EndsWith(".cs", StringComparison.Ordinal))
@@ -294,6 +298,7 @@ public sealed class DomainPackage
             }
 
             ReadTasks(root);
+            Features = ReadFeatures(root);
             DefaultTaskId = OptionalString(root, "defaultTask");
             if (DefaultTaskId is not null && FindTask(DefaultTaskId) is null)
             {
@@ -565,6 +570,29 @@ public sealed class DomainPackage
     }
 
     private DomainPackageException Problem(string what) => new($"Domain package {Origin}: {what}.");
+
+    private IReadOnlyList<string>? ReadFeatures(JsonElement root)
+    {
+        if (!root.TryGetProperty("features", out var features))
+        {
+            return null;
+        }
+
+        var known = string.Join(", ", DomainFeatures.Known);
+        if (features.ValueKind != JsonValueKind.Array || features.GetArrayLength() is 0 or > 4
+            || features.EnumerateArray().Any(f => f.ValueKind != JsonValueKind.String))
+        {
+            throw Problem($"\"features\" in {ManifestFile} must be a list of 1 to 4 names among {known}");
+        }
+
+        var names = features.EnumerateArray().Select(f => f.GetString()!).ToList();
+        if (names.FirstOrDefault(n => !DomainFeatures.Known.Contains(n)) is { } unknown)
+        {
+            throw Problem($"feature '{unknown}' is not one of {known}");
+        }
+
+        return names.Distinct(StringComparer.Ordinal).ToList();
+    }
 }
 
 /// <summary>A domain package that cannot be used: the message names the problem and the fix.</summary>

@@ -43,6 +43,10 @@ public sealed record RunServices
 
     /// <summary>Receives every <see cref="RunEvent"/>; exceptions it throws are logged and ignored.</summary>
     public Action<RunEvent>? Listener { get; init; }
+
+    /// <summary>The MAP-Elites features the domain declares (<see cref="SearchFeatures"/>), or <see langword="null"/>
+    /// for the defaults.</summary>
+    public IReadOnlyList<string>? Features { get; init; }
 }
 
 /// <summary>What one <c>ModifySelf</c> call produced.</summary>
@@ -82,6 +86,10 @@ public sealed class DgmhLoop
     private readonly object _selectionGate = new();
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SplitEvaluation, DrawAnswers> _answers = new();
     private readonly object _bestGate = new();
+    private readonly ConcurrentDictionary<string, Provenance> _provenance = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (int Evaluations, IReadOnlyDictionary<string, double> Scores)> _taskScores = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Dictionary<string, double>> _features = new(StringComparer.Ordinal);
+    private Dictionary<string, int>? _seedBag;
     private CompiledAgent? _seedAgent;
 
     /// <summary>Creates the loop.</summary>
@@ -211,22 +219,31 @@ public sealed class DgmhLoop
     private async Task AttemptAsync(int attempt, CancellationToken ct)
     {
         var random = new SeededRandom(Seeds.Mix(_settings.Seed, $"attempt:{attempt}"));
+        var strategy = SelectionStrategies.Get(SelectionOf());
         SelectionResult selection;
         IReadOnlyList<SelectionCandidate> candidates;
+        BanditChoice? arm = null;
         lock (_selectionGate)
         {
             candidates = Candidates();
-            selection = ParentSelection.Select(SelectionOf(), candidates, random);
+            var view = SearchView(strategy.NeedsTaskScores, strategy.NeedsFeatures);
+            selection = strategy.Select(new SelectionInput(view, candidates, attempt, SearchOptions()), random);
+            if (_settings.ModelBandit)
+            {
+                arm = ModelBandit.Choose(_s.Models.MetaModels, view, new SeededRandom(Seeds.Mix(_settings.Seed, $"attempt:{attempt}:bandit")));
+            }
         }
 
         var parentId = selection.Chosen.Id;
-        Emit(new ParentSelected(attempt, parentId, selection));
-        _s.Logger.LogInformation("Attempt {Attempt}: parent {Parent} chosen by {Method} among {Count} (α {Alpha:0.####}, probability {Weight:0.###})",
-            attempt, parentId[..12], SelectionOf(), candidates.Count, selection.Chosen.Alpha, selection.Weights[IndexOf(candidates, selection.Chosen)]);
+        Emit(new ParentSelected(attempt, parentId, selection) { Strategy = strategy.Name, Model = arm?.Name });
+        _s.Logger.LogInformation("Attempt {Attempt}: parent {Parent} chosen by {Method} among {Count} (α {Alpha:0.####}, probability {Weight:0.###}{Detail}){Arm}",
+            attempt, parentId[..12], strategy.Name, candidates.Count, selection.Chosen.Alpha, selection.Weights[IndexOf(candidates, selection.Chosen)],
+            selection.Detail is null ? string.Empty : "; " + selection.Detail, arm is null ? string.Empty : $"; meta model {arm.Name} by UCB1 ({arm.Detail})");
+        var search = new SearchRecord(strategy.Name, selection.Detail, arm?.Name);
 
         var parentFiles = _s.Archive.GetFiles(parentId);
         var metaAgent = _settings.Baseline == Baseline.NoSelfImprove ? SeedAgent() : Compile(parentFiles).Agent;
-        var context = new AttemptContext(attempt, parentId, parentFiles, new AttemptSeeds(attempt, random.NextUInt64()));
+        var context = new AttemptContext(attempt, parentId, parentFiles, new AttemptSeeds(attempt, random.NextUInt64())) { Search = search };
         if (metaAgent is null)
         {
             Archive(context, new AttemptResult(parentFiles, VariantStatus.Failed("the parent no longer compiles"), null, null));
@@ -234,7 +251,7 @@ public sealed class DgmhLoop
             return;
         }
 
-        var modification = await ModifyAsync(parentId, metaAgent, context.Seeds.Meta!.Value, $"attempt-{attempt}", ct).ConfigureAwait(false);
+        var modification = await ModifyAsync(parentId, metaAgent, context.Seeds.Meta!.Value, $"attempt-{attempt}", ct, arm?.Arm).ConfigureAwait(false);
         var (child, outcome, workspace) = (modification.Files, modification.Outcome, modification.Workspace);
         AttemptResult Child(VariantStatus status, IEnumerable<TranscriptRecord>? more = null) =>
             new(child, status, more is null ? modification.Transcript : [.. modification.Transcript, .. more], modification.Usage);
@@ -280,6 +297,12 @@ public sealed class DgmhLoop
             return;
         }
 
+        if (_settings.Novelty is { } threshold && TooClose(parentFiles, child, threshold) is { } refusal)
+        {
+            Archive(context, Child(VariantStatus.Rejected(refusal)));
+            return;
+        }
+
         if (Archive(context, Child(VariantStatus.Accepted)) is not { } childId)
         {
             return;
@@ -298,13 +321,15 @@ public sealed class DgmhLoop
     /// <param name="metaSeed">The seed of the meta agent's random source and of its try-evaluations.</param>
     /// <param name="session">The model session id, unique per call.</param>
     /// <param name="cancellationToken">Stops the call.</param>
+    /// <param name="metaArm">The meta model the bandit chose (an index in <see cref="IModelAccess.MetaModels"/>), or
+    /// <see langword="null"/> for the ensemble's weighted draw.</param>
     /// <remarks>Deterministic for a given parent, agent, seed and model replies: <c>replay --modification</c> relies on it.</remarks>
-    public async Task<Modification> ModifyAsync(string parentId, CompiledAgent metaAgent, ulong metaSeed, string session, CancellationToken cancellationToken)
+    public async Task<Modification> ModifyAsync(string parentId, CompiledAgent metaAgent, ulong metaSeed, string session, CancellationToken cancellationToken, int? metaArm = null)
     {
         var parentFiles = _s.Archive.GetFiles(parentId);
         var workspace = new AgentWorkspace(parentFiles, new WorkspaceLimits());
         var tools = new MetaTools(_s.Compiler, _evaluator, _s.Archive, parentId, Seeds.Mix(metaSeed, "try"), cancellationToken, compileTimeout: _settings.CompileTimeout);
-        var chat = _s.Models.OpenMeta(session + "/meta");
+        var chat = metaArm is null ? _s.Models.OpenMeta(session + "/meta") : _s.Models.OpenMeta(session + "/meta", metaArm);
         var agentSession = AgentSession.ForMeta(workspace, tools, chat, new SessionOptions
         {
             WallClock = _settings.MetaLimits.WallClock,
@@ -351,7 +376,7 @@ public sealed class DgmhLoop
         string id;
         try
         {
-            id = _s.Archive.AddVariant(NewVariant(context.ParentId, child.Files, child.Status, context.Seeds, child.Transcript) with { Model = child.Usage });
+            id = _s.Archive.AddVariant(NewVariant(context.ParentId, child.Files, child.Status, context.Seeds, child.Transcript) with { Model = child.Usage, Search = context.Search });
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -385,7 +410,7 @@ public sealed class DgmhLoop
         // Parent files a newer path rule refuses are left out, so an archive written by an older version still takes it.
         var files = _s.Archive.GetFiles(parentId).Where(f => AgentFilePaths.Problem(f.Key) is null).ToDictionary(StringComparer.Ordinal);
         var status = VariantStatus.Rejected($"archive refused the child: {AgentFilePaths.Escape(ex.Message, 500)}");
-        var id = _s.Archive.AddVariant(NewVariant(parentId, files, status, context.Seeds, child.Transcript) with { Model = child.Usage });
+        var id = _s.Archive.AddVariant(NewVariant(parentId, files, status, context.Seeds, child.Transcript) with { Model = child.Usage, Search = context.Search });
         _s.Logger.LogInformation("Attempt {Attempt}: {Status}", attempt, status);
         Emit(new AttemptArchived(attempt, id, parentId, status.ToString(), null, false));
         return null;
@@ -505,27 +530,22 @@ public sealed class DgmhLoop
         return 0;
     }
 
-    private SelectionMethod SelectionOf() => _settings.Baseline == Baseline.NoArchive ? SelectionMethod.Latest : _settings.Selection;
+    private string SelectionOf() => _settings.Baseline == Baseline.NoArchive ? "latest" : _settings.Selection;
+
+    private SearchOptions SearchOptions() => new(_settings.Islands, _settings.MigrationInterval, _s.Features);
 
     /// <summary>Valid parents with an evaluation, with α as dgm-h.md defines it.</summary>
     internal IReadOnlyList<SelectionCandidate> Candidates()
     {
         var variants = _s.Archive.ListVariants();
         var seedId = variants.OrderBy(v => v.Sequence).First().Id;
-        var staged = _settings.StagedTasks;
-        var full = _s.Domain.GetTasks(Split.Train).Count + _s.Domain.GetTasks(Split.Val).Count;
         var candidates = new List<SelectionCandidate>();
         foreach (var v in variants)
         {
-            if (v.Status.State != VariantState.Accepted || v.InvalidParent || v.Evaluations == 0)
+            if (IsValidParent(v))
             {
-                continue;
+                candidates.Add(new SelectionCandidate(v.Id, AlphaOf(v, seedId), v.Children, (int)v.Sequence));
             }
-
-            var split = SelectionScore.SplitOf(v.Scores.ContainsKey);
-            var stagedOnly = split is null || !SelectionScore.IsFull(split);
-            var alpha = ParentSelection.Alpha(split is null ? [] : [v.Scores[split]], stagedOnly || v.Id == seedId, staged, full);
-            candidates.Add(new SelectionCandidate(v.Id, alpha, v.Children, (int)v.Sequence));
         }
 
         if (candidates.Count == 0)
@@ -535,6 +555,97 @@ public sealed class DgmhLoop
         }
 
         return candidates;
+    }
+
+    private static bool IsValidParent(VariantSummary v) => v.Status.State == VariantState.Accepted && !v.InvalidParent && v.Evaluations > 0;
+
+    private double AlphaOf(VariantSummary v, string seedId)
+    {
+        var full = _s.Domain.GetTasks(Split.Train).Count + _s.Domain.GetTasks(Split.Val).Count;
+        var split = SelectionScore.SplitOf(v.Scores.ContainsKey);
+        var stagedOnly = split is null || !SelectionScore.IsFull(split);
+        return ParentSelection.Alpha(split is null ? [] : [v.Scores[split]], stagedOnly || v.Id == seedId, _settings.StagedTasks, full);
+    }
+
+    /// <summary>The archive as the search strategies see it (<see cref="SearchArchive"/>): every attempt with its α,
+    /// the attempt and model its provenance records and, when asked, its per-task scores and code features. What never
+    /// changes for a variant is read once.</summary>
+    internal SearchArchive SearchView(bool taskScores, bool features)
+    {
+        var variants = _s.Archive.ListVariants();
+        var seed = variants.OrderBy(v => v.Sequence).First();
+        var wanted = _s.Features is { Count: > 0 } declared ? declared : SearchFeatures.Defaults;
+        var nodes = new List<SearchNode>(variants.Count);
+        foreach (var v in variants)
+        {
+            var provenance = _provenance.GetOrAdd(v.Id, _s.Archive.ReadProvenance);
+            var node = new SearchNode(v.Id, v.Parent, v.Sequence, AttemptSeeds.From(provenance.Seeds)?.Attempt ?? 0, v.Status,
+                v.Evaluations > 0 ? AlphaOf(v, seed.Id) : null, IsValidParent(v))
+            {
+                Arm = provenance.Search?.Arm,
+            };
+            if (taskScores && v.Evaluations > 0)
+            {
+                node = node with { TaskScores = _taskScores.AddOrUpdate(v.Id, _ => TaskScoresOf(v), (_, old) => old.Evaluations == v.Evaluations ? old : TaskScoresOf(v)).Scores };
+            }
+
+            if (features && v.Status.State == VariantState.Accepted)
+            {
+                var code = _features.GetOrAdd(v.Id, id => SearchFeatures.OfCode(_s.Archive.GetFiles(id), SeedBag(seed.Id)));
+                var all = new Dictionary<string, double>(code, StringComparer.Ordinal);
+                if (wanted.Contains(SearchFeatures.Raw) && v.Evaluations > 0 && RawOf(v) is { } raw)
+                {
+                    all[SearchFeatures.Raw] = raw;
+                }
+
+                node = node with { Features = all.Where(f => wanted.Contains(f.Key)).ToDictionary(StringComparer.Ordinal) };
+            }
+
+            nodes.Add(node);
+        }
+
+        return new SearchArchive(nodes);
+    }
+
+    private (int Evaluations, IReadOnlyDictionary<string, double> Scores) TaskScoresOf(VariantSummary v)
+    {
+        // The latest evaluation of each visible split; the staged subset counts as train, a full train supersedes it.
+        var scores = new Dictionary<string, double>(StringComparer.Ordinal);
+        var evaluations = _s.Archive.GetEvaluations(v.Id);
+        foreach (var (split, key) in new[] { ("staged", "train"), ("train", "train"), ("val", "val") })
+        {
+            if (evaluations.LastOrDefault(e => e.Splits.ContainsKey(split)) is { } latest)
+            {
+                foreach (var task in latest.Splits[split].Tasks.GroupBy(t => t.Task, StringComparer.Ordinal))
+                {
+                    scores[$"{key}/{task.Key}"] = task.Average(t => t.Score);
+                }
+            }
+        }
+
+        return (v.Evaluations, scores);
+    }
+
+    private double? RawOf(VariantSummary v)
+    {
+        var latest = _s.Archive.GetEvaluations(v.Id).LastOrDefault(e => SelectionScore.SplitOf(e) is not null);
+        var raws = latest is null ? [] : SelectionScore.SplitEvaluationOf(latest)!.Tasks.Where(t => t.Raw is not null).Select(t => t.Raw!.Value).ToList();
+        return raws.Count == 0 ? null : raws.Average();
+    }
+
+    private Dictionary<string, int> SeedBag(string seedId) =>
+        _seedBag ??= CodeTokens.Bag(_s.Archive.GetFiles(seedId).Where(f => f.Key.EndsWith(".cs", StringComparison.Ordinal)).Select(f => f.Value));
+
+    /// <summary>The novelty filter's refusal of <paramref name="child"/>, or <see langword="null"/> when it is far enough
+    /// from every accepted variant (<see cref="NoveltyFilter"/>).</summary>
+    private string? TooClose(IReadOnlyDictionary<string, string> parentFiles, IReadOnlyDictionary<string, string> child, double threshold)
+    {
+        var others = _s.Archive.ListVariants().Where(v => v.Status.State == VariantState.Accepted)
+            .Select(v => (v.Id, (IReadOnlyDictionary<string, string>)_s.Archive.GetFiles(v.Id)));
+        var closest = NoveltyFilter.Closest(parentFiles, child, others);
+        return closest is { } c && c.Similarity >= threshold
+            ? NoveltyFilter.Reason(c.Id, c.Similarity, threshold, NoveltyFilter.ChangedPaths(parentFiles, child).Count)
+            : null;
     }
 
     private HashSet<int> AttemptsDone()
@@ -718,7 +829,11 @@ internal sealed record DrawAnswers(IReadOnlyList<TaskDraw> Draws, IReadOnlyList<
 /// <param name="ParentId">The parent variant.</param>
 /// <param name="ParentFiles">The parent's files.</param>
 /// <param name="Seeds">The seeds recorded in the child's provenance.</param>
-internal sealed record AttemptContext(int Attempt, string ParentId, IReadOnlyDictionary<string, string> ParentFiles, AttemptSeeds Seeds);
+internal sealed record AttemptContext(int Attempt, string ParentId, IReadOnlyDictionary<string, string> ParentFiles, AttemptSeeds Seeds)
+{
+    /// <summary>How the search chose the parent and the model, recorded in the child's provenance.</summary>
+    public SearchRecord? Search { get; init; }
+}
 
 /// <summary>The child an attempt archives and the verdict on it.</summary>
 /// <param name="Files">The child's files.</param>

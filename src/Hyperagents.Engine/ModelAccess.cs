@@ -11,11 +11,20 @@ public interface IModelAccess
     /// <param name="session">A unique session id, e.g. <c>attempt-7/meta</c>.</param>
     IChatService? OpenMeta(string session);
 
+    /// <summary>The meta ensemble's members (<c>provider:model-id</c>), the arms of the model bandit; empty offline.</summary>
+    IReadOnlyList<string> MetaModels => [];
+
+    /// <summary>A chat for one <c>ModifySelf</c> call whose meta calls all go to member <paramref name="arm"/> of
+    /// <see cref="MetaModels"/> (the model bandit's choice), or <see langword="null"/> when no meta model is configured.</summary>
+    /// <param name="session">A unique session id.</param>
+    /// <param name="arm">The member's index, or <see langword="null"/> for the ensemble's weighted draw.</param>
+    IChatService? OpenMeta(string session, int? arm) => OpenMeta(session);
+
     /// <summary>A chat for one <c>SolveTask</c> call, or <see langword="null"/> when no task model is configured.</summary>
     /// <param name="session">A unique session id.</param>
     IChatService? OpenTask(string session);
 
-    /// <summary>Ends a <c>ModifySelf</c> session opened with <see cref="OpenMeta"/> and hands back what the variant
+    /// <summary>Ends a <c>ModifySelf</c> session opened with <see cref="OpenMeta(string)"/> and hands back what the variant
     /// records of it; the session is forgotten afterwards. Task sessions are never kept: their usage counts in the run's
     /// ledger only.</summary>
     /// <param name="session">The session id.</param>

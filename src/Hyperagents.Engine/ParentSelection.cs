@@ -26,7 +26,12 @@ public sealed record SelectionCandidate(string Id, double Alpha, int Children, i
 /// <param name="Chosen">The chosen parent.</param>
 /// <param name="Weights">The weight of every candidate, in candidate order (normalised to sum 1).</param>
 /// <param name="Midpoint">α_mid for the sigmoid methods; <see langword="null"/> otherwise.</param>
-public sealed record SelectionResult(SelectionCandidate Chosen, IReadOnlyList<double> Weights, double? Midpoint);
+public sealed record SelectionResult(SelectionCandidate Chosen, IReadOnlyList<double> Weights, double? Midpoint)
+{
+    /// <summary>What the strategy based the choice on (island, rating, clade counts, tasks led), for the log and the
+    /// child's provenance; <see langword="null"/> for the DGM-H weights.</summary>
+    public string? Detail { get; init; }
+}
 
 /// <summary>Parent selection as DGM-H does it, seeded so a run can be replayed.</summary>
 public static class ParentSelection
@@ -89,7 +94,21 @@ public static class ParentSelection
     /// <param name="random">The seeded source; one draw is consumed.</param>
     public static SelectionResult Select(SelectionMethod method, IReadOnlyList<SelectionCandidate> candidates, SeededRandom random)
     {
-        var weights = Weights(method, candidates);
+        var midpoint = method is SelectionMethod.ScoreChildProp or SelectionMethod.ScoreProp ? Midpoint(candidates) : (double?)null;
+        return Draw(candidates, Weights(method, candidates), random, midpoint);
+    }
+
+    /// <summary>Draws one candidate in proportion to <paramref name="weights"/> (uniform when they sum to zero or are not
+    /// finite), consuming exactly one draw of <paramref name="random"/>.</summary>
+    /// <param name="candidates">The candidates; at least one.</param>
+    /// <param name="weights">Their un-normalised weights, in the same order.</param>
+    /// <param name="random">The seeded source.</param>
+    /// <param name="midpoint">α_mid to report, if any.</param>
+    public static SelectionResult Draw(IReadOnlyList<SelectionCandidate> candidates, IReadOnlyList<double> weights, SeededRandom random, double? midpoint = null)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(random);
         var total = weights.Sum();
         var normalised = total > 0 && double.IsFinite(total)
             ? weights.Select(w => w / total).ToList()
@@ -113,7 +132,6 @@ public static class ParentSelection
             chosen--;
         }
 
-        var midpoint = method is SelectionMethod.ScoreChildProp or SelectionMethod.ScoreProp ? Midpoint(candidates) : (double?)null;
         return new SelectionResult(candidates[chosen], normalised, midpoint);
     }
 

@@ -16,7 +16,14 @@ public sealed record SeedEvaluated(string VariantId, double Score, double? StdEr
 /// <param name="Attempt">The attempt number (1-based).</param>
 /// <param name="ParentId">The parent.</param>
 /// <param name="Selection">The weights and the draw.</param>
-public sealed record ParentSelected(int Attempt, string ParentId, SelectionResult Selection) : RunEvent;
+public sealed record ParentSelected(int Attempt, string ParentId, SelectionResult Selection) : RunEvent
+{
+    /// <summary>The strategy that chose (<see cref="SelectionStrategies"/>).</summary>
+    public string Strategy { get; init; } = SelectionStrategies.Default;
+
+    /// <summary>The meta model the UCB1 bandit chose for the attempt, or <see langword="null"/>.</summary>
+    public string? Model { get; init; }
+}
 
 /// <summary>An attempt ended and was archived.</summary>
 /// <param name="Attempt">The attempt number.</param>

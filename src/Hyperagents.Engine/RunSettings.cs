@@ -39,9 +39,26 @@ public sealed record RunSettings : IValidatedOptions
     /// <summary>The run's random seed: parent selection, agent seeds and task seeds all derive from it.</summary>
     public ulong Seed { get; init; } = 1;
 
-    /// <summary>Parent selection.</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter<SelectionMethod>))]
-    public SelectionMethod Selection { get; init; } = SelectionMethod.ScoreChildProp;
+    /// <summary>Parent selection: the name of a registered strategy (<see cref="SelectionStrategies"/>). Manifests that
+    /// stored the enum of older versions (<c>ScoreChildProp</c>) read as the same strategy.</summary>
+    [JsonConverter(typeof(SelectionNameJsonConverter))]
+    public string Selection { get; init; } = SelectionStrategies.Default;
+
+    /// <summary>Islands of the <c>islands</c> strategy.</summary>
+    /// <value>Default <see cref="SearchOptions.DefaultIslands"/>; between 1 and 64.</value>
+    public int Islands { get; init; } = SearchOptions.DefaultIslands;
+
+    /// <summary>Island generations between two migrations of the <c>islands</c> strategy.</summary>
+    /// <value>Default <see cref="SearchOptions.DefaultMigrationInterval"/>; at least 1.</value>
+    public int MigrationInterval { get; init; } = SearchOptions.DefaultMigrationInterval;
+
+    /// <summary>The novelty filter: a child whose changed code has a token similarity of at least this with a variant
+    /// already archived is refused (<see cref="NoveltyFilter"/>); <see langword="null"/> for no filter.</summary>
+    /// <value>Default <see langword="null"/>; in (0, 1].</value>
+    public double? Novelty { get; init; }
+
+    /// <summary>Choose each attempt's meta model by UCB1 over the meta ensemble (<see cref="ModelBandit"/>).</summary>
+    public bool ModelBandit { get; init; }
 
     /// <summary>The ablation, if any.</summary>
     public Baseline Baseline { get; init; } = Baseline.None;
@@ -119,6 +136,26 @@ public sealed record RunSettings : IValidatedOptions
         if (Generations is < 0 or > 100_000)
         {
             errors.Add($"--generations must be between 0 and 100000 (was {Generations}).");
+        }
+
+        if (!SelectionStrategies.TryNormalize(Selection, out _))
+        {
+            errors.Add(SelectionStrategies.Unknown(Selection));
+        }
+
+        if (Islands is < 1 or > 64)
+        {
+            errors.Add($"--islands must be between 1 and 64 (was {Islands}).");
+        }
+
+        if (MigrationInterval < 1)
+        {
+            errors.Add($"--migration-interval must be at least 1 (was {MigrationInterval}).");
+        }
+
+        if (Novelty is { } novelty && !(novelty > 0 && novelty <= 1))
+        {
+            errors.Add($"--novelty must be a similarity in (0, 1] (was {novelty}); 1 refuses only children whose changed code is token-identical to a variant's.");
         }
 
         if (Parallel is < 1 or > 16)

@@ -25,12 +25,17 @@ public sealed class ChatService : IChatService
     private readonly List<ModelExchange> _transcript = [];
     private int _sequence;
 
-    internal ChatService(ModelServices services, string session, ILogger logger)
+    internal ChatService(ModelServices services, string session, ILogger logger, int? metaArm = null)
     {
         _services = services;
         _logger = logger;
         Session = session;
+        MetaArm = metaArm;
     }
+
+    /// <summary>The meta ensemble member every meta call of this session uses (the model bandit's choice), or
+    /// <see langword="null"/> for the seeded weighted draw per call.</summary>
+    public int? MetaArm { get; }
 
     /// <summary>The session (variant) id, the key of its totals in the ledger.</summary>
     public string Session { get; }
@@ -81,7 +86,7 @@ public sealed class ChatService : IChatService
         }
 
         draft = draft with { Fingerprint = RequestFingerprint.Compute(messages, chatOptions) };
-        var route = _services.Route(request.Role, Session, sequence);
+        var route = _services.Route(request.Role, Session, sequence, request.Role == ChatRole.Meta ? MetaArm : null);
         if (route is null)
         {
             throw Refuse(draft, clock, new ChatUnavailableException("no-model", $"No language model is configured for the {request.Role.ToString().ToLowerInvariant()} role; run with --model <provider>:<model-id> (or --{request.Role.ToString().ToLowerInvariant()}-model)."));

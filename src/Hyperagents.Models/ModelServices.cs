@@ -128,10 +128,17 @@ public sealed class ModelServices : IDisposable
 
     /// <summary>A chat service for one agent session (variant), with its own transcript.</summary>
     /// <param name="session">The session id, e.g. the variant's id plus the entry point; the key of its ledger totals.</param>
-    public ChatService OpenSession(string session)
+    /// <param name="metaArm">The index in <see cref="ModelsFor"/>(<see cref="ChatRole.Meta"/>) of the member every meta
+    /// call of the session uses (the model bandit's choice), or <see langword="null"/> for the weighted draw per call.</param>
+    public ChatService OpenSession(string session, int? metaArm = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(session);
-        return new ChatService(this, session, _logger);
+        if (metaArm is { } arm && (arm < 0 || arm >= _meta.Count))
+        {
+            throw new ArgumentOutOfRangeException(nameof(metaArm), arm, $"The meta ensemble has {_meta.Count} member(s).");
+        }
+
+        return new ChatService(this, session, _logger, metaArm);
     }
 
     /// <summary>The underlying client of a configured model, for tests and diagnostics.</summary>
@@ -151,7 +158,7 @@ public sealed class ModelServices : IDisposable
         _slots.Dispose();
     }
 
-    internal ModelRoute? Route(ChatRole role, string session, int sequence)
+    internal ModelRoute? Route(ChatRole role, string session, int sequence, int? pinned = null)
     {
         if (_replay is not null)
         {
@@ -159,7 +166,7 @@ public sealed class ModelServices : IDisposable
         }
 
         var members = role == ChatRole.Meta ? _meta : _task;
-        return members.Count == 0 ? null : _routes[members[ChatService.Pick(members, Options.EnsembleSeed, session, role, sequence)].Spec];
+        return members.Count == 0 ? null : _routes[members[pinned ?? ChatService.Pick(members, Options.EnsembleSeed, session, role, sequence)].Spec];
     }
 
     internal async Task EnterAsync(CancellationToken cancellationToken)

@@ -12,6 +12,10 @@ public sealed class CliTests
     [Theory]
     [InlineData("--domain", "circle-pack", "Unknown domain 'circle-pack'")]
     [InlineData("--selection", "fittest", "--selection 'fittest' is not one of")]
+    [InlineData("--selection", "greedy", "pareto, cmp, elo, islands")]
+    [InlineData("--novelty", "1.5", "--novelty must be a similarity in (0, 1]")]
+    [InlineData("--islands", "0", "--islands must be between 1 and 64")]
+    [InlineData("--migration-interval", "0", "--migration-interval must be at least 1")]
     [InlineData("--baseline", "no-meta", "--baseline 'no-meta' is not one of")]
     [InlineData("--isolation", "docker", "--isolation 'docker' is not one of")]
     [InlineData("--generations", "-3", "--generations must be between 0 and 100000")]
@@ -95,6 +99,27 @@ public sealed class CliTests
         Assert.Contains("1/1", console.Output);
         Assert.Contains("hyperagents status live", console.Output);
         Assert.Contains("log --graph --oneline --exclude='refs/notes/*' --all", console.Output);
+    }
+
+    [Fact]
+    public async Task Run_with_a_search_strategy_and_the_novelty_filter_names_them_and_says_the_offline_bandit_is_inert()
+    {
+        var archive = TestRuns.TempFolder("cli");
+        var (exit, output) = await RunAsync("run", "--domain", "circle-packing", "--generations", "1", "--name", "search", "--archive", archive,
+            "--seed-agent", TestRuns.AgentFolder("Base"), "--isolation", "native", "--selection", "Islands", "--novelty", "0.99", "--model-bandit");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("selection islands,", output);
+        Assert.Contains("--model-bandit is inert", output);
+        using (var run = ArchiveRun.Open(ArchiveStore.RunFolder(archive, "search")))
+        {
+            var child = Assert.Single(run.ListVariants(), v => v.Parent is not null);
+            Assert.StartsWith("novelty: too close to", child.Status.Reason);
+            Assert.Equal("islands", run.ReadProvenance(child.Id).Search?.Strategy);
+        }
+
+        var (_, shown) = await RunAsync("show", "search", "latest", "--archive", archive);
+        Assert.Contains("islands (island 1 of 4,", shown);
     }
 
     private static async Task<(int Exit, string Output)> RunAsync(params string[] args)

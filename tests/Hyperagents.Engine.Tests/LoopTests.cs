@@ -97,7 +97,7 @@ public sealed class LoopTests(NativeWorkers workers)
     public async Task No_selfimprove_runs_the_seeds_meta_agent_even_when_the_parents_meta_agent_is_broken()
     {
         using var archive = TestRuns.NewArchive();
-        var settings = TestRuns.Settings(3) with { Baseline = Baseline.NoSelfImprove, Selection = SelectionMethod.Latest };
+        var settings = TestRuns.Settings(3) with { Baseline = Baseline.NoSelfImprove, Selection = "latest" };
         await TestRuns.Loop(archive, settings, workers.Runner).RunAsync(TestRuns.Agent("Saboteur"), CancellationToken.None);
 
         var children = archive.ListVariants().Where(v => v.Parent is not null).OrderBy(v => v.Sequence).ToList();
@@ -114,7 +114,7 @@ public sealed class LoopTests(NativeWorkers workers)
     public async Task Without_the_ablation_the_same_broken_meta_agent_fails()
     {
         using var archive = TestRuns.NewArchive();
-        var settings = TestRuns.Settings(2) with { Selection = SelectionMethod.Latest };
+        var settings = TestRuns.Settings(2) with { Selection = "latest" };
         await TestRuns.Loop(archive, settings, workers.Runner).RunAsync(TestRuns.Agent("Saboteur"), CancellationToken.None);
 
         var children = archive.ListVariants().Where(v => v.Parent is not null).OrderBy(v => v.Sequence).ToList();
@@ -179,7 +179,7 @@ public sealed class LoopTests(NativeWorkers workers)
         }
 
         using var archive = ArchiveRun.Create(Path.Combine(TestRuns.TempFolder("refused"), "run"), new RunManifest("test", "circle-packing", "test"), new ArchiveOptions { Clock = clock });
-        var settings = TestRuns.Settings(2) with { Selection = SelectionMethod.Latest };
+        var settings = TestRuns.Settings(2) with { Selection = "latest" };
         var first = await TestRuns.Loop(archive, settings, workers.Runner, Listener).RunAsync(TestRuns.Agent("Base"), CancellationToken.None);
         var resumed = await TestRuns.Loop(archive, settings, workers.Runner, Listener).RunAsync(TestRuns.Agent("Base"), CancellationToken.None);
 
@@ -288,7 +288,7 @@ public sealed class LoopTests(NativeWorkers workers)
     public async Task Meta_agents_see_train_feedback_only()
     {
         using var archive = TestRuns.NewArchive();
-        var settings = TestRuns.Settings(2) with { Selection = SelectionMethod.Latest };
+        var settings = TestRuns.Settings(2) with { Selection = "latest" };
         await TestRuns.Loop(archive, settings, workers.Runner).RunAsync(TestRuns.Agent("LineageDump"), CancellationToken.None);
 
         var last = archive.ListVariants().OrderBy(v => v.Sequence).Last();

@@ -444,4 +444,26 @@ public sealed class OpenAiEndpointTests : IAsyncLifetime
         Assert.Contains("big", first);
         Assert.True(first.Count(m => m == "small") > first.Count(m => m == "big"), string.Join(",", first));
     }
+
+    [Fact]
+    public async Task A_session_pinned_to_an_ensemble_member_sends_every_meta_call_to_it_and_task_calls_still_draw()
+    {
+        _server.Responder = _ => ScriptedReply.Reply("ok");
+        var options = Some.Options(_server) with { Model = null, Ensemble = ["openai:big:1", "openai:small:3"], EnsembleSeed = 7 };
+        using var models = ModelServices.Create(options);
+        var chat = models.OpenSession("attempt-3/meta", metaArm: 0);
+        for (var i = 0; i < 20; i++)
+        {
+            await chat.CompleteAsync(Some.Ask($"m{i}", ChatRole.Meta), CancellationToken.None);
+        }
+
+        Assert.All(_server.Requests, r => Assert.Equal("big", r.Model));
+        for (var i = 0; i < 20; i++)
+        {
+            await chat.CompleteAsync(Some.Ask($"t{i}", ChatRole.Task), CancellationToken.None);
+        }
+
+        Assert.Contains(_server.Requests.Skip(20), r => r.Model == "small");
+        Assert.Throws<ArgumentOutOfRangeException>(() => models.OpenSession("x", metaArm: 2));
+    }
 }

@@ -212,6 +212,11 @@ internal static class RunCommand
                     $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation} isolation, selection {settings.Selection}, " +
                     (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelSettings.ToFlags().Select(f => f.Flag + " " + f.Value)))) +
                     (before > 0 ? $", {before} attempts already archived" : string.Empty));
+                if (settings.ModelBandit && (host.Models is null || host.Models.ModelsFor(ChatRole.Meta).Count == 0))
+                {
+                    context.Console.MarkupLine("note: --model-bandit is inert: there is no meta model ensemble to choose from (it needs --model, --meta-model or --ensemble).");
+                }
+
                 if (host.Models is null && OfflineTargets.NothingToMutate(seedFiles, host.Domain.Name))
                 {
                     context.Console.MarkupLine(Markup.Escape(

@@ -54,6 +54,11 @@ internal static class ShowCommand
                 Row("seeds", Markup.Escape(string.Join(", ", seeds.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"))));
             }
 
+            if (p.Search is { } search)
+            {
+                Row("search", Markup.Escape(search.Strategy + (search.Detail is null ? "" : $" ({search.Detail})") + (search.Arm is null ? "" : $", meta model {search.Arm} by UCB1")));
+            }
+
             Row("agent tree", Markup.Escape(p.AgentTree));
             console.Write(grid);
 

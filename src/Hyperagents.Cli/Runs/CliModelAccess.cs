@@ -20,7 +20,12 @@ internal sealed class CliModelAccess(ModelServices models) : IModelAccess
     /// <summary>How many meta sessions are open (tests check that closing forgets them).</summary>
     public int OpenSessions => _metaSessions.Count;
 
-    public IChatService? OpenMeta(string session) => models.HasModel(ChatRole.Meta) ? _metaSessions.GetOrAdd(session, models.OpenSession) : null;
+    public IReadOnlyList<string> MetaModels => [.. models.ModelsFor(ChatRole.Meta).Select(m => m.Spec.ToString())];
+
+    public IChatService? OpenMeta(string session) => OpenMeta(session, null);
+
+    public IChatService? OpenMeta(string session, int? arm) =>
+        models.HasModel(ChatRole.Meta) ? _metaSessions.GetOrAdd(session, s => models.OpenSession(s, arm < models.ModelsFor(ChatRole.Meta).Count ? arm : null)) : null;
 
     public IChatService? OpenTask(string session) => models.HasModel(ChatRole.Task) ? models.OpenSession(session) : null;
 

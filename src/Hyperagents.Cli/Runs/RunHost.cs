@@ -105,6 +105,7 @@ internal sealed class RunHost : IAsyncDisposable
             Tools = Versions.Current(runner),
             Logger = loggers.CreateLogger("run"),
             Listener = listener,
+            Features = ((domain as TaskLimitedDomain)?.Inner ?? domain) is PackageDomain package ? package.Package.Features : null,
         });
         return new RunHost(archive, settings, domain, runner, models, loop, loggers, compiler);
     }

@@ -13,7 +13,11 @@ internal sealed class RunOptions
     public Option<int?> Generations { get; } = new("--generations") { Description = "Children to attempt in total (default 10)." };
     public Option<int?> Parallel { get; } = new("--parallel") { Description = "Children produced at once (default 1)." };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "The run's random seed (default 1)." };
-    public Option<string?> Selection { get; } = new("--selection") { Description = "Parent selection: score_child_prop (default), score_prop, best, random, latest." };
+    public Option<string?> Selection { get; } = new("--selection") { Description = $"Parent selection: {string.Join(", ", SelectionStrategies.Names)} (default {SelectionStrategies.Default}; see docs/search.md)." };
+    public Option<int?> Islands { get; } = new("--islands") { Description = $"Islands of --selection islands (default {SearchOptions.DefaultIslands})." };
+    public Option<int?> MigrationInterval { get; } = new("--migration-interval") { Description = $"Island generations between migrations of --selection islands (default {SearchOptions.DefaultMigrationInterval})." };
+    public Option<double?> Novelty { get; } = new("--novelty") { Description = "Refuse a child whose changed code has at least this token similarity (0-1] with an archived variant (default off)." };
+    public Option<bool> ModelBandit { get; } = new("--model-bandit") { Description = "Choose each attempt's meta model by UCB1 over the ensemble, rewarded by child improvement (inert offline)." };
     public Option<string?> Baseline { get; } = new("--baseline") { Description = "Ablation: no-selfimprove (frozen seed meta agent) or no-archive (always the latest variant)." };
     public Option<string?> Isolation { get; } = new("--isolation") { Description = "Where agent code runs: sandbox (default, Wasmtime), contained (native workers under bubblewrap, seccomp and cgroups; Linux) or native (worker processes; not a sandbox)." };
     public Option<string?> Runtime { get; } = new("--runtime") { Description = "With --isolation contained: bubblewrap (default) or runsc (the same workers under gVisor's user-space kernel; recorded as contained-runsc)." };
@@ -48,6 +52,10 @@ internal sealed class RunOptions
         yield return Parallel;
         yield return Seed;
         yield return Selection;
+        yield return Islands;
+        yield return MigrationInterval;
+        yield return Novelty;
+        yield return ModelBandit;
         yield return Baseline;
         yield return Isolation;
         yield return Runtime;
@@ -94,9 +102,34 @@ internal sealed class RunOptions
 
         if (parse.GetValue(Selection) is { } selection)
         {
-            settings = ParseEnum<SelectionMethod>(selection, "--selection", "score_child_prop, score_prop, best, random, latest", errors) is { } method
-                ? settings with { Selection = method }
-                : settings;
+            if (SelectionStrategies.TryNormalize(selection, out var strategy))
+            {
+                settings = settings with { Selection = strategy };
+            }
+            else
+            {
+                errors.Add(SelectionStrategies.Unknown(selection));
+            }
+        }
+
+        if (parse.GetValue(Islands) is { } islands)
+        {
+            settings = settings with { Islands = islands };
+        }
+
+        if (parse.GetValue(MigrationInterval) is { } interval)
+        {
+            settings = settings with { MigrationInterval = interval };
+        }
+
+        if (parse.GetValue(Novelty) is { } novelty)
+        {
+            settings = settings with { Novelty = novelty };
+        }
+
+        if (parse.GetValue(ModelBandit))
+        {
+            settings = settings with { ModelBandit = true };
         }
 
         if (parse.GetValue(Baseline) is { } baseline)

@@ -80,7 +80,7 @@ internal static class TestRuns
         StartTimeout = TimeSpan.FromSeconds(60),
     });
 
-    public static DgmhLoop Loop(ArchiveRun archive, RunSettings settings, IAgentRunner runner, Action<RunEvent>? listener = null, AgentCompiler? compiler = null)
+    public static DgmhLoop Loop(ArchiveRun archive, RunSettings settings, IAgentRunner runner, Action<RunEvent>? listener = null, AgentCompiler? compiler = null, IModelAccess? models = null)
     {
         var domain = DomainCatalog.Create(settings.Domain, settings.DatasetPath);
         return new DgmhLoop(new RunServices
@@ -92,6 +92,7 @@ internal static class TestRuns
             Runner = runner,
             EvaluatorHash = EvaluatorHash.For(domain),
             Listener = listener,
+            Models = models ?? ModelAccess.None,
         });
     }
 

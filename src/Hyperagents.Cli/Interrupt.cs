@@ -31,8 +31,18 @@ internal sealed class Interrupt : IDisposable
         _stop.Dispose();
     }
 
+    /// <summary>While set, Ctrl+C calls it instead (the REPL cancels its running submission and stays).</summary>
+    public static Action? OnCtrlC { get; set; }
+
     private void OnSignal(PosixSignalContext context)
     {
+        if (context.Signal == PosixSignal.SIGINT && OnCtrlC is { } hook)
+        {
+            context.Cancel = true;
+            hook();
+            return;
+        }
+
         if (Interlocked.Increment(ref _count) > 1 && context.Signal == PosixSignal.SIGINT)
         {
             // The second Ctrl+C: the default action, which ends the process now.

@@ -238,6 +238,22 @@ public sealed class AgentCompiler : IDisposable
         return new CompileResult(new CompileReport(success, diagnostics), success ? agent : null, success ? entryPoints : null);
     }
 
+    /// <summary>Compiles and gates the last submission of a script chain (<see cref="ScriptCompiler"/>), in a compile
+    /// worker when <see cref="AgentCompilerOptions.Worker"/> is set. Never throws for bad code.</summary>
+    /// <param name="source">The chain.</param>
+    /// <param name="cancellationToken">Stops the compile.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ScriptCompileResult CompileScript(ScriptSource source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (ScriptCompiler.Precheck(source) is { } problem)
+        {
+            return new ScriptCompileResult(new CompileReport(false, [problem]), null, false);
+        }
+
+        return _workers is not null ? _workers.CompileScript(source, Policy, cancellationToken) : ScriptCompiler.Compile(source, Policy, cancellationToken);
+    }
+
     /// <summary>Ends this compiler's worker processes, if any.</summary>
     public void Dispose() => _workers?.Dispose();
 

@@ -61,6 +61,29 @@ public static class AgentCompiles
         }
     }
 
+    /// <summary>Compiles a script submission within <paramref name="timeout"/>; a longer compile is a failure with
+    /// <see cref="DiagnosticIds.CompileTimeout"/>.</summary>
+    /// <param name="compiler">The compiler.</param>
+    /// <param name="source">The chain.</param>
+    /// <param name="timeout">How long the compile may take.</param>
+    /// <param name="cancellationToken">Stops the compile (then it throws).</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static ScriptCompileResult CompileScriptWithin(this AgentCompiler compiler, ScriptSource source, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(compiler);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            return compiler.CompileScript(source, limit.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new ScriptCompileResult(new CompileReport(false, [new CompileDiagnostic(source.FilePath, 1, 1, DiagnosticIds.CompileTimeout,
+                $"Compiling took longer than {timeout.TotalSeconds:0.#} s; simplify the code (deeply nested lambdas passed to overloaded methods are the usual cause).")]), null, false);
+        }
+    }
+
     /// <summary>Whether a result says nothing certain about the code (a timeout or a compiler fault), so it must not be cached.</summary>
     /// <param name="result">The result.</param>
     public static bool IsTransient(CompileResult result)

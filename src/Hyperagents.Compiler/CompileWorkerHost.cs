@@ -96,6 +96,24 @@ public static class CompileWorkerHost
 
     private static (CompileReply Reply, byte[] Image, bool Exit) Compile(AgentCompiler compiler, CompileRequest request)
     {
+        if (request.Script is { } script)
+        {
+            try
+            {
+                var compiled = compiler.CompileScript(script.ToSource());
+                return (new CompileReply(CompileReply.Compiled, compiled.Report.Success, compiled.Report.Diagnostics.Take(MaxDiagnostics).ToList(), null, compiled.HasValue), compiled.Image ?? [], false);
+            }
+            catch (OutOfMemoryException)
+            {
+                return (new CompileReply(CompileReply.OutOfMemory, false, [], null), [], true);
+            }
+            catch (Exception ex)
+            {
+                var message = ex.Message.Length > 500 ? ex.Message[..500] : ex.Message;
+                return (new CompileReply(CompileReply.Fault, false, [], ex.GetType().Name + ": " + message.ReplaceLineEndings(" ")), [], true);
+            }
+        }
+
         var source = AgentSource.Restore(request.Files);
         if (source.ContentHash != request.ContentHash)
         {

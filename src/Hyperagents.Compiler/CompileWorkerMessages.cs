@@ -8,14 +8,24 @@ namespace Hyperagents.Compiler;
 /// <param name="ContentHash">The host's <see cref="AgentSource.ContentHash"/>; the worker checks it.</param>
 /// <param name="Policy">The gate policy text.</param>
 /// <param name="PolicyHash">The host's <see cref="GatePolicy.Hash"/>; the worker checks it.</param>
-internal sealed record CompileRequest(Dictionary<string, string> Files, string ContentHash, string Policy, string PolicyHash);
+/// <param name="Script">A script submission to compile instead of the files.</param>
+internal sealed record CompileRequest(Dictionary<string, string> Files, string ContentHash, string Policy, string PolicyHash, ScriptRequest? Script = null);
+
+/// <summary>A <see cref="ScriptSource"/> on the wire.</summary>
+internal sealed record ScriptRequest(List<string> Submissions, List<byte[]> Libraries, List<string> Imports, string FilePath)
+{
+    public static ScriptRequest Of(ScriptSource source) => new([.. source.Submissions], [.. source.Libraries], [.. source.Imports], source.FilePath);
+
+    public ScriptSource ToSource() => new(Submissions, Libraries, Imports, FilePath);
+}
 
 /// <summary>How a compile in a worker ended. The image, when there is one, follows the JSON in the same frame.</summary>
 /// <param name="Outcome">One of the constants below.</param>
 /// <param name="Success">The compile report's verdict (only with <see cref="Compiled"/>).</param>
 /// <param name="Diagnostics">The compile report's diagnostics (only with <see cref="Compiled"/>).</param>
 /// <param name="Detail">What went wrong, for the other outcomes.</param>
-internal sealed record CompileReply(string Outcome, bool Success, List<CompileDiagnostic> Diagnostics, string? Detail)
+/// <param name="HasValue">For a script submission: whether it ends in an expression with a value.</param>
+internal sealed record CompileReply(string Outcome, bool Success, List<CompileDiagnostic> Diagnostics, string? Detail, bool HasValue = false)
 {
     /// <summary>The compiler ran to the end; the report says whether the agent passed.</summary>
     public const string Compiled = "compiled";

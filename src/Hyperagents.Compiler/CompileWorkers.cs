@@ -40,7 +40,19 @@ internal sealed class CompileWorkers : IDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the worker was
     /// killed).</exception>
     /// <exception cref="InvalidOperationException">No worker could be started.</exception>
-    public CompileResult Compile(AgentSource source, GatePolicy policy, CancellationToken cancellationToken)
+    public CompileResult Compile(AgentSource source, GatePolicy policy, CancellationToken cancellationToken) =>
+        Run(new CompileRequest(new Dictionary<string, string>(source.Files, StringComparer.Ordinal), source.ContentHash, policy.Text, policy.Hash),
+            (reply, image) => Verify(reply, image, source, policy), failure => failure, cancellationToken);
+
+    /// <summary>Compiles the last submission of a script chain in a worker. Never throws for bad code.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the worker was
+    /// killed).</exception>
+    /// <exception cref="InvalidOperationException">No worker could be started.</exception>
+    public ScriptCompileResult CompileScript(ScriptSource source, GatePolicy policy, CancellationToken cancellationToken) =>
+        Run(new CompileRequest([], string.Empty, policy.Text, policy.Hash, ScriptRequest.Of(source)),
+            (reply, image) => VerifyScript(reply, image, source, policy), failure => new ScriptCompileResult(failure.Report, null, false), cancellationToken);
+
+    private T Run<T>(CompileRequest request, Func<CompileReply, byte[], T> verify, Func<CompileResult, T> failed, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _slots.Wait(cancellationToken);
@@ -50,8 +62,8 @@ internal sealed class CompileWorkers : IDisposable
         {
             worker = TakeIdle() ?? Start(cancellationToken);
             worker.ClearStderr();
-            (var result, reusable) = Call(worker, source, policy, cancellationToken);
-            return result;
+            (var reply, var image, var failure, reusable) = Call(worker, request, cancellationToken);
+            return failure is null ? verify(reply!, image) : failed(failure);
         }
         finally
         {
@@ -103,11 +115,9 @@ internal sealed class CompileWorkers : IDisposable
         return worker;
     }
 
-    private (CompileResult Result, bool Reusable) Call(WorkerProcess worker, AgentSource source, GatePolicy policy, CancellationToken cancellationToken)
+    private (CompileReply? Reply, byte[] Image, CompileResult? Failure, bool Reusable) Call(WorkerProcess worker, CompileRequest compile, CancellationToken cancellationToken)
     {
-        var request = JsonSerializer.SerializeToUtf8Bytes(
-            new CompileRequest(new Dictionary<string, string>(source.Files, StringComparer.Ordinal), source.ContentHash, policy.Text, policy.Hash),
-            CompileWorkerJson.Default.CompileRequest);
+        var request = JsonSerializer.SerializeToUtf8Bytes(compile, CompileWorkerJson.Default.CompileRequest);
         byte[]? body = null;
         string? broken = null;
         using (cancellationToken.Register(() => worker.Kill()))
@@ -125,7 +135,7 @@ internal sealed class CompileWorkers : IDisposable
                     }
                     else if (length > MaxReplyJsonBytes + _options.MaxImageBytes)
                     {
-                        return (ImageTooLarge(length), false);
+                        return (null, [], ImageTooLarge(length), false);
                     }
                     else
                     {
@@ -146,7 +156,7 @@ internal sealed class CompileWorkers : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         if (body is null || broken is not null)
         {
-            return (Died(worker, broken), false);
+            return (null, [], Died(worker, broken), false);
         }
 
         var metaLength = BinaryPrimitives.ReadInt32LittleEndian(body);
@@ -164,20 +174,20 @@ internal sealed class CompileWorkers : IDisposable
 
         if (reply is null)
         {
-            return (Died(worker, "an unreadable reply"), false);
+            return (null, [], Died(worker, "an unreadable reply"), false);
         }
 
         var imageLength = body.Length - 4 - metaLength;
         if (imageLength > _options.MaxImageBytes)
         {
-            return (ImageTooLarge(imageLength), true);
+            return (null, [], ImageTooLarge(imageLength), true);
         }
 
         return reply.Outcome switch
         {
-            CompileReply.Compiled => (Verify(reply, body[(4 + metaLength)..], source, policy), true),
-            CompileReply.OutOfMemory => (MemoryLimit(), false),
-            _ => (Failure(DiagnosticIds.CompilerFault, $"The compiler failed on this agent ({reply.Detail ?? reply.Outcome}); simplify the code around the construct it names."), false),
+            CompileReply.Compiled => (reply, body[(4 + metaLength)..], null, true),
+            CompileReply.OutOfMemory => (null, [], MemoryLimit(), false),
+            _ => (null, [], Failure(DiagnosticIds.CompilerFault, $"The compiler failed on this agent ({reply.Detail ?? reply.Outcome}); simplify the code around the construct it names."), false),
         };
     }
 
@@ -202,6 +212,21 @@ internal sealed class CompileWorkers : IDisposable
         return new CompileResult(new CompileReport(true, []), agent, entryPoints);
 
         static (string File, int Line) Unlocated(string type, string member) => ("(emitted IL)", 0);
+    }
+
+    /// <summary>A script submission's image is re-read here too (IL scan against the same policy and own assemblies).</summary>
+    private static ScriptCompileResult VerifyScript(CompileReply reply, byte[] image, ScriptSource source, GatePolicy policy)
+    {
+        if (!reply.Success || image.Length == 0)
+        {
+            return new ScriptCompileResult(new CompileReport(false, reply.Diagnostics.Count > 0 ? reply.Diagnostics : [Unplaced(DiagnosticIds.CompilerFault, "The compiler reported success without an image.")]), null, false);
+        }
+
+        var sink = new DiagnosticCollector();
+        IlScanner.Scan(image, policy, sink, (_, _) => ("(emitted IL)", 0), ScriptCompiler.OwnAssemblies(source));
+        return sink.Items.Count > 0
+            ? new ScriptCompileResult(new CompileReport(false, sink.Items), null, false)
+            : new ScriptCompileResult(new CompileReport(true, []), image, reply.HasValue);
     }
 
     private CompileResult Died(WorkerProcess worker, string? broken)

@@ -15,7 +15,7 @@ internal static class IlScanner
     private const string Where = "(emitted IL)";
     private static readonly Dictionary<short, OperandType> Operands = BuildOperandTable();
 
-    public static void Scan(byte[] image, GatePolicy policy, DiagnosticCollector sink, Func<string, string, (string File, int Line)>? locate = null)
+    public static void Scan(byte[] image, GatePolicy policy, DiagnosticCollector sink, Func<string, string, (string File, int Line)>? locate = null, IReadOnlySet<string>? own = null)
     {
         using var pe = new PEReader(ImmutableArray.Create(image));
         var md = pe.GetMetadataReader();
@@ -71,7 +71,7 @@ internal static class IlScanner
                 }
 
                 var body = pe.GetMethodBody(method.RelativeVirtualAddress);
-                ScanBody(md, body.GetILReader(), policy, sink, display, file, line, reported);
+                ScanBody(md, body.GetILReader(), policy, sink, display, file, line, reported, own);
             }
         }
 
@@ -79,7 +79,7 @@ internal static class IlScanner
         {
             if (!reported.Contains(handle))
             {
-                CheckTypeRef(md, handle, policy, sink, "", Where, 0, reported);
+                CheckTypeRef(md, handle, policy, sink, "", Where, 0, reported, own);
             }
         }
 
@@ -87,7 +87,7 @@ internal static class IlScanner
         {
             if (!reported.Contains(handle))
             {
-                CheckMemberRef(md, handle, policy, sink, "", Where, 0, reported);
+                CheckMemberRef(md, handle, policy, sink, "", Where, 0, reported, own);
             }
         }
 
@@ -116,7 +116,7 @@ internal static class IlScanner
         }
     }
 
-    private static void ScanBody(MetadataReader md, BlobReader il, GatePolicy policy, DiagnosticCollector sink, string method, string file, int line, HashSet<EntityHandle> reported)
+    private static void ScanBody(MetadataReader md, BlobReader il, GatePolicy policy, DiagnosticCollector sink, string method, string file, int line, HashSet<EntityHandle> reported, IReadOnlySet<string>? own)
     {
         while (il.RemainingBytes > 0)
         {
@@ -158,7 +158,7 @@ internal static class IlScanner
                 case OperandType.InlineMethod or OperandType.InlineField or OperandType.InlineTok or OperandType.InlineType or OperandType.InlineSig:
                     var token = il.ReadInt32();
                     var handle = MetadataTokens.EntityHandle(token);
-                    CheckHandle(md, handle, policy, sink, method, file, line, reported);
+                    CheckHandle(md, handle, policy, sink, method, file, line, reported, own);
                     break;
                 default:
                     il.Offset += 4;
@@ -167,33 +167,33 @@ internal static class IlScanner
         }
     }
 
-    private static void CheckHandle(MetadataReader md, EntityHandle handle, GatePolicy policy, DiagnosticCollector sink, string method, string file, int line, HashSet<EntityHandle> reported)
+    private static void CheckHandle(MetadataReader md, EntityHandle handle, GatePolicy policy, DiagnosticCollector sink, string method, string file, int line, HashSet<EntityHandle> reported, IReadOnlySet<string>? own)
     {
         switch (handle.Kind)
         {
             case HandleKind.TypeReference:
-                CheckTypeRef(md, (TypeReferenceHandle)handle, policy, sink, method, file, line, reported);
+                CheckTypeRef(md, (TypeReferenceHandle)handle, policy, sink, method, file, line, reported, own);
                 break;
             case HandleKind.MemberReference:
-                CheckMemberRef(md, (MemberReferenceHandle)handle, policy, sink, method, file, line, reported);
+                CheckMemberRef(md, (MemberReferenceHandle)handle, policy, sink, method, file, line, reported, own);
                 break;
             case HandleKind.MethodSpecification:
                 var spec = md.GetMethodSpecification((MethodSpecificationHandle)handle);
-                CheckHandle(md, spec.Method, policy, sink, method, file, line, reported);
+                CheckHandle(md, spec.Method, policy, sink, method, file, line, reported, own);
                 break;
             case HandleKind.TypeSpecification:
                 if (GenericDefinition(md, (TypeSpecificationHandle)handle) is { Kind: HandleKind.TypeReference } definition)
                 {
-                    CheckTypeRef(md, (TypeReferenceHandle)definition, policy, sink, method, file, line, reported);
+                    CheckTypeRef(md, (TypeReferenceHandle)definition, policy, sink, method, file, line, reported, own);
                 }
 
                 break;
         }
     }
 
-    private static void CheckTypeRef(MetadataReader md, TypeReferenceHandle handle, GatePolicy policy, DiagnosticCollector sink, string method, string file, int line, HashSet<EntityHandle> reported)
+    private static void CheckTypeRef(MetadataReader md, TypeReferenceHandle handle, GatePolicy policy, DiagnosticCollector sink, string method, string file, int line, HashSet<EntityHandle> reported, IReadOnlySet<string>? own)
     {
-        if (TypeRefName(md, handle) is not { } name)
+        if (TypeRefName(md, handle, own) is not { } name)
         {
             return;
         }
@@ -207,7 +207,7 @@ internal static class IlScanner
         }
     }
 
-    private static void CheckMemberRef(MetadataReader md, MemberReferenceHandle handle, GatePolicy policy, DiagnosticCollector sink, string method, string file, int line, HashSet<EntityHandle> reported)
+    private static void CheckMemberRef(MetadataReader md, MemberReferenceHandle handle, GatePolicy policy, DiagnosticCollector sink, string method, string file, int line, HashSet<EntityHandle> reported, IReadOnlySet<string>? own)
     {
         var member = md.GetMemberReference(handle);
         var parent = member.Parent;
@@ -226,7 +226,7 @@ internal static class IlScanner
             return;
         }
 
-        if (parent.Kind != HandleKind.TypeReference || TypeRefName(md, (TypeReferenceHandle)parent) is not { } type)
+        if (parent.Kind != HandleKind.TypeReference || TypeRefName(md, (TypeReferenceHandle)parent, own) is not { } type)
         {
             return;
         }
@@ -244,7 +244,9 @@ internal static class IlScanner
     }
 
     /// <summary>The policy name of a type reference rooted in another assembly; <see langword="null"/> for own types.</summary>
-    internal static PolicyTypeName? TypeRefName(MetadataReader md, TypeReferenceHandle handle)
+    /// <remarks>A reference into one of <paramref name="own"/> (gated agent code: a script chain's earlier submissions,
+    /// the agent it runs next to) is an own type too.</remarks>
+    internal static PolicyTypeName? TypeRefName(MetadataReader md, TypeReferenceHandle handle, IReadOnlySet<string>? own = null)
     {
         var names = new List<string>();
         var current = md.GetTypeReference(handle);
@@ -258,7 +260,8 @@ internal static class IlScanner
                 continue;
             }
 
-            if (scope.Kind != HandleKind.AssemblyReference)
+            if (scope.Kind != HandleKind.AssemblyReference
+                || (own is not null && own.Contains(md.GetString(md.GetAssemblyReference((AssemblyReferenceHandle)scope).Name))))
             {
                 return null;
             }

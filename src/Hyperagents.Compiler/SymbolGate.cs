@@ -25,8 +25,16 @@ internal sealed class SymbolGate
     private SemanticModel? _model;
     private ISymbol[]? _handlerMembers;
 
-    public SymbolGate(CSharpCompilation compilation, GatePolicy policy, DiagnosticCollector sink)
+    private readonly IReadOnlySet<string>? _ownAssemblies;
+
+    /// <param name="compilation">The compilation to check.</param>
+    /// <param name="policy">The policy.</param>
+    /// <param name="sink">Where violations go.</param>
+    /// <param name="ownAssemblies">Referenced assemblies that are agent code gated already (a script chain's earlier
+    /// submissions and the agent it runs next to): their symbols are the agent's own, not library API.</param>
+    public SymbolGate(CSharpCompilation compilation, GatePolicy policy, DiagnosticCollector sink, IReadOnlySet<string>? ownAssemblies = null)
     {
+        _ownAssemblies = ownAssemblies;
         _compilation = compilation;
         _policy = policy;
         _sink = sink;
@@ -521,7 +529,8 @@ internal sealed class SymbolGate
     }
 
     private bool IsOwn(ISymbol symbol) =>
-        SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, _compilation.Assembly);
+        SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, _compilation.Assembly)
+        || (_ownAssemblies is not null && symbol.ContainingAssembly is { } assembly && _ownAssemblies.Contains(assembly.Name));
 
     private void ReportDynamic(Location location) =>
         Report(DiagnosticIds.Dynamic, location, "dynamic", "dynamic binding runs the C# binder at run time and is never allowed (Microsoft.CSharp is not referenced); use a static type");

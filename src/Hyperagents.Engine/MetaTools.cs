@@ -2,6 +2,7 @@ using Hyperagents.Archive;
 using Hyperagents.Compiler;
 using Hyperagents.Domains;
 using Hyperagents.Hosting.Sessions;
+using Hyperagents.Transport;
 
 namespace Hyperagents.Engine;
 
@@ -10,6 +11,9 @@ namespace Hyperagents.Engine;
 internal sealed class MetaTools : IMetaTools
 {
     private const int DiffCap = 8 * 1024;
+
+    /// <summary>The file name a snippet's diagnostics carry.</summary>
+    public const string SnippetFile = "snippet";
 
     /// <summary>A snippet's deadline (a task's, when that is shorter): 20 snippets cost at most a few minutes.</summary>
     public static readonly TimeSpan DefaultSnippetWallClock = TimeSpan.FromSeconds(10);
@@ -22,7 +26,8 @@ internal sealed class MetaTools : IMetaTools
     private readonly CancellationToken _runCancellation;
     private readonly TimeSpan _snippetWallClock;
     private readonly TimeSpan _compileTimeout;
-    private int _snippets;
+    private readonly List<(string Code, byte[] Image)> _chain = [];
+    private readonly SemaphoreSlim _chainGate = new(1, 1);
 
     public MetaTools(AgentCompiler compiler, TaskEvaluator evaluator, ArchiveRun archive, string variantId, ulong seed, CancellationToken runCancellation,
         TimeSpan? snippetWallClock = null, TimeSpan? compileTimeout = null)
@@ -57,53 +62,55 @@ internal sealed class MetaTools : IMetaTools
             compiled.Report);
     }
 
+    /// <summary>Runs a scratchpad snippet as the next submission of this session's script chain: compiled and gated
+    /// like agent code (<see cref="ScriptCompiler"/>), then run with every earlier submission in a fresh isolate of the
+    /// run's runner (<see cref="ScriptBundle"/>). A snippet that did not complete is not kept in the chain.</summary>
     public async Task<SnippetReport> RunSnippetAsync(string code, CancellationToken cancellationToken)
     {
-        var (source, problem) = SnippetSource.Create(code);
-        if (source is null)
+        await _chainGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            return Rejected("rejected", [problem!]);
-        }
+            var source = new ScriptSource([.. _chain.Select(c => c.Code), code ?? string.Empty], [], [], SnippetFile);
 
-        // Compiling is bounded too (the same mechanism as every host compile), within the snippet's deadline.
-        using var linkedCompile = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        var compiled = CompileFiles(source.Files, _snippetWallClock, linkedCompile.Token);
-        if (!compiled.Success && source.HasResult && compiled.Report.Diagnostics.All(IsVoidValue)
-            && SnippetSource.Create(code, resultAsStatement: true).Source is { } statement)
+            // Compiling is bounded too (the same mechanism as every host compile), within the snippet's deadline.
+            using var linkedCompile = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
+            var compiled = _compiler.CompileScriptWithin(source, _snippetWallClock, linkedCompile.Token);
+            if (compiled.Report.Diagnostics.Any(d => d.Id == DiagnosticIds.CompileTimeout))
+            {
+                return Rejected("compile-timeout", [new CompileDiagnostic(SnippetFile, 1, 1, DiagnosticIds.SnippetCompileTimeout,
+                    $"Compiling the snippet took longer than {_snippetWallClock.TotalSeconds:0.#} s; simplify it (deeply nested lambdas passed to overloaded methods are the usual cause).")]);
+            }
+
+            if (!compiled.Report.Success || compiled.Image is null)
+            {
+                return Rejected("rejected", compiled.Report.Diagnostics);
+            }
+
+            var bundle = ScriptBundle.Pack([], [.. _chain.Select(c => c.Image), compiled.Image]);
+            var agent = new Hyperagents.Hosting.CompiledAgent(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bundle)), "snippet", bundle);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
+            // One seed for the session: earlier submissions run again with the draws they had.
+            var seed = Seeds.Mix(_seed, "snippet-session");
+            var (outcome, log) = await _evaluator.RunSnippetAsync(agent, seed, _snippetWallClock, linked.Token).ConfigureAwait(false);
+            if (outcome.IsCompleted)
+            {
+                _chain.Add((code!, compiled.Image));
+            }
+
+            var detail = outcome.IsCompleted ? null : outcome.ExceptionType is null ? outcome.Detail : $"{outcome.ExceptionType}: {outcome.Detail}";
+            var output = string.Join('\n', log.Append(outcome.Output ?? string.Empty).Where(line => line.Length > 0));
+            var value = outcome.IsCompleted ? (compiled.HasValue ? Cap(outcome.Answer ?? string.Empty) : string.Empty) : null;
+            return new SnippetReport(outcome.Label, value, detail, Cap(output), [], outcome.FuelConsumed, outcome.Elapsed.TotalMilliseconds);
+        }
+        finally
         {
-            // The trailing expression has no value (a void call): run it as a statement, with an empty value; any
-            // error of that compile is the snippet's real one.
-            var left = _snippetWallClock - started.Elapsed;
-            (source, compiled) = (statement, CompileFiles(statement.Files, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), linkedCompile.Token));
+            _chainGate.Release();
         }
-
-        if (compiled.Report.Diagnostics.Any(d => d.Id == DiagnosticIds.CompileTimeout))
-        {
-            return Rejected("compile-timeout", [new CompileDiagnostic(SnippetSource.DiagnosticFile, 1, 1, DiagnosticIds.SnippetCompileTimeout,
-                $"Compiling the snippet took longer than {_snippetWallClock.TotalSeconds:0.#} s; simplify it (deeply nested lambdas passed to overloaded methods are the usual cause).")]);
-        }
-
-        if (!compiled.Success || compiled.Agent is null)
-        {
-            return Rejected("rejected", compiled.Report.Diagnostics.Select(source.Map).ToList());
-        }
-
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
-        var seed = Seeds.Mix(_seed, $"snippet:{Interlocked.Increment(ref _snippets)}");
-        var (outcome, log) = await _evaluator.RunSnippetAsync(compiled.Agent, seed, _snippetWallClock, linked.Token).ConfigureAwait(false);
-        var detail = outcome.IsCompleted ? null : outcome.ExceptionType is null ? outcome.Detail : $"{outcome.ExceptionType}: {outcome.Detail}";
-        var output = string.Join('\n', log.Append(outcome.Output ?? string.Empty).Where(line => line.Length > 0));
-        return new SnippetReport(outcome.Label, outcome.IsCompleted ? Cap(outcome.Answer ?? string.Empty) : null, detail, Cap(output), [],
-            outcome.FuelConsumed, outcome.Elapsed.TotalMilliseconds);
 
         static SnippetReport Rejected(string outcome, IReadOnlyList<CompileDiagnostic> diagnostics) =>
             new(outcome, null, "the snippet did not compile or failed the capability gate", string.Empty, diagnostics, null, 0);
 
-        // The wrapper's own "cannot convert from 'void'" on the value: the trailing expression is a call returning nothing.
-        static bool IsVoidValue(CompileDiagnostic d) => d.Id == "CS1503" && d.Message.Contains("'void'", StringComparison.Ordinal);
-
-        static string Cap(string text) => text.Length <= SnippetSource.MaxValueChars ? text : text[..SnippetSource.MaxValueChars] + $"…[{text.Length - SnippetSource.MaxValueChars:N0} more characters]";
+        static string Cap(string text) => text.Length <= ScriptBundle.MaxValueChars ? text : text[..ScriptBundle.MaxValueChars] + $"…[{text.Length - ScriptBundle.MaxValueChars:N0} more characters]";
     }
 
     public IReadOnlyList<MutationSite> GetSites(string code) => MutationEngine.GetSites(code);

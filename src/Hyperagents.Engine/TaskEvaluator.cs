@@ -117,9 +117,9 @@ public sealed class TaskEvaluator
             AnswerHash: ScoreStatistics.AnswerHash(outcome.Answer ?? string.Empty), Answer: outcome.Answer ?? string.Empty);
     }
 
-    /// <summary>Runs a scratchpad snippet (a one-file agent from <see cref="Compiler.SnippetSource"/>) with a task's
-    /// runner and limits, no model and no domain: its answer is its value, never scored.</summary>
-    /// <param name="agent">The compiled snippet.</param>
+    /// <summary>Runs a scratchpad snippet (a script chain, <see cref="Transport.ScriptBundle"/>) with a task's runner and
+    /// limits, no model and no domain: its answer is its value, never scored.</summary>
+    /// <param name="agent">The compiled chain.</param>
     /// <param name="seed">The seed of its <c>context.Random</c>.</param>
     /// <param name="maxWallClock">The snippet's deadline, when shorter than a task's.</param>
     /// <param name="cancellationToken">Stops the call.</param>

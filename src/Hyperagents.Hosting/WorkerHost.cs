@@ -228,6 +228,11 @@ internal sealed class WorkerLoop(Stream input, Stream output)
 
     private static async Task<InvocationResult> RunInContextAsync(WorkerJob job, byte[] image, PipeChannel channel)
     {
+        if (job.Entry == WorkerJob.Solve && job.Task is not null && ScriptBundle.IsBundle(image))
+        {
+            return await AgentInvoker.RunScriptAsync(image, job.Task, channel).ConfigureAwait(false);
+        }
+
         var context = new AgentLoadContext("agent:" + job.AssemblyName);
         System.Reflection.Assembly assembly;
         try

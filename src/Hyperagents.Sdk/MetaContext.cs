@@ -73,9 +73,10 @@ public sealed class MetaContext
     /// <summary>The scratchpad: compiles a C# snippet with the same references and gate as an agent and runs it in a
     /// fresh isolate with a task's limits (its deadline capped at 10 s); charged to the budget.</summary>
     /// <param name="code">C# statements (script syntax: top-level statements, <c>await</c>, methods, types, <c>using</c>
-    /// directives), optionally ending in an expression without <c>;</c> whose value is returned as text. The code runs
-    /// as the body of <c>SolveTask(TaskContext context)</c>: <c>context.Random</c> and <c>context.Log</c> work; there is
-    /// no task input and no model.</param>
+    /// directives), optionally ending in an expression without <c>;</c> whose value is returned as text. Snippets chain
+    /// as C# script submissions: one sees the variables, methods and types of the earlier snippets of this call that
+    /// completed (they run again, quietly, before it). <c>context</c> is a <see cref="TaskContext"/>:
+    /// <c>context.Random</c> and <c>context.Log</c> work; there is no task input and no model.</param>
     /// <returns>The outcome, the value, the console output and, when it did not compile, the diagnostics (lines are
     /// the snippet's).</returns>
     /// <exception cref="HostCallException">The snippet budget is spent (<c>budget-exhausted</c>).</exception>

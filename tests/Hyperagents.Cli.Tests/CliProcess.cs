@@ -30,10 +30,13 @@ public sealed class CliProcess : IDisposable
     /// <summary>For commands that take no archive (domains, score, check, doctor).</summary>
     public (int Exit, string Output) RunWithoutArchive(params string[] args) => Run(args, withArchive: false);
 
-    private (int Exit, string Output) Run(string[] args, bool withArchive)
+    /// <summary>For commands that read standard input (repl): <paramref name="input"/> is written, then closed.</summary>
+    public (int Exit, string Output) RunWithInput(string input, params string[] args) => Run(args, withArchive: true, input);
+
+    private (int Exit, string Output) Run(string[] args, bool withArchive, string? input = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "hyperagents.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null, WorkingDirectory = Root };
         start.ArgumentList.Add(dll);
         foreach (var a in args)
         {
@@ -63,6 +66,12 @@ public sealed class CliProcess : IDisposable
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
+
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
         {
             process.Kill(entireProcessTree: true);

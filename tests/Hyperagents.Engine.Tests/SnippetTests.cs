@@ -203,4 +203,59 @@ public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         Assert.NotEqual(a1.Value, a2.Value);
         Assert.Equal(a1.Fuel, b1.Fuel);
     }
+
+    [Fact]
+    public async Task Snippets_chain_variables_methods_and_types_persist_and_a_failed_one_is_not_kept()
+    {
+        var tools = Tools();
+        Assert.Equal(string.Empty, (await tools.RunSnippetAsync("var x = 20;\nint Twice(int v) => v * 2;\nrecord R(int A);", CancellationToken.None)).Value);
+        Assert.Equal("42", (await tools.RunSnippetAsync("Twice(x) + new R(2).A", CancellationToken.None)).Value);
+        Assert.Equal("rejected", (await tools.RunSnippetAsync("x + undefinedName", CancellationToken.None)).Outcome);
+        Assert.Equal("guest-exception", (await tools.RunSnippetAsync("x = 0;\nthrow new InvalidOperationException(\"no\");", CancellationToken.None)).Outcome);
+        // The failed snippet's assignment is not part of the chain; a later one may redeclare a variable, as in C# script.
+        Assert.Equal("20", (await tools.RunSnippetAsync("x", CancellationToken.None)).Value);
+        Assert.Equal("a", (await tools.RunSnippetAsync("var x = \"a\";\nx", CancellationToken.None)).Value);
+        // Earlier snippets run again quietly: their log lines are not repeated.
+        var logged = await tools.RunSnippetAsync("await context.Log.InfoAsync(\"once\");", CancellationToken.None);
+        Assert.True(logged.Completed, $"{logged.Outcome} {logged.Detail} {string.Join("; ", logged.Diagnostics)}");
+        Assert.Contains("once", logged.Output, StringComparison.Ordinal);
+        var next = await tools.RunSnippetAsync("x.Length", CancellationToken.None);
+        Assert.Equal("1", next.Value);
+        Assert.DoesNotContain("once", next.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_forbidden_api_is_refused_with_the_same_diagnostic_as_in_agent_code()
+    {
+        const string call = "System.IO.File.ReadAllText(\"/etc/passwd\")";
+        var files = TestRuns.Agent("Base");
+        files["task/Probe.cs"] = "public static class Probe\n{\n    public static string Read() => " + call + ";\n}\n";
+        var agent = Assert.Single(Hyperagents.Compiler.AgentCompiles.CompileFiles(TestRuns.Compiler, files, TimeSpan.FromMinutes(2)).Report.Diagnostics, d => d.Message.Contains("System.IO.File", StringComparison.Ordinal));
+
+        var snippet = Assert.Single((await Tools().RunSnippetAsync(call, CancellationToken.None)).Diagnostics, d => d.Message.Contains("System.IO.File", StringComparison.Ordinal));
+
+        Assert.Equal((agent.Id, agent.Message), (snippet.Id, snippet.Message));
+        Assert.Equal(("snippet", 1, 1), (snippet.File, snippet.Line, snippet.Column));
+    }
+
+    [Fact]
+    public async Task Nothing_of_a_snippet_runs_in_the_host_even_when_the_gate_lets_everything_through()
+    {
+        // A policy that allows every API: only where the snippet runs stands between it and the host.
+        using var folder = new Hyperagents.Testing.TempFolder();
+        var policy = Path.Combine(folder.Path, "allow-all.txt");
+        File.WriteAllText(policy, "allow namespace System\nallow namespace Hyperagents\n");
+        using var permissive = new Hyperagents.Compiler.AgentCompiler(new Hyperagents.Compiler.AgentCompilerOptions { PolicyPath = policy });
+        var evaluator = new TaskEvaluator(DomainCatalog.Create("circle-packing"), sandbox.Runner, ModelAccess.None, new RunLimits { WallClock = TimeSpan.FromSeconds(60) }, 1);
+        var tools = new MetaTools(permissive, evaluator, TestRuns.NewArchive("host"), "none", 7, CancellationToken.None, TimeSpan.FromMinutes(2));
+        var marker = Path.Combine(folder.Path, "written-by-the-snippet.txt");
+        Environment.SetEnvironmentVariable("HYPERAGENTS_SNIPPET_PROBE", "host-secret");
+
+        var environment = await tools.RunSnippetAsync("Environment.GetEnvironmentVariable(\"HYPERAGENTS_SNIPPET_PROBE\") ?? \"unset\"", CancellationToken.None);
+        var write = await tools.RunSnippetAsync($"System.IO.File.WriteAllText(@\"{marker}\", \"x\");\n\"written\"", CancellationToken.None);
+
+        Assert.Equal("unset", environment.Value);
+        Assert.NotEqual("completed", write.Outcome);
+        Assert.False(File.Exists(marker));
+    }
 }

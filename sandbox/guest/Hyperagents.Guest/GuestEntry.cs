@@ -23,7 +23,8 @@ public static unsafe class GuestEntry
     private static GuestChannel? s_channel;
     private static Task<InvocationResult>? s_run;
 
-    /// <summary>Starts an entry point: input is kind (1 solve, 2 modify, 3 warm-up), the agent image and the invocation.</summary>
+    /// <summary>Starts an entry point: input is kind (1 solve, 2 modify, 3 warm-up), the agent image and the invocation.
+    /// A solve whose image is a <see cref="ScriptBundle"/> runs the script chain instead.</summary>
     public static void Start(byte* io)
     {
         try
@@ -37,6 +38,7 @@ public static unsafe class GuestEntry
             s_channel = new GuestChannel();
             s_run = kind switch
             {
+                1 when ScriptBundle.IsBundle(image) => StartScript(image, invocation, s_channel),
                 1 => StartSolve(Assembly.Load(image), invocation, s_channel),
                 2 => StartModify(Assembly.Load(image), invocation, s_channel),
                 3 => StartSolve(typeof(GuestEntry).Assembly, invocation, s_channel),
@@ -91,6 +93,13 @@ public static unsafe class GuestEntry
         var parsed = JsonSerializer.Deserialize(invocation, SdkJson.Default.TaskInvocation)
                      ?? throw new InvalidOperationException("Empty task invocation.");
         return AgentInvoker.SolveTaskAsync(agent, parsed, channel);
+    }
+
+    private static Task<InvocationResult> StartScript(byte[] bundle, byte[] invocation, GuestChannel channel)
+    {
+        var parsed = JsonSerializer.Deserialize(invocation, SdkJson.Default.TaskInvocation)
+                     ?? throw new InvalidOperationException("Empty task invocation.");
+        return AgentInvoker.RunScriptAsync(bundle, parsed, channel);
     }
 
     private static Task<InvocationResult> StartModify(Assembly agent, byte[] invocation, GuestChannel channel)

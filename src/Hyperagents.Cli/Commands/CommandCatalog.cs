@@ -22,6 +22,7 @@ internal static class CommandCatalog
         yield return CheckCommand.Create(context);
         yield return TryCommand.Create(context);
         yield return ScoreCommand.Create(context);
+        yield return ReplCommand.Create(context);
         yield return DomainsCommand.Create(context);
         yield return NewCommand.Create(context);
         yield return DoctorCommand.Create(context);

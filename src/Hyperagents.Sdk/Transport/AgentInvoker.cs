@@ -62,6 +62,82 @@ public static class AgentInvoker
         }
     }
 
+    /// <summary>Runs a chain of script submissions (<see cref="ScriptBundle"/>): loads the chain's assemblies in a load
+    /// context of their own, runs every earlier submission again quietly, then the last one, whose value, shown as text
+    /// (<see cref="ScriptBundle.Show"/>), is the answer. Never throws.</summary>
+    /// <param name="bundle">The bundle.</param>
+    /// <param name="invocation">The task and seed; the task context is the submissions' <c>context</c>.</param>
+    /// <param name="channel">The channel to the host.</param>
+    public static async Task<InvocationResult> RunScriptAsync(byte[] bundle, TaskInvocation invocation, IHostChannel channel)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        var factories = new List<MethodInfo>();
+        try
+        {
+            var (libraries, submissions) = ScriptBundle.Unpack(bundle);
+            var load = new ScriptLoadContext();
+            foreach (var library in libraries)
+            {
+                load.Add(library);
+            }
+
+            foreach (var submission in submissions)
+            {
+                var factory = load.Add(submission).GetTypes()
+                    .Select(t => t.GetMethod("<Factory>", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static))
+                    .FirstOrDefault(m => m is not null);
+                if (factory is null)
+                {
+                    return new InvocationResult(InvocationStatus.NoEntryPoint, ExceptionMessage: "A script submission has no factory.");
+                }
+
+                factories.Add(factory);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadImageFormatException or FileLoadException or IOException or ReflectionTypeLoadException)
+        {
+            return new InvocationResult(InvocationStatus.NoEntryPoint, ExceptionMessage: "The script could not be loaded: " + ex.Message);
+        }
+
+        if (factories.Count == 0)
+        {
+            return new InvocationResult(InvocationStatus.NoEntryPoint, ExceptionMessage: "The script has no submission.");
+        }
+
+        var replay = new ReplayChannel(channel) { Quiet = true };
+        var states = new object?[factories.Count + 1];
+        states[0] = new ScriptGlobals(new TaskContext(invocation.Task, replay, invocation.Seed));
+        var console = Console.Out;
+        object? value = null;
+        try
+        {
+            for (var i = 0; i < factories.Count; i++)
+            {
+                var last = i == factories.Count - 1;
+                replay.Quiet = !last;
+                Console.SetOut(last ? console : TextWriter.Null);
+                value = await ((Task<object>)factories[i].Invoke(null, [states])!).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            return Fault(ex);
+        }
+        finally
+        {
+            Console.SetOut(console);
+        }
+
+        try
+        {
+            return new InvocationResult(InvocationStatus.Completed, Answer: ScriptBundle.Show(value));
+        }
+        catch (Exception ex)
+        {
+            return Fault(ex);
+        }
+    }
+
     /// <summary>Encodes a host error reply.</summary>
     /// <param name="code">The error code.</param>
     /// <param name="message">The message.</param>

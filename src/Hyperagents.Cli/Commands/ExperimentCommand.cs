@@ -195,33 +195,31 @@ internal static class ExperimentCommand
             }
         }
 
-        using var gate = new SemaphoreSlim(atOnce);
+        // Cells start in grid order, at most atOnce at a time: a fixed number of workers take the next cell from one queue.
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<(ExperimentArm Arm, ulong Seed)>(cells);
+        var failed = new System.Collections.Concurrent.ConcurrentBag<string>();
         var done = 0;
-        var tasks = cells.Select(async cell =>
+        var tasks = Enumerable.Range(0, atOnce).Select(_ => Task.Run(async () =>
         {
-            await gate.WaitAsync(ct).ConfigureAwait(false);
-            try
+            while (!ct.IsCancellationRequested && queue.TryDequeue(out var cell))
             {
                 var name = cell.Arm.RunName(cell.Seed);
                 var settings = cell.Arm.Apply(baseSettings with { Seed = cell.Seed, Generations = grid.Generations }, []);
-                var outcome = await RunCellAsync(folder, name, settings, seedFiles, models, modelSettings, ct).ConfigureAwait(false);
-                Say($"cell {Interlocked.Increment(ref done)}/{cells.Count} {name}: {outcome}");
-                return (string?)null;
+                try
+                {
+                    var outcome = await RunCellAsync(folder, name, settings, seedFiles, models, modelSettings, ct).ConfigureAwait(false);
+                    Say($"cell {Interlocked.Increment(ref done)}/{cells.Count} {name}: {outcome}");
+                }
+                catch (CellException ex)
+                {
+                    failed.Add(ex.Message);
+                }
             }
-            catch (CellException ex)
-            {
-                return ex.Message;
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }).ToList();
+        }, CancellationToken.None)).ToList();
 
-        string[] failures;
         try
         {
-            failures = (await Task.WhenAll(tasks).ConfigureAwait(false)).OfType<string>().ToArray();
+            await Task.WhenAll(tasks).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -235,9 +233,9 @@ internal static class ExperimentCommand
             return 130;
         }
 
-        if (failures.Length > 0)
+        if (!failed.IsEmpty)
         {
-            foreach (var failure in failures.Distinct())
+            foreach (var failure in failed.Distinct().Order(StringComparer.Ordinal))
             {
                 context.Console.MarkupLine($"[red]error:[/] {Markup.Escape(failure)}");
             }

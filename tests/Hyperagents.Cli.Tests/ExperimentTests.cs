@@ -11,10 +11,10 @@ public sealed class ExperimentTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    private static string[] Grid(string folder, params string[] more) =>
+    private static string[] Grid(string folder, string seeds = "2") =>
     [
-        "experiment", "--domain", "circle-packing", "--strategies", "score_child_prop", "--baselines", "no-archive", "--seeds", "2",
-        "--generations", "2", "--isolation", "native", "--tasks", "1", "--replicates", "1", "--seed-agent", CliProcess.SeedAgent, "--out", folder, .. more,
+        "experiment", "--domain", "circle-packing", "--strategies", "score_child_prop", "--baselines", "no-archive", "--seeds", seeds,
+        "--generations", "2", "--isolation", "native", "--tasks", "1", "--replicates", "1", "--seed-agent", CliProcess.SeedAgent, "--out", folder,
     ];
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class ExperimentTests : IDisposable
         Assert.Contains("seed 2, selection", status, StringComparison.Ordinal);
 
         // The folder belongs to its grid: another grid is refused in one line naming the fix.
-        var (otherExit, other) = _cli.Run(Grid(a, "--seeds", "3"));
+        var (otherExit, other) = _cli.Run(Grid(a, seeds: "3"));
         Assert.Equal(2, otherExit);
         Assert.Contains("holds another experiment", other, StringComparison.Ordinal);
         Assert.Contains("pass another --out", other, StringComparison.Ordinal);

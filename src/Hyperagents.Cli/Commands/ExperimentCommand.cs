@@ -414,8 +414,8 @@ internal static class ExperimentCommand
 
             if (stored?.Grid is null || stored.Grid.Hash != grid.Hash)
             {
-                return $"the folder {folder} holds another experiment ({stored?.Grid?.Describe() ?? "unreadable"}; this command asks for {grid.Describe()}): " +
-                    $"pass another --out, or repeat its command to resume it: {stored?.Command}";
+                return $"the folder {folder} holds another experiment ({stored?.Grid?.Describe() ?? "unreadable"}): " +
+                    $"pass another --out for this grid, or rerun the command in its {ManifestFile} to resume that one.";
             }
 
             return null;
@@ -515,8 +515,7 @@ internal sealed record ExperimentGrid(string Domain, IReadOnlyList<ExperimentArm
 
     /// <summary>One line: domain, arms, seeds, generations.</summary>
     public string Describe() =>
-        $"domain {Domain}, arms {string.Join(',', Arms.Select(a => a.Name))}, {Seeds} seed(s), {Generations} generations" +
-        $" (grid {Hash})";
+        $"domain {Domain}, arms {string.Join(',', Arms.Select(a => a.Name))}, {Seeds} seed(s), {Generations} generations";
 }
 
 /// <summary>The experiment folder's <c>experiment.json</c>.</summary>

@@ -335,7 +335,7 @@ public static class HtmlReport
     /// characters made visible, before it is encoded for HTML or for the page's data.</summary>
     private static string Safe(string text) => Hyperagents.Transport.SafeText.ForDisplay(text);
 
-    private const string Css = """
+    internal const string Css = """
         body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
         h1 small{color:#777;font-weight:normal}
         .bad{color:#b00}

@@ -19,6 +19,7 @@ internal static class CommandCatalog
         yield return VerifyCommand.Create(context);
         yield return AuditCommand.Create(context);
         yield return ReportCommand.Create(context);
+        yield return ExperimentCommand.Create(context);
         yield return CheckCommand.Create(context);
         yield return TryCommand.Create(context);
         yield return ScoreCommand.Create(context);

@@ -40,7 +40,8 @@ internal sealed class CompileWorkers : IDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the worker was
     /// killed).</exception>
     /// <exception cref="InvalidOperationException">No worker could be started.</exception>
-    public CompileResult Compile(AgentSource source, GatePolicy policy, CancellationToken cancellationToken)
+    /// <remarks><c>meter</c>, when given, is bound to the CPU clock of the worker that gets the request.</remarks>
+    public CompileResult Compile(AgentSource source, GatePolicy policy, CompileMeter? meter, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _slots.Wait(cancellationToken);
@@ -50,6 +51,8 @@ internal sealed class CompileWorkers : IDisposable
         {
             worker = TakeIdle() ?? Start(cancellationToken);
             worker.ClearStderr();
+            var busy = worker;
+            meter?.Bind(() => busy.CpuTime);
             (var result, reusable) = Call(worker, source, policy, cancellationToken);
             return result;
         }

@@ -65,23 +65,22 @@ internal sealed class MetaTools : IMetaTools
             return Rejected("rejected", [problem!]);
         }
 
-        // Compiling is bounded too (the same mechanism as every host compile), within the snippet's deadline.
+        // Compiling is bounded too (the same mechanism as every host compile): the snippet's deadline in CPU time.
         using var linkedCompile = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
-        var started = System.Diagnostics.Stopwatch.StartNew();
         var compiled = CompileFiles(source.Files, _snippetWallClock, linkedCompile.Token);
         if (!compiled.Success && source.HasResult && compiled.Report.Diagnostics.All(IsVoidValue)
             && SnippetSource.Create(code, resultAsStatement: true).Source is { } statement)
         {
             // The trailing expression has no value (a void call): run it as a statement, with an empty value; any
-            // error of that compile is the snippet's real one.
-            var left = _snippetWallClock - started.Elapsed;
-            (source, compiled) = (statement, CompileFiles(statement.Files, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), linkedCompile.Token));
+            // error of that compile is the snippet's real one. It has its own CPU-time limit: the first compile ended
+            // early with a diagnostic, so it cannot have used much.
+            (source, compiled) = (statement, CompileFiles(statement.Files, _snippetWallClock, linkedCompile.Token));
         }
 
-        if (compiled.Report.Diagnostics.Any(d => d.Id == DiagnosticIds.CompileTimeout))
+        if (compiled.Report.Diagnostics.FirstOrDefault(d => d.Id == DiagnosticIds.CompileTimeout) is { } timeout)
         {
-            return Rejected("compile-timeout", [new CompileDiagnostic(SnippetSource.DiagnosticFile, 1, 1, DiagnosticIds.SnippetCompileTimeout,
-                $"Compiling the snippet took longer than {_snippetWallClock.TotalSeconds:0.#} s; simplify it (deeply nested lambdas passed to overloaded methods are the usual cause).")]);
+            // The compile's own message: CPU time the snippet's code used up, or a machine too busy to compile it.
+            return Rejected("compile-timeout", [new CompileDiagnostic(SnippetSource.DiagnosticFile, 1, 1, DiagnosticIds.SnippetCompileTimeout, timeout.Message)]);
         }
 
         if (!compiled.Success || compiled.Agent is null)

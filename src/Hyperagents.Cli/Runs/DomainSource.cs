@@ -51,15 +51,16 @@ internal static class DomainSource
     /// <param name="domain">The command's domain.</param>
     /// <param name="compiler">The command's compiler.</param>
     /// <param name="runner">The command's runner.</param>
-    public static void UseRunner(IDomain domain, AgentCompiler compiler, IAgentRunner runner)
+    /// <param name="compileTimeout">The CPU time one answer's compile may use; the default when <see langword="null"/>.</param>
+    public static void UseRunner(IDomain domain, AgentCompiler compiler, IAgentRunner runner, TimeSpan? compileTimeout = null)
     {
         if (domain is TaskLimitedDomain limited)
         {
-            UseRunner(limited.Inner, compiler, runner);
+            UseRunner(limited.Inner, compiler, runner, compileTimeout);
         }
         else if (domain is PackageDomain { CodeRunner: CliCodeAnswers answers })
         {
-            answers.Bind(compiler, runner);
+            answers.Bind(compiler, runner, compileTimeout);
         }
     }
 

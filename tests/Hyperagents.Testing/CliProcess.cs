@@ -82,7 +82,7 @@ public sealed class CliProcess : IDisposable
     }
 
     /// <summary>Runs git in a run's folder (see <see cref="GitProcess"/>).</summary>
-    public string Git(string runFolder, string input, params string[] args) => GitProcess.Run(runFolder, input, args);
+    public string Git(string runFolder, string input, params string[] args) => GitProcess.RunWithInput(runFolder, input, args);
 
     /// <summary>Starts <c>hyperagents</c> in <paramref name="workingDirectory"/>, its standard output and error collected
     /// line by line into <paramref name="output"/> (lock it to read while the program runs).</summary>

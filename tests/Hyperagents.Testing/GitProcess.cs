@@ -8,7 +8,7 @@ public static class GitProcess
     /// <summary>Runs <c>git</c> in <paramref name="folder"/> with <paramref name="input"/> on its standard input and returns
     /// its standard output.</summary>
     /// <exception cref="InvalidOperationException">git exited non-zero (the message holds its error output).</exception>
-    public static string Run(string folder, string? input, params string[] args)
+    public static string RunWithInput(string folder, string? input, params string[] args)
     {
         var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true, WorkingDirectory = folder };
         foreach (var a in args)
@@ -40,5 +40,5 @@ public static class GitProcess
     }
 
     /// <summary>Runs <c>git</c> in <paramref name="folder"/> with nothing on its standard input.</summary>
-    public static string Run(string folder, params string[] args) => Run(folder, null, args);
+    public static string Run(string folder, params string[] args) => RunWithInput(folder, null, args);
 }

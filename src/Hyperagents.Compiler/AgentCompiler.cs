@@ -143,13 +143,19 @@ public sealed class AgentCompiler : IDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="InvalidOperationException">No compile worker could be started (the message says how to fix
     /// <see cref="CompileWorkerOptions.Launch"/>).</exception>
-    public CompileResult Compile(AgentSource source, CancellationToken cancellationToken = default)
+    public CompileResult Compile(AgentSource source, CancellationToken cancellationToken = default) => Compile(source, meter: null, cancellationToken);
+
+    /// <summary>Compiles as <see cref="Compile(AgentSource, CancellationToken)"/>, binding <paramref name="meter"/> to the
+    /// CPU clock of the process that does the work (a compile worker's, else this one's).</summary>
+    internal CompileResult Compile(AgentSource source, CompileMeter? meter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (_workers is not null)
         {
-            return _workers.Compile(source, Policy, cancellationToken);
+            return _workers.Compile(source, Policy, meter, cancellationToken);
         }
+
+        meter?.Bind(CompileMeter.ProcessCpu);
 
         var tooDeep = new DiagnosticCollector();
         foreach (var (path, content) in source.CSharpFiles)
@@ -243,7 +249,11 @@ public sealed class AgentCompiler : IDisposable
     /// <param name="source">The chain.</param>
     /// <param name="cancellationToken">Stops the compile.</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public ScriptCompileResult CompileScript(ScriptSource source, CancellationToken cancellationToken = default)
+    public ScriptCompileResult CompileScript(ScriptSource source, CancellationToken cancellationToken = default) => CompileScript(source, meter: null, cancellationToken);
+
+    /// <summary>Compiles as <see cref="CompileScript(ScriptSource, CancellationToken)"/>, binding <paramref name="meter"/>
+    /// to the CPU clock of the process that does the work (a compile worker's, else this one's).</summary>
+    internal ScriptCompileResult CompileScript(ScriptSource source, CompileMeter? meter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (ScriptCompiler.Precheck(source) is { } problem)
@@ -251,7 +261,13 @@ public sealed class AgentCompiler : IDisposable
             return new ScriptCompileResult(new CompileReport(false, [problem]), null, false);
         }
 
-        return _workers is not null ? _workers.CompileScript(source, Policy, cancellationToken) : ScriptCompiler.Compile(source, Policy, cancellationToken);
+        if (_workers is not null)
+        {
+            return _workers.CompileScript(source, Policy, meter, cancellationToken);
+        }
+
+        meter?.Bind(CompileMeter.ProcessCpu);
+        return ScriptCompiler.Compile(source, Policy, cancellationToken);
     }
 
     /// <summary>Ends this compiler's worker processes, if any.</summary>

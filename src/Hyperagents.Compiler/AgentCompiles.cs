@@ -38,51 +38,94 @@ public static class AgentCompiles
         }
     }
 
-    /// <summary>Compiles agent code within <paramref name="timeout"/>; a compile that takes longer is a failure with
-    /// <see cref="DiagnosticIds.CompileTimeout"/>, never a stall (Roslyn stops at its next cancellation check).</summary>
+    /// <summary>Compiles agent code within <paramref name="timeout"/> of CPU time (the compile worker's, or this
+    /// process's when compiling in process); a compile that uses more is a failure with
+    /// <see cref="DiagnosticIds.CompileTimeout"/>, never a stall (Roslyn stops at its next cancellation check). A compile
+    /// starved of CPU by a busy machine is given up only when the wall clock reaches
+    /// <see cref="CompileClock.StarvedFactor"/> times the limit, with the same id and a message that says the machine,
+    /// not the code, was the problem.</summary>
     /// <param name="compiler">The compiler.</param>
     /// <param name="source">The agent's source.</param>
-    /// <param name="timeout">How long the compile may take.</param>
+    /// <param name="timeout">How much CPU time the compile may use.</param>
     /// <param name="cancellationToken">Stops the compile (then it throws).</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static CompileResult CompileWithin(this AgentCompiler compiler, AgentSource source, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static CompileResult CompileWithin(this AgentCompiler compiler, AgentSource source, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        CompileWithin(compiler, source, timeout, CompileClock.System, cancellationToken);
+
+    /// <summary><see cref="CompileWithin(AgentCompiler, AgentSource, TimeSpan, CancellationToken)"/> with the given clocks.</summary>
+    internal static CompileResult CompileWithin(AgentCompiler compiler, AgentSource source, TimeSpan timeout, CompileClock clock, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(compiler);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
-        try
-        {
-            return compiler.Compile(source, limit.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, DiagnosticIds.CompileTimeout,
-                $"Compiling took longer than {timeout.TotalSeconds:0.#} s; simplify the code (deeply nested lambdas passed to overloaded methods are the usual cause).")]), null, null);
-        }
+        ArgumentNullException.ThrowIfNull(source);
+        return Within((meter, token) => compiler.Compile(source, meter, token), timeout, clock,
+            verdict => new CompileResult(new CompileReport(false, [new CompileDiagnostic(".", 1, 1, DiagnosticIds.CompileTimeout, verdict)]), null, null),
+            cancellationToken);
     }
 
-    /// <summary>Compiles a script submission within <paramref name="timeout"/>; a longer compile is a failure with
-    /// <see cref="DiagnosticIds.CompileTimeout"/>.</summary>
+    /// <summary>Compiles a script submission within <paramref name="timeout"/> of CPU time, measured and reported as
+    /// <see cref="CompileWithin(AgentCompiler, AgentSource, TimeSpan, CancellationToken)"/> does.</summary>
     /// <param name="compiler">The compiler.</param>
     /// <param name="source">The chain.</param>
-    /// <param name="timeout">How long the compile may take.</param>
+    /// <param name="timeout">How much CPU time the compile may use.</param>
     /// <param name="cancellationToken">Stops the compile (then it throws).</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static ScriptCompileResult CompileScriptWithin(this AgentCompiler compiler, ScriptSource source, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(compiler);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
-        try
-        {
-            return compiler.CompileScript(source, limit.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return new ScriptCompileResult(new CompileReport(false, [new CompileDiagnostic(source.FilePath, 1, 1, DiagnosticIds.CompileTimeout,
-                $"Compiling took longer than {timeout.TotalSeconds:0.#} s; simplify the code (deeply nested lambdas passed to overloaded methods are the usual cause).")]), null, false);
-        }
+        ArgumentNullException.ThrowIfNull(source);
+        return Within((meter, token) => compiler.CompileScript(source, meter, token), timeout, CompileClock.System,
+            verdict => new ScriptCompileResult(new CompileReport(false, [new CompileDiagnostic(source.FilePath, 1, 1, DiagnosticIds.CompileTimeout, verdict)]), null, false),
+            cancellationToken);
     }
+
+    /// <summary>Runs <paramref name="compile"/> on its own thread and stops it when it has used <paramref name="timeout"/>
+    /// of CPU time, or when a starved compile reaches the wall-clock backstop; <paramref name="timedOut"/> turns the
+    /// verdict into the failed result.</summary>
+    private static T Within<T>(Func<CompileMeter, CancellationToken, T> compile, TimeSpan timeout, CompileClock clock, Func<string, T> timedOut, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var meter = new CompileMeter();
+        var started = clock.Wall();
+        var work = Task.Factory.StartNew(() => compile(meter, limit.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var backstop = timeout * CompileClock.StarvedFactor;
+        while (!clock.Wait(work, Poll(timeout)))
+        {
+            var cpu = clock.Cpu(meter.Used);
+            var wall = clock.Wall() - started;
+            string? verdict = null;
+            if (cpu >= timeout)
+            {
+                verdict = $"Compiling used more than {Seconds(timeout)} s of CPU time; simplify the code (deeply nested lambdas passed to overloaded methods are the usual cause).";
+            }
+            else if (wall >= backstop)
+            {
+                verdict = $"The machine is too busy to compile: in {Seconds(wall)} s the compile got only {Seconds(cpu)} s of CPU time (its limit is {Seconds(timeout)} s), " +
+                    "so the code is not at fault. Run fewer jobs at once (--parallel), retry when the machine is less loaded, or raise --compile-timeout.";
+            }
+
+            if (verdict is not null)
+            {
+                limit.Cancel();
+                try
+                {
+                    work.GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                return timedOut(verdict);
+            }
+        }
+
+        return work.GetAwaiter().GetResult();
+    }
+
+    /// <summary>How often the limit is checked: often enough that a compile overruns it by a few percent at most.</summary>
+    private static TimeSpan Poll(TimeSpan timeout) => TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 20, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromMilliseconds(250).Ticks));
+
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Whether a result says nothing certain about the code (a timeout or a compiler fault), so it must not be cached.</summary>
     /// <param name="result">The result.</param>

@@ -40,19 +40,21 @@ internal sealed class CompileWorkers : IDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the worker was
     /// killed).</exception>
     /// <exception cref="InvalidOperationException">No worker could be started.</exception>
-    public CompileResult Compile(AgentSource source, GatePolicy policy, CancellationToken cancellationToken) =>
+    /// <remarks><c>meter</c>, when given, is bound to the CPU clock of the worker that gets the request.</remarks>
+    public CompileResult Compile(AgentSource source, GatePolicy policy, CompileMeter? meter, CancellationToken cancellationToken) =>
         Run(new CompileRequest(new Dictionary<string, string>(source.Files, StringComparer.Ordinal), source.ContentHash, policy.Text, policy.Hash),
-            (reply, image) => Verify(reply, image, source, policy), failure => failure, cancellationToken);
+            (reply, image) => Verify(reply, image, source, policy), failure => failure, meter, cancellationToken);
 
     /// <summary>Compiles the last submission of a script chain in a worker. Never throws for bad code.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the worker was
     /// killed).</exception>
     /// <exception cref="InvalidOperationException">No worker could be started.</exception>
-    public ScriptCompileResult CompileScript(ScriptSource source, GatePolicy policy, CancellationToken cancellationToken) =>
+    /// <remarks><c>meter</c>, when given, is bound to the CPU clock of the worker that gets the request.</remarks>
+    public ScriptCompileResult CompileScript(ScriptSource source, GatePolicy policy, CompileMeter? meter, CancellationToken cancellationToken) =>
         Run(new CompileRequest([], string.Empty, policy.Text, policy.Hash, ScriptRequest.Of(source)),
-            (reply, image) => VerifyScript(reply, image, source, policy), failure => new ScriptCompileResult(failure.Report, null, false), cancellationToken);
+            (reply, image) => VerifyScript(reply, image, source, policy), failure => new ScriptCompileResult(failure.Report, null, false), meter, cancellationToken);
 
-    private T Run<T>(CompileRequest request, Func<CompileReply, byte[], T> verify, Func<CompileResult, T> failed, CancellationToken cancellationToken)
+    private T Run<T>(CompileRequest request, Func<CompileReply, byte[], T> verify, Func<CompileResult, T> failed, CompileMeter? meter, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _slots.Wait(cancellationToken);
@@ -62,6 +64,8 @@ internal sealed class CompileWorkers : IDisposable
         {
             worker = TakeIdle() ?? Start(cancellationToken);
             worker.ClearStderr();
+            var busy = worker;
+            meter?.Bind(() => busy.CpuTime);
             (var reply, var image, var failure, reusable) = Call(worker, request, cancellationToken);
             return failure is null ? verify(reply!, image) : failed(failure);
         }

@@ -93,7 +93,7 @@ public sealed class CodeAnswerRunner : ICodeAnswerRunner
             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                runs[i] = await CallAsync(agent, entry, arguments, i, cancellationToken).ConfigureAwait(false);
+                runs[i] = await CallAsync(agent, entry, arguments, i, _options.Limits, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -103,6 +103,52 @@ public sealed class CodeAnswerRunner : ICodeAnswerRunner
 
         // A call cut short by cancellation ends as an outcome; it must not pass for the answer's failure.
         cancellationToken.ThrowIfCancellationRequested();
+        return new CodeRunReport(true, null, runs);
+    }
+
+    /// <summary>Runs every input in one call (one compile, one isolate): for checking trusted answers in bulk, such as a
+    /// domain's reference solutions in tests and benchmarks. The inputs share the call's isolate and static state, and
+    /// its limits scaled by the number of inputs, so a fault in one input fails them all: never use this to score an
+    /// untrusted answer, which <see cref="RunAsync"/> isolates per input.</summary>
+    /// <param name="source">The answer's C# source.</param>
+    /// <param name="entry">The method to call.</param>
+    /// <param name="argumentsJson">One JSON array of arguments per input.</param>
+    /// <param name="cancellationToken">Stops the compile and the call.</param>
+    /// <returns>The same report <see cref="RunAsync"/> gives; an exception in one input fails that input only.</returns>
+    /// <exception cref="ArgumentException">The entry names a type the harness does not support (the domain's fault).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<CodeRunReport> RunBatchAsync(string source, CodeEntry entry, IReadOnlyList<string> argumentsJson, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(argumentsJson);
+        var (agent, error) = Compile(source, CodeHarness.Generate(entry, batch: true), entry, cancellationToken);
+        if (agent is null)
+        {
+            return new CodeRunReport(false, error, []);
+        }
+
+        var n = Math.Max(1, argumentsJson.Count);
+        var one = _options.Limits;
+        var limits = one with
+        {
+            WallClock = TimeSpan.FromTicks(Math.Min(one.WallClock.Ticks * n, TimeSpan.FromHours(1).Ticks)),
+            Fuel = one.Fuel * n,
+            MaxMessageBytes = (int)Math.Min((long)one.MaxMessageBytes * n, 64L * 1024 * 1024),
+        };
+        var run = await CallAsync(agent, entry, "[" + string.Join(",", argumentsJson) + "]", 0, limits, cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!run.Ok)
+        {
+            return new CodeRunReport(true, null, argumentsJson.Select(_ => run).ToList());
+        }
+
+        using var results = System.Text.Json.JsonDocument.Parse(run.OutputJson!);
+        var runs = results.RootElement.EnumerateArray()
+            .Select(r => r.GetProperty("ok").GetBoolean()
+                ? new CodeRun(true, r.GetProperty("output").GetRawText(), null)
+                : new CodeRun(false, null, r.GetProperty("error").GetString()))
+            .ToList();
         return new CodeRunReport(true, null, runs);
     }
 
@@ -136,9 +182,8 @@ public sealed class CodeAnswerRunner : ICodeAnswerRunner
         return (null, lines.Count == 0 ? "The answer did not compile." : string.Join("\n", lines.Take(20)));
     }
 
-    private async Task<CodeRun> CallAsync(CompiledAgent agent, CodeEntry entry, string arguments, int index, CancellationToken cancellationToken)
+    private async Task<CodeRun> CallAsync(CompiledAgent agent, CodeEntry entry, string arguments, int index, RunLimits limits, CancellationToken cancellationToken)
     {
-        var limits = _options.Limits;
         var session = AgentSession.ForTask(null, new SessionOptions { WallClock = limits.WallClock, MaxEvaluations = 0, MaxSnippets = 0, MaxModelCalls = 0 });
         var task = new TaskSpec("coding", $"{entry.MethodName}#{index}", "One call of a coding answer's entry.", new Dictionary<string, string>(), arguments);
         var outcome = await _runner.SolveTaskAsync(agent, new TaskInvocation(task, (ulong)index), session, limits, cancellationToken).ConfigureAwait(false);

@@ -20,8 +20,12 @@ internal static class CodeHarness
     private const string ClassName = "HyperagentsAnswerHarness__";
 
     /// <summary>Generates the harness for an entry.</summary>
+    /// <param name="entry">The entry the harness calls.</param>
+    /// <param name="batch">Whether one call runs many inputs: the task input is a JSON array of argument arrays and the
+    /// answer a JSON array with one <c>{"ok":true,"output":...}</c> or <c>{"ok":false,"error":"..."}</c> per input. Inputs
+    /// then share the call's isolate, limits and static state (see <see cref="CodeAnswerRunner.RunBatchAsync"/>).</param>
     /// <exception cref="ArgumentException">A parameter or return type is not supported (a fault of the domain's data, not the answer).</exception>
-    public static string Generate(CodeEntry entry)
+    public static string Generate(CodeEntry entry, bool batch = false)
     {
         ArgumentNullException.ThrowIfNull(entry);
         CheckIdentifier(entry.TypeName, "type");
@@ -32,24 +36,50 @@ internal static class CodeHarness
         var writers = new Dictionary<string, string>(StringComparer.Ordinal);
         var helpers = new StringBuilder();
 
+        // One input: check the arguments in `args`, convert them, call the entry and write its result to `output`.
+        var call = new StringBuilder();
+        call.Append("if (args.ValueKind != global::System.Text.Json.JsonValueKind.Array || args.GetArrayLength() != ").Append(types.Count)
+            .Append(")\n{\n    throw new global::System.ArgumentException(\"expected a JSON array of ").Append(types.Count).Append(" arguments\");\n}\n\n");
+        for (var i = 0; i < types.Count; i++)
+        {
+            call.Append("var a").Append(i).Append(" = ").Append(Reader(types[i], readers, helpers)).Append("(args[").Append(i).Append("]);\n");
+        }
+
+        call.Append(Writer(result, writers, helpers)).Append("(output, global::").Append(entry.TypeName).Append('.').Append(entry.MethodName).Append('(')
+            .Append(string.Join(", ", Enumerable.Range(0, types.Count).Select(i => "a" + i))).Append("));\n");
+
         var text = new StringBuilder();
         text.Append("public static class ").Append(ClassName).Append('\n');
         text.Append("{\n");
         text.Append("    public static global::System.Threading.Tasks.Task<string> SolveTask(global::Hyperagents.TaskContext context)\n");
         text.Append("    {\n");
         text.Append("        using var document = global::System.Text.Json.JsonDocument.Parse(context.Task.Input ?? \"[]\");\n");
-        text.Append("        var args = document.RootElement;\n");
-        text.Append("        if (args.ValueKind != global::System.Text.Json.JsonValueKind.Array || args.GetArrayLength() != ").Append(types.Count)
-            .Append(")\n        {\n            throw new global::System.ArgumentException(\"expected a JSON array of ").Append(types.Count).Append(" arguments\");\n        }\n\n");
-        for (var i = 0; i < types.Count; i++)
+        if (batch)
         {
-            text.Append("        var a").Append(i).Append(" = ").Append(Reader(types[i], readers, helpers)).Append("(args[").Append(i).Append("]);\n");
+            text.Append("        var all = new global::System.Text.StringBuilder(\"[\");\n");
+            text.Append("        foreach (var args in document.RootElement.EnumerateArray())\n        {\n");
+            text.Append("            if (all.Length > 1)\n            {\n                all.Append(',');\n            }\n\n");
+            text.Append("            try\n            {\n");
+            text.Append("                var output = new global::System.Text.StringBuilder();\n");
+            text.Append(Indent(call.ToString(), 16));
+            text.Append("                all.Append(\"{\\\"ok\\\":true,\\\"output\\\":\").Append(output).Append('}');\n");
+            text.Append("            }\n");
+            text.Append("            catch (global::System.Exception ex)\n            {\n");
+            text.Append("                all.Append(\"{\\\"ok\\\":false,\\\"error\\\":\");\n");
+            text.Append("                WriteString__(all, \"guest-exception: \" + ex.Message);\n");
+            text.Append("                all.Append('}');\n");
+            text.Append("            }\n");
+            text.Append("        }\n\n");
+            text.Append("        return global::System.Threading.Tasks.Task.FromResult(all.Append(']').ToString());\n");
+        }
+        else
+        {
+            text.Append("        var args = document.RootElement;\n");
+            text.Append("        var output = new global::System.Text.StringBuilder();\n");
+            text.Append(Indent(call.ToString(), 8));
+            text.Append("        return global::System.Threading.Tasks.Task.FromResult(output.ToString());\n");
         }
 
-        text.Append("        var output = new global::System.Text.StringBuilder();\n");
-        text.Append("        ").Append(Writer(result, writers, helpers)).Append("(output, global::").Append(entry.TypeName).Append('.').Append(entry.MethodName).Append('(')
-            .Append(string.Join(", ", Enumerable.Range(0, types.Count).Select(i => "a" + i))).Append("));\n");
-        text.Append("        return global::System.Threading.Tasks.Task.FromResult(output.ToString());\n");
         text.Append("    }\n\n");
         text.Append("    public static global::System.Threading.Tasks.Task ModifySelf(global::Hyperagents.MetaContext context) => global::System.Threading.Tasks.Task.CompletedTask;\n\n");
         text.Append(helpers);
@@ -57,6 +87,9 @@ internal static class CodeHarness
         text.Append("}\n");
         return text.ToString();
     }
+
+    private static string Indent(string lines, int spaces) =>
+        string.Concat(lines.Split('\n').SkipLast(1).Select(line => line.Length == 0 ? "\n" : new string(' ', spaces) + line + "\n"));
 
     /// <summary>Whether a type name is one the harness converts.</summary>
     public static bool IsSupported(string type)

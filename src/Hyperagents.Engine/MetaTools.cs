@@ -72,13 +72,13 @@ internal sealed class MetaTools : IMetaTools
         {
             var source = new ScriptSource([.. _chain.Select(c => c.Code), code ?? string.Empty], [], [], SnippetFile);
 
-            // Compiling is bounded too (the same mechanism as every host compile), within the snippet's deadline.
+            // Compiling is bounded too (the same mechanism as every host compile): the snippet's deadline in CPU time.
             using var linkedCompile = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runCancellation);
             var compiled = _compiler.CompileScriptWithin(source, _snippetWallClock, linkedCompile.Token);
-            if (compiled.Report.Diagnostics.Any(d => d.Id == DiagnosticIds.CompileTimeout))
+            if (compiled.Report.Diagnostics.FirstOrDefault(d => d.Id == DiagnosticIds.CompileTimeout) is { } timeout)
             {
-                return Rejected("compile-timeout", [new CompileDiagnostic(SnippetFile, 1, 1, DiagnosticIds.SnippetCompileTimeout,
-                    $"Compiling the snippet took longer than {_snippetWallClock.TotalSeconds:0.#} s; simplify it (deeply nested lambdas passed to overloaded methods are the usual cause).")]);
+                // The compile's own message: CPU time the snippet's code used up, or a machine too busy to compile it.
+                return Rejected("compile-timeout", [new CompileDiagnostic(SnippetFile, 1, 1, DiagnosticIds.SnippetCompileTimeout, timeout.Message)]);
             }
 
             if (!compiled.Report.Success || compiled.Image is null)

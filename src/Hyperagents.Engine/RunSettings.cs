@@ -105,9 +105,10 @@ public sealed record RunSettings : IValidatedOptions
     /// <summary>Limits of one <c>ModifySelf</c> call (try-evaluations run in their own isolates with <see cref="TaskLimits"/>).</summary>
     public RunLimits MetaLimits { get; init; } = new() { WallClock = TimeSpan.FromMinutes(5) };
 
-    /// <summary>The longest a compile of agent code may take on the host (children, workspaces, try-evaluations). Some
-    /// sources (nested lambdas passed to overloaded methods) make Roslyn exponential; past this the code is rejected
-    /// with <c>HA0102</c> rather than stalling the run.</summary>
+    /// <summary>The CPU time a compile of agent code may use (children, workspaces, try-evaluations, coding answers;
+    /// <c>--compile-timeout</c>). Some sources (nested lambdas passed to overloaded methods) make Roslyn exponential;
+    /// past this the code is rejected with <c>HA0102</c> rather than stalling the run. CPU time, not wall clock, so a busy
+    /// machine does not fail good code; a compile starved for ten times this long is reported as a busy machine.</summary>
     /// <value>Default 60 s.</value>
     public TimeSpan CompileTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -186,6 +187,11 @@ public sealed record RunSettings : IValidatedOptions
         if (WallClockBudget is { } wall && wall <= TimeSpan.Zero)
         {
             errors.Add($"--time-budget must be positive (was {wall}).");
+        }
+
+        if (CompileTimeout < TimeSpan.FromSeconds(1) || CompileTimeout > TimeSpan.FromHours(1))
+        {
+            errors.Add($"--compile-timeout must be between 1 and 3600 seconds of CPU time (was {CompileTimeout.TotalSeconds:0.###}).");
         }
 
         if (MaxTryEvaluations < 0)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Hyperagents.Cli.Tests;
@@ -64,15 +63,7 @@ public sealed partial class DocsTests
 
     private static IEnumerable<string> TrackedMarkdown()
     {
-        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, WorkingDirectory = CliProcess.RepoRoot };
-        foreach (var a in new[] { "ls-files", "--cached", "--others", "--exclude-standard", "*.md" })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var git = Process.Start(start)!;
-        var files = git.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        git.WaitForExit();
+        var files = GitProcess.Run(CliProcess.RepoRoot, "ls-files", "--cached", "--others", "--exclude-standard", "*.md").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         return files.Where(f => File.Exists(Path.Combine(CliProcess.RepoRoot, f))).Order(StringComparer.Ordinal);
     }
 

@@ -68,15 +68,27 @@ public sealed class InterruptTests : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var exited = process.WaitForExitAsync();
-        Assert.True(await Task.WhenAny(started.Task, exited, Task.Delay(TimeSpan.FromMinutes(5))) == started.Task,
-            "the run never started its first attempt: " + output);
+        // The output is read under its lock: the process may still be appending to it.
+        string Output()
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+
+        if (await Task.WhenAny(started.Task, exited, Task.Delay(TimeSpan.FromMinutes(5))) != started.Task)
+        {
+            Assert.Fail("the run never started its first attempt: " + Output());
+        }
+
         await process.StandardInput.WriteAsync('\u0003');
         await process.StandardInput.FlushAsync();
 
         if (await Task.WhenAny(exited, Task.Delay(TimeSpan.FromMinutes(5))) != exited)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail("the program did not stop after Ctrl+C: " + output);
+            Assert.Fail("the program did not stop after Ctrl+C: " + Output());
         }
 
         process.WaitForExit();

@@ -152,6 +152,27 @@ public sealed class CodingTests(SandboxFixture sandbox) : IClassFixture<SandboxF
     }
 
     [Fact]
+    public async Task A_batch_of_inputs_gives_each_input_its_own_result_and_an_exception_fails_only_its_input()
+    {
+        var problem = Problem("second-largest");
+        const string source = """
+            public static class Solution
+            {
+                public static int SecondLargest(int[] nums) => nums.Distinct().OrderByDescending(x => x).ElementAt(1);
+            }
+            """;
+
+        var report = await Runner().RunBatchAsync(source, Entry(problem), ["[[4,1,3,4]]", "[[2,2]]", "[[5,9]]"], CancellationToken.None);
+
+        Assert.True(report.Compiled, report.CompileError);
+        Assert.Equal(3, report.Runs.Count);
+        Assert.Equal(new CodeRun(true, "3", null), report.Runs[0]);
+        Assert.False(report.Runs[1].Ok);
+        Assert.StartsWith("guest-exception: ", report.Runs[1].Error, StringComparison.Ordinal);
+        Assert.Equal(new CodeRun(true, "5", null), report.Runs[2]);
+    }
+
+    [Fact]
     public async Task A_wrong_signature_gets_a_compile_error_that_names_the_expected_one()
     {
         var problem = Problem("two-sum");
@@ -167,10 +188,13 @@ public sealed class CodingTests(SandboxFixture sandbox) : IClassFixture<SandboxF
     [Fact]
     public async Task Every_reference_solution_passes_every_example_and_hidden_test_in_the_sandbox()
     {
+        // One compile and one sandbox call per problem (all its inputs in one batch), against the same expected results
+        // and comparison the evaluator uses; a wrong reference solution or a wrong hidden test fails it all the same.
         var failures = new List<string>();
         foreach (var problem in Problems)
         {
-            var (report, verdict) = await ScoreAsync(problem, Reference(problem.Id));
+            var report = await Runner().RunBatchAsync(Reference(problem.Id), Entry(problem), CodingEvaluator.Calls(problem), CancellationToken.None);
+            var verdict = CodingEvaluator.Score(problem, report.Compiled, report.CompileError, report.Runs.Select(r => new CodingRun(r.Ok, r.OutputJson, r.Error)).ToList());
             var examples = report.Runs.Take(problem.Examples.Count).Select((r, i) => CodingEvaluator.Passes(problem.Compare, problem.Examples[i].ExpectedJson, new CodingRun(r.Ok, r.OutputJson, r.Error)));
             if (!report.Compiled || verdict.Score != 1 || !examples.All(x => x))
             {

@@ -1,3 +1,4 @@
+using Hyperagents.Testing;
 using Hyperagents.Archive;
 using Hyperagents.Compiler;
 using Hyperagents.Engine.Tests.Support;
@@ -56,7 +57,7 @@ public sealed class EndToEndTests(SandboxFixture sandbox) : IClassFixture<Sandbo
         }
 
         Assert.Equal(generations, events.OfType<AttemptArchived>().Count());
-        var log = TestRuns.Git(archive.Path, "log", "--all", "--format=%H");
+        var log = GitProcess.Run(archive.Path, "log", "--all", "--format=%H");
         Assert.All(variants, v => Assert.Contains(v.Id, log));
         Assert.Empty(archive.Verify().Problems);
     }

@@ -19,7 +19,7 @@ public sealed class ContainedRunnerContract(ContainedRunnerContract.Fixture fixt
         public Fixture()
         {
             _ = new BubblewrapFixture(); // installs bubblewrap where it can, and fails with the reason where the tier cannot run
-            Runner = new ContainedRunner(Some.Options(poolSize: 2));
+            Runner = new ContainedRunner(Some.Options(poolSize: 2) with { SpareWorkers = 2 }); // spares as in NativeRunnerContract
         }
 
         public ContainedRunner Runner { get; }

@@ -28,19 +28,34 @@ internal static class CheckCommand
         {
             Description = "A gate policy file to use instead of the one shipped with the tool.",
         };
+        var compileTimeout = RunOptions.CompileTimeoutOption();
         var command = new Command("check", "Compile a hyperagent, run the capability gate and validate its entry points.");
         command.Arguments.Add(folder);
         command.Options.Add(policy);
+        command.Options.Add(compileTimeout);
         command.SetAction((parseResult, cancellationToken) =>
         {
             var directory = parseResult.GetValue(folder)!;
             var policyFile = parseResult.GetValue(policy);
-            return Task.FromResult(Run(context.Console, directory, policyFile, cancellationToken));
+            if (CompileLimit(parseResult.GetValue(compileTimeout), out var limit) is { } problem)
+            {
+                context.Console.MarkupLine($"[red]error:[/] {Markup.Escape(problem)}");
+                return Task.FromResult(Unusable);
+            }
+
+            return Task.FromResult(Run(context.Console, directory, policyFile, limit, cancellationToken));
         });
         return command;
     }
 
-    private static int Run(IAnsiConsole console, DirectoryInfo directory, FileInfo? policyFile, CancellationToken cancellationToken)
+    /// <summary>The CPU time a compile may use from <c>--compile-timeout</c> (default 60 s), or the problem with it.</summary>
+    public static string? CompileLimit(double? seconds, out TimeSpan limit)
+    {
+        limit = TimeSpan.FromSeconds(seconds ?? 60);
+        return seconds is null or (>= 1 and <= 3600) ? null : $"--compile-timeout must be between 1 and 3600 seconds of CPU time (was {seconds}).";
+    }
+
+    private static int Run(IAnsiConsole console, DirectoryInfo directory, FileInfo? policyFile, TimeSpan compileTimeout, CancellationToken cancellationToken)
     {
         AgentSource source;
         AgentCompiler compiler;
@@ -60,7 +75,7 @@ internal static class CheckCommand
         {
             try
             {
-                result = compiler.Compile(source, cancellationToken);
+                result = compiler.CompileWithin(source, compileTimeout, cancellationToken);
             }
             catch (InvalidOperationException ex)
             {

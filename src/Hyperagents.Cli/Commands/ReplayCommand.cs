@@ -39,9 +39,10 @@ internal static class ReplayCommand
             try
             {
                 using var r = ArchiveRun.Open(folder);
-                var (settings, modelSettings) = RunHost.FromConfig(RunState.CurrentManifest(r));
+                var manifest = RunState.CurrentManifest(r);
+                var (settings, modelSettings) = RunHost.FromConfig(manifest);
                 var errors = new List<string>();
-                var models = RunOptions.Models(null, modelSettings, errors);
+                var models = RunOptions.Models(RunHost.ModelConfigOf(manifest), modelSettings, errors);
                 if (errors.Count > 0)
                 {
                     return ArchiveCommandSupport.Error(context, string.Join(" ", errors));

@@ -55,7 +55,8 @@ internal static class RunCommand
             }
 
             var modelSettings = options.GivenModelSettings(parse, errors);
-            var models = RunOptions.Models(parse.GetValue(options.ModelConfig), modelSettings, errors);
+            var modelConfig = parse.GetValue(options.ModelConfig) is { } configFile ? Path.GetFullPath(configFile) : null;
+            var models = RunOptions.Models(modelConfig, modelSettings, errors);
             var runName = parse.GetValue(name) ?? $"{DomainSource.ShortName(settings.Domain)}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
             if (ArchiveStore.RunNameProblem(runName) is { } badName)
             {
@@ -65,7 +66,7 @@ internal static class RunCommand
             if (ArchiveStore.ResolveFolder(parse.GetValue(archive)) is var folder && errors.Count == 0)
             {
                 settings = settings with { SeedFolder = seedFolder! };
-                return RunAsync(context, folder, runName, create: true, settings, models, modelSettings, parse.GetValue(verbose), ct);
+                return RunAsync(context, folder, runName, create: true, settings, models, modelSettings, modelConfig, parse.GetValue(verbose), ct);
             }
 
             return Task.FromResult(Fail(context, errors));
@@ -116,16 +117,18 @@ internal static class RunCommand
 
             var settings = options.Apply(parse, stored, errors);
             var modelSettings = storedModels.Then(options.GivenModelSettings(parse, errors));
-            var models = RunOptions.Models(parse.GetValue(options.ModelConfig), modelSettings, errors);
+            // A config file given now replaces the stored one; none given keeps the one the run was using.
+            var modelConfig = parse.GetValue(options.ModelConfig) is { } configFile ? Path.GetFullPath(configFile) : RunHost.ModelConfigOf(manifest);
+            var models = RunOptions.Models(modelConfig, modelSettings, errors);
             return errors.Count > 0
                 ? Fail(context, errors)
-                : await RunAsync(context, folder, manifest.Name, create: false, settings, models, modelSettings, parse.GetValue(verbose), ct).ConfigureAwait(false);
+                : await RunAsync(context, folder, manifest.Name, create: false, settings, models, modelSettings, modelConfig, parse.GetValue(verbose), ct).ConfigureAwait(false);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(CliContext context, string archiveFolder, string runName, bool create, RunSettings settings,
-        ModelOptions models, ModelSettings modelSettings, bool verbose, CancellationToken ct)
+        ModelOptions models, ModelSettings modelSettings, string? modelConfig, bool verbose, CancellationToken ct)
     {
         try
         {
@@ -165,7 +168,7 @@ internal static class RunCommand
             archive = create
                 ? ArchiveRun.Create(
                     runFolder,
-                    new RunManifest(runName, package?.Name ?? settings.Domain, Path.GetFileName(settings.SeedFolder.TrimEnd('/')), RunHost.ToConfig(settings, modelSettings)) { DomainPackage = package?.Hash },
+                    new RunManifest(runName, package?.Name ?? settings.Domain, Path.GetFileName(settings.SeedFolder.TrimEnd('/')), RunHost.ToConfig(settings, modelSettings, modelConfig)) { DomainPackage = package?.Hash },
                     domainPackage: package?.Files)
                 : ArchiveRun.Open(runFolder);
         }
@@ -183,10 +186,10 @@ internal static class RunCommand
             var before = archive.ListVariants().Count(v => v.Parent is not null);
             var started = System.Diagnostics.Stopwatch.StartNew();
             var progress = new RunProgress(context.Console, settings.Generations, before, () => BudgetLeft(settings, models, started.Elapsed),
-                raw: id => RawOfSelectionSplit(archive, id));
+                raw: id => RawOfSelectionSplit(archive, id), soFar: RunSoFar.From(archive));
 
             // What this session runs with becomes the run's settings for every later command (status, eval, resume).
-            RunState.SaveSettings(archive, RunHost.ToConfig(settings, modelSettings));
+            RunState.SaveSettings(archive, RunHost.ToConfig(settings, modelSettings, modelConfig));
             var session = RunState.BeginSession(archive);
             RunHost host;
             try

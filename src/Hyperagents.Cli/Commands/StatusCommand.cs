@@ -35,8 +35,8 @@ internal static class StatusCommand
                 }
 
                 table.AddRow("settings", Markup.Escape(
-                    $"{settings.Generations} generations, parallel {settings.Parallel}, {settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, seed {settings.Seed}, selection {settings.Selection}, " +
-                    $"baseline {settings.Baseline}, isolation {settings.Isolation}" +
+                    $"{settings.Generations} generations, parallel {settings.Parallel}, {settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, seed {settings.Seed}, selection {CliName(settings.Selection)}, " +
+                    $"baseline {CliName(settings.Baseline)}, isolation {settings.Isolation}" +
                     (settings.WallClockBudget is { } wall ? $", time budget {wall.TotalMinutes:0.#} min" : string.Empty)));
                 table.AddRow("models", flags.Count == 0 ? "none (offline mutation engine)" : Markup.Escape(string.Join(" ", flags.Select(f => f.Flag + " " + f.Value))));
             }
@@ -98,6 +98,15 @@ internal static class StatusCommand
         return command;
     }
 
+    /// <summary>A setting's name as the CLI accepts it (<c>--selection score_child_prop</c>, <c>--baseline none</c>,
+    /// <c>no-selfimprove</c>), not its C# enum text.</summary>
+    internal static string CliName(object setting) => setting switch
+    {
+        Hyperagents.Engine.Baseline.NoSelfImprove => "no-selfimprove",
+        Hyperagents.Engine.Baseline b => System.Text.RegularExpressions.Regex.Replace(b.ToString(), "(?<=[a-z])(?=[A-Z])", "-").ToLowerInvariant(),
+        _ => System.Text.RegularExpressions.Regex.Replace(setting.ToString() ?? string.Empty, "(?<=[a-z0-9])(?=[A-Z])", "_").ToLowerInvariant(),
+    };
+
     /// <summary>The pace from the times the evaluation notes record, or <see langword="null"/> with fewer than two.</summary>
     private static RunRates? PaceFromNotes(ArchiveRun run, IReadOnlyList<VariantSummary> variants, int children, int left)
     {
@@ -110,16 +119,17 @@ internal static class StatusCommand
     private static string? ModelBudgetLine(ArchiveRun run)
     {
         Hyperagents.Models.ModelSettings modelSettings;
+        var manifest = RunState.CurrentManifest(run);
         try
         {
-            modelSettings = RunHost.FromConfig(RunState.CurrentManifest(run)).Models;
+            modelSettings = RunHost.FromConfig(manifest).Models;
         }
         catch (Exception ex) when (ex is InvalidOperationException or Hyperagents.Models.ModelConfigurationException)
         {
             return null;
         }
 
-        var options = RunOptions.Models(null, modelSettings, []);
+        var options = RunOptions.Models(RunHost.ModelConfigOf(manifest), modelSettings, []);
         var budgets = ModelLedgerStore.LoadBudgets(run) ?? new Hyperagents.Models.ModelBudgets(options.TokenBudget, options.MoneyBudgetUsd);
         if (budgets.MaxEquivalentTokens is null && budgets.MaxCostUsd is null)
         {

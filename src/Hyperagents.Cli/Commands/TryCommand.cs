@@ -24,9 +24,10 @@ internal static class TryCommand
         var seed = new Option<ulong>("--seed") { Description = "The seed of the tasks' random sources (default 1).", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double?>("--task-timeout") { Description = "Seconds one SolveTask may take (default 60)." };
         var dataset = new Option<string?>("--dataset") { Description = "The JSONL file of the dataset domain." };
+        var compileTimeout = RunOptions.CompileTimeoutOption();
         var command = new Command("try", "Evaluate a hyperagent folder on a domain's tasks, outside any run, and print each task's outcome and the score.")
         {
-            folder, domain, isolation, runtime, tasks, split, seed, timeout, dataset,
+            folder, domain, isolation, runtime, tasks, split, seed, timeout, dataset, compileTimeout,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -46,6 +47,11 @@ internal static class TryCommand
                 return ArchiveCommandSupport.Error(context, $"--split '{parse.GetValue(split)}' is not one of train, val, test.");
             }
 
+            if (CheckCommand.CompileLimit(parse.GetValue(compileTimeout), out var compileLimit) is { } problem)
+            {
+                return ArchiveCommandSupport.Error(context, problem);
+            }
+
             IDomain d;
             AgentSource source;
             try
@@ -62,7 +68,7 @@ internal static class TryCommand
             using var owner = new DomainOwner(d);
 
             using var compiler = Runners.Compiler();
-            var compiled = compiler.Compile(source, ct);
+            var compiled = compiler.CompileWithin(source, compileLimit, ct);
 
             if (compiled.Agent is null)
             {
@@ -89,7 +95,7 @@ internal static class TryCommand
 
             await using (runner.ConfigureAwait(false))
             {
-                DomainSource.UseRunner(d, compiler, runner);
+                DomainSource.UseRunner(d, compiler, runner, compileLimit);
                 var evaluator = new TaskEvaluator(d, runner, ModelAccess.None, limits.Validate(), runner.Capacity);
                 var results = await evaluator.EvaluateAsync(compiled.Agent, selected, parse.GetValue(seed), ct).ConfigureAwait(false);
                 var table = new Table().AddColumns("task", "outcome", "score", "raw", "fuel", "ms", "detail");

@@ -17,11 +17,13 @@ internal sealed class CliCodeAnswers : ICodeAnswerRunner, IDisposable
     /// <summary>Runs answers through the command's compiler and tier from now on (neither is disposed here).</summary>
     /// <param name="compiler">The command's compiler.</param>
     /// <param name="runner">The command's runner.</param>
-    public void Bind(AgentCompiler compiler, IAgentRunner runner)
+    /// <param name="compileTimeout">The CPU time one answer's compile may use; the default when <see langword="null"/>.</param>
+    public void Bind(AgentCompiler compiler, IAgentRunner runner, TimeSpan? compileTimeout = null)
     {
         lock (_gate)
         {
-            _runner = new CodeAnswerRunner(compiler, runner);
+            var options = new CodeAnswerRunnerOptions();
+            _runner = new CodeAnswerRunner(compiler, runner, compileTimeout is { } limit ? options with { CompileTimeout = limit } : options);
         }
     }
 

@@ -51,17 +51,18 @@ internal static class DomainSource
     /// <param name="domain">The command's domain.</param>
     /// <param name="compiler">The command's compiler.</param>
     /// <param name="runner">The command's runner.</param>
-    public static void UseRunner(IDomain domain, AgentCompiler compiler, IAgentRunner runner)
+    /// <param name="compileTimeout">The CPU time one answer's compile may use; the default when <see langword="null"/>.</param>
+    public static void UseRunner(IDomain domain, AgentCompiler compiler, IAgentRunner runner, TimeSpan? compileTimeout = null)
     {
         if (domain is TaskLimitedDomain limited)
         {
-            UseRunner(limited.Inner, compiler, runner);
+            UseRunner(limited.Inner, compiler, runner, compileTimeout);
         }
         else if (domain is PackageDomain package)
         {
             // As many evaluations of the package at once as the tier runs agent calls at once.
             package.UseParallelism(runner.Capacity);
-            (package.CodeRunner as CliCodeAnswers)?.Bind(compiler, runner);
+            (package.CodeRunner as CliCodeAnswers)?.Bind(compiler, runner, compileTimeout);
         }
     }
 

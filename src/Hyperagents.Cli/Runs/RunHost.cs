@@ -44,8 +44,26 @@ internal sealed class RunHost : IAsyncDisposable
     private AgentCompiler Compiler { get; }
 
     /// <summary>Serialises settings for the run manifest.</summary>
-    public static JsonElement ToConfig(RunSettings settings, ModelSettings models) =>
-        JsonSerializer.SerializeToElement(new StoredConfig(settings, null, models), Json);
+    /// <param name="settings">The run's settings.</param>
+    /// <param name="models">The model settings given as flags.</param>
+    /// <param name="modelConfig">The full path of the <c>--model-config</c> file, so <c>resume</c> and the commands after
+    /// it read the same file; <see langword="null"/> when none was given.</param>
+    public static JsonElement ToConfig(RunSettings settings, ModelSettings models, string? modelConfig = null) =>
+        JsonSerializer.SerializeToElement(new StoredConfig(settings, null, models, modelConfig), Json);
+
+    /// <summary>The <c>--model-config</c> file a run's latest session used, or <see langword="null"/>.</summary>
+    /// <param name="manifest">The run's current manifest (<see cref="RunState.CurrentManifest"/>).</param>
+    public static string? ModelConfigOf(RunManifest manifest)
+    {
+        try
+        {
+            return manifest.Config?.Deserialize<StoredConfig>(Json)?.ModelConfig;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Reads settings back from a run manifest.</summary>
     /// <exception cref="InvalidOperationException">The manifest holds no readable settings.</exception>
@@ -86,7 +104,7 @@ internal sealed class RunHost : IAsyncDisposable
 
         var compiler = Runners.Compiler();
         var runner = Runners.Create(settings.Isolation, settings.Parallel);
-        DomainSource.UseRunner(domain, compiler, runner);
+        DomainSource.UseRunner(domain, compiler, runner, settings.CompileTimeout);
         var models = replayModels ?? (modelOptions.HasAnyModel ? ModelServices.Create(modelOptions, loggers, ModelLedgerStore.Load(archive)) : null);
         if (replayModels is null && models is not null)
         {
@@ -124,5 +142,6 @@ internal sealed class RunHost : IAsyncDisposable
     /// <param name="Settings">The run settings.</param>
     /// <param name="ModelFlags">Model flags as given, in manifests written before <paramref name="Models"/>; read only.</param>
     /// <param name="Models">The model settings given on the command line.</param>
-    private sealed record StoredConfig(RunSettings Settings, List<string[]>? ModelFlags, ModelSettings? Models);
+    /// <param name="ModelConfig">The full path of the <c>--model-config</c> file; absent when none was given.</param>
+    private sealed record StoredConfig(RunSettings Settings, List<string[]>? ModelFlags, ModelSettings? Models, string? ModelConfig = null);
 }

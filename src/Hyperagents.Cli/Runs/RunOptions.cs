@@ -30,6 +30,7 @@ internal sealed class RunOptions
     public Option<double?> TimeBudget { get; } = new("--time-budget") { Description = "Wall-clock budget in minutes; the run stops cleanly when it is spent and can be resumed." };
     public Option<double?> TaskTimeout { get; } = new("--task-timeout") { Description = "Seconds one SolveTask may take (default 60)." };
     public Option<double?> MetaTimeout { get; } = new("--meta-timeout") { Description = "Seconds one ModifySelf may take (default 300)." };
+    public Option<double?> CompileTimeout { get; } = CompileTimeoutOption();
     public Option<string?> Dataset { get; } = new("--dataset") { Description = "The JSONL file of the dataset domain." };
     public Option<string?> ModelConfig { get; } = new("--model-config") { Description = "A JSON file of model settings (never keys; keys come from the environment)." };
     public List<(string Flag, Option Option)> ModelFlags { get; } = [];
@@ -68,6 +69,7 @@ internal sealed class RunOptions
         yield return TimeBudget;
         yield return TaskTimeout;
         yield return MetaTimeout;
+        yield return CompileTimeout;
         yield return Dataset;
         yield return ModelConfig;
         foreach (var (_, option) in ModelFlags)
@@ -196,6 +198,11 @@ internal sealed class RunOptions
             settings = settings with { MetaLimits = settings.MetaLimits with { WallClock = Seconds(metaSeconds) } };
         }
 
+        if (parse.GetValue(CompileTimeout) is { } compileSeconds)
+        {
+            settings = settings with { CompileTimeout = Seconds(compileSeconds) };
+        }
+
         if (parse.GetValue(Dataset) is { } dataset)
         {
             settings = settings with { DatasetPath = Path.GetFullPath(dataset) };
@@ -257,6 +264,12 @@ internal sealed class RunOptions
             return new ModelOptions();
         }
     }
+
+    /// <summary>The <c>--compile-timeout</c> option, shared by every command that compiles agent code or answers.</summary>
+    public static Option<double?> CompileTimeoutOption() => new("--compile-timeout")
+    {
+        Description = "Seconds of CPU time one compile of agent code may use (default 60). CPU time, so a busy machine does not fail good code.",
+    };
 
     private static TimeSpan Seconds(double seconds) => seconds > 0 ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
 

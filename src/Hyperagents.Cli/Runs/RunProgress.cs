@@ -41,11 +41,22 @@ internal sealed class RunProgress
     /// <param name="clock">Time since the session started (a stopwatch when <see langword="null"/>; tests pass their own).</param>
     /// <param name="raw">The raw figure of a variant's selection split, by variant id (e.g. <c>Σr n26 2.61, n28 2.72</c>), or
     /// <see langword="null"/>; none shown when the lookup is <see langword="null"/>.</param>
-    public RunProgress(IAnsiConsole console, int planned, int alreadyDone, Func<string> budget, Func<TimeSpan>? clock = null, Func<string, string?>? raw = null)
+    /// <param name="soFar">What the run archived before this session (a resumed run), so best, mean and accepted are the
+    /// run's figures from the first line on; the pace stays this session's.</param>
+    public RunProgress(IAnsiConsole console, int planned, int alreadyDone, Func<string> budget, Func<TimeSpan>? clock = null, Func<string, string?>? raw = null,
+        RunSoFar? soFar = null)
     {
         _console = console;
         _planned = planned;
         _done = alreadyDone;
+        if (soFar is not null)
+        {
+            _accepted = soFar.Accepted;
+            _scores.AddRange(soFar.Scores);
+            _format = ScoreFormat.For(_scores);
+            _best = soFar.Best ?? double.NegativeInfinity;
+        }
+
         _budget = budget;
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         _clock = clock ?? (() => stopwatch.Elapsed);
@@ -231,4 +242,21 @@ internal sealed class RunProgress
     private string F(double value) => _format.Number(value);
 
     private string F(double value, double? stdErr) => ScoreFormat.For(_scores.Append(value)).Score(value, stdErr);
+}
+
+/// <summary>The figures of a run's earlier sessions that the progress display continues from.</summary>
+/// <param name="Accepted">Accepted children.</param>
+/// <param name="Scores">Selection-split scores of the seed and of every accepted child.</param>
+/// <param name="Best">The score of the run's best variant; <see langword="null"/> when none is scored.</param>
+internal sealed record RunSoFar(int Accepted, IReadOnlyList<double> Scores, double? Best)
+{
+    /// <summary>Reads them from the run's archive.</summary>
+    public static RunSoFar From(ArchiveRun run)
+    {
+        var variants = run.ListVariants();
+        var counted = variants.Where(v => v.Parent is null || v.Status.State == VariantState.Accepted).ToList();
+        var scores = counted.Select(v => SelectionScore.Of(v.Scores)).OfType<double>().ToList();
+        var best = run.Best is { } id ? SelectionScore.Of(run.GetVariant(id).Scores) : null;
+        return new RunSoFar(variants.Count(v => v.Parent is not null && v.Status.State == VariantState.Accepted), scores, best);
+    }
 }

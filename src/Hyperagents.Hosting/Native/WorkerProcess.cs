@@ -12,6 +12,7 @@ internal sealed class WorkerProcess
     private const int MaxControlFrame = 1024 * 1024;
     private const int StderrKeepChars = 4096;
     private readonly Process _process;
+    private TimeSpan _lastCpu;
     private readonly Stream _toWorker;
     private readonly Stream _fromWorker;
     private readonly StringBuilder _stderr = new();
@@ -48,6 +49,22 @@ internal sealed class WorkerProcess
             catch (InvalidOperationException)
             {
                 return true;
+            }
+        }
+    }
+
+    /// <summary>The CPU time the worker process has used (its own threads; the last reading once it has exited).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            try
+            {
+                return _lastCpu = _process.TotalProcessorTime;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or System.ComponentModel.Win32Exception)
+            {
+                return _lastCpu;
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hyperagents.Archive;
 using Hyperagents.Compiler;
 using Hyperagents.Domains;
@@ -112,23 +111,6 @@ internal static class TestRuns
     public static Dictionary<string, int> AttemptOf(ArchiveRun archive) =>
         archive.ListVariants().Where(v => v.Parent is not null)
             .ToDictionary(v => v.Id, v => (int)archive.ReadProvenance(v.Id).Seeds!["attempt"]);
-
-    /// <summary>Runs git in a folder and returns its standard output; fails the test on a non-zero exit.</summary>
-    public static string Git(string folder, params string[] args)
-    {
-        var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"git {string.Join(' ', args)} failed: {stderr}");
-        return stdout.Result;
-    }
 
     private static Dictionary<string, string> Read(string folder) =>
         Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Hyperagents.Cli.Tests;
+namespace Hyperagents.Testing;
 
-/// <summary>Runs the real <c>hyperagents</c> program as a separate process (native workers need a real entry point).</summary>
+/// <summary>Runs the real <c>hyperagents</c> program (the <c>hyperagents.dll</c> built into the test's output) as a
+/// separate process: native workers need a real entry point. An instance owns a temporary root with an archive folder;
+/// the static members start the program in any folder.</summary>
 public sealed class CliProcess : IDisposable
 {
     public CliProcess()
@@ -72,10 +74,11 @@ public sealed class CliProcess : IDisposable
             process.StandardInput.Close();
         }
 
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        // A hang guard, not a speed check: far beyond any command here, even on a starved machine.
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("hyperagents " + string.Join(' ', args) + " did not finish in 3 minutes");
+            throw new TimeoutException("hyperagents " + string.Join(' ', args) + " did not finish in 10 minutes");
         }
 
         var output = stdout.Result + stderr.Result;
@@ -87,24 +90,48 @@ public sealed class CliProcess : IDisposable
         return (process.ExitCode, output);
     }
 
-    public string Git(string runFolder, string input, params string[] args)
+    /// <summary>Runs git in a run's folder (see <see cref="GitProcess"/>).</summary>
+    public string Git(string runFolder, string input, params string[] args) => GitProcess.RunWithInput(runFolder, input, args);
+
+    /// <summary>Starts <c>hyperagents</c> in <paramref name="workingDirectory"/>, its standard output and error collected
+    /// line by line into <paramref name="output"/> (lock it to read while the program runs).</summary>
+    public static Process Start(string workingDirectory, StringBuilder output, params string[] args)
     {
-        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-C");
-        start.ArgumentList.Add(runFolder);
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hyperagents.dll"));
         foreach (var a in args)
         {
-            start.ArgumentList.Add(a);
+            psi.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(start)!;
-        process.StandardInput.Write(input);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', args)}: {stderr.Result}");
-        return stdout.Result;
+        psi.Environment["NO_COLOR"] = "1";
+        var p = new Process { StartInfo = psi };
+        p.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        p.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    /// <summary>Runs <c>hyperagents</c> in <paramref name="workingDirectory"/> to its end (a hang guard of 10 minutes, far
+    /// beyond any command here even on a starved machine).</summary>
+    public static async Task<(int Exit, string Output)> RunAsync(string workingDirectory, params string[] args)
+    {
+        var output = new StringBuilder();
+        using var p = Start(workingDirectory, output, args);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        await p.WaitForExitAsync(timeout.Token);
+        p.WaitForExit();
+        lock (output)
+        {
+            return (p.ExitCode, output.ToString());
+        }
     }
 
     public void Dispose()

@@ -100,7 +100,7 @@ public static class ScriptCompiler
             : null;
     }
 
-    /// <summary>Compiles and gates the last submission of a chain (in this process; <see cref="AgentCompiler.CompileScript"/>
+    /// <summary>Compiles and gates the last submission of a chain (in this process; <see cref="AgentCompiler.CompileScript(ScriptSource, CancellationToken)"/>
     /// chooses the process).</summary>
     internal static ScriptCompileResult Compile(ScriptSource source, GatePolicy policy, CancellationToken cancellationToken)
     {

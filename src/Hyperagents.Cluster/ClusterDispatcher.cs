@@ -130,8 +130,21 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAsyncDisposable
     /// <param name="cancellationToken">Stops waiting.</param>
     public async Task WaitForNodesAsync(int count, CancellationToken cancellationToken)
     {
-        while (await RefreshAsync().ConfigureAwait(false) < count)
+        while (true)
         {
+            try
+            {
+                if (await RefreshAsync().ConfigureAwait(false) >= count)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (IsNodeLoss(ex))
+            {
+                // A member that is going away (or a gateway not ready yet): membership settles, ask again.
+                _logger.LogDebug(ex, "Membership refresh failed; retrying");
+            }
+
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -22,15 +22,11 @@ public sealed class DispatchTests
         TestNodes.Reset();
         using var folder = new TempFolder();
         var settings = TestNodes.Settings(3);
-        Dbg("start");
         using var alone = await TestNodes.RunAsync(folder.Combine("alone"), settings, null);
-        Dbg("alone done");
 
         await using var cluster = await TestNodes.StartAsync(3);
-        Dbg("cluster up");
         await using var dispatcher = Dispatcher(cluster, settings);
         await dispatcher.WaitForNodesAsync(3, new CancellationTokenSource(Guard).Token);
-        Dbg("nodes " + string.Join(",", dispatcher.Nodes));
         using var spread = await TestNodes.RunAsync(folder.Combine("cluster"), settings, dispatcher).WaitAsync(Guard);
 
         Assert.Equal(TestNodes.Lineage(alone), TestNodes.Lineage(spread));
@@ -117,22 +113,10 @@ public sealed class DispatchTests
         Assert.True(TestNodes.Ran["Primary"] > 0);
     }
 
-    internal static void Dbg(string s) => File.AppendAllText("/tmp/cl-debug.log", $"{DateTime.UtcNow:HH:mm:ss.fff} {s}\n");
-
     private static ClusterDispatcher Dispatcher(Orleans.TestingHost.TestCluster cluster, Engine.RunSettings settings)
     {
         var domain = DomainCatalog.Create(settings.Domain);
-        return new ClusterDispatcher(cluster.Client, TestNodes.ClusterSecret, TestNodes.Shipment(domain), settings.TaskLimits, new FileLogger(), watchInterval: TimeSpan.FromMilliseconds(500));
-    }
-
-    private sealed class FileLogger : Microsoft.Extensions.Logging.ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Dbg(formatter(state, exception) + (exception is null ? "" : " " + exception.GetType().Name + ": " + exception.Message));
+        return new ClusterDispatcher(cluster.Client, TestNodes.ClusterSecret, TestNodes.Shipment(domain), settings.TaskLimits, watchInterval: TimeSpan.FromMilliseconds(500));
     }
 
     /// <summary>The same result document, claiming another task.</summary>

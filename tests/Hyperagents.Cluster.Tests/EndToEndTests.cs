@@ -16,7 +16,7 @@ public sealed class EndToEndTests
     {
         using var folder = new TempFolder();
         var archive = folder.Combine("archive");
-        string[] common = ["--domain", "circle-packing", "--generations", "4", "--seed", "11", "--isolation", "native", "--tasks", "2", "--replicates", "1",
+        string[] common = ["run", "--domain", "circle-packing", "--generations", "4", "--seed", "11", "--isolation", "native", "--tasks", "2", "--replicates", "1",
             "--seed-agent", Path.Combine(AppContext.BaseDirectory, "seeds", "default"), "--archive", archive];
         var alone = await Cli.RunAsync(folder.Path, [.. common, "--name", "alone"]);
         Assert.True(alone.Exit == 0, alone.Output);

@@ -17,6 +17,8 @@ public sealed class ClusterSecret
     /// <summary>The shortest secret accepted, in bytes.</summary>
     public const int MinimumBytes = 16;
 
+    private static readonly string TooShort = $"The cluster secret is shorter than {MinimumBytes} bytes; set {Variable} to a long random value (e.g. `openssl rand -hex 32`).";
+
     private readonly byte[] _key;
 
     /// <summary>Creates a secret from its text.</summary>
@@ -28,7 +30,7 @@ public sealed class ClusterSecret
         _key = Encoding.UTF8.GetBytes(secret.Trim());
         if (_key.Length < MinimumBytes)
         {
-            throw new ArgumentException($"The cluster secret is shorter than {MinimumBytes} bytes; set {Variable} to a long random value (e.g. `openssl rand -hex 32`).", nameof(secret));
+            throw new ArgumentException(TooShort);
         }
     }
 
@@ -55,15 +57,13 @@ public sealed class ClusterSecret
             return null;
         }
 
-        try
+        if (Encoding.UTF8.GetByteCount(text.Trim()) < MinimumBytes)
         {
-            return new ClusterSecret(text);
-        }
-        catch (ArgumentException ex)
-        {
-            error = ex.Message;
+            error = TooShort;
             return null;
         }
+
+        return new ClusterSecret(text);
     }
 
     /// <summary>HMAC-SHA256 of the parts, each length-prefixed so no two part lists sign alike.</summary>

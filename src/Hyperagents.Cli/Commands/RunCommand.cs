@@ -240,6 +240,12 @@ internal static class RunCommand
 
             await using (host.ConfigureAwait(false))
             {
+                if (clusterSession is not null && host.Models?.HasModel(ChatRole.Task) == true)
+                {
+                    // Nodes run SolveTask with no model today: the draws would silently differ from one machine's.
+                    return ArchiveCommandSupport.Error(context, "--cluster with a task-side model is not supported yet (nodes run SolveTask without a model); give only --meta-model, or run without --cluster.");
+                }
+
                 context.Console.MarkupLine(
                     $"[bold]{(create ? "run" : "resume")} {Markup.Escape(runName)}[/]: domain {Markup.Escape(settings.Domain)}, {settings.Generations} generations, " +
                     $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation} isolation, selection {settings.Selection}, " +

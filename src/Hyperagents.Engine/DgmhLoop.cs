@@ -47,6 +47,10 @@ public sealed record RunServices
     /// <summary>The MAP-Elites features the domain declares (<see cref="SearchFeatures"/>), or <see langword="null"/>
     /// for the defaults.</summary>
     public IReadOnlyList<string>? Features { get; init; }
+
+    /// <summary>Where the draws of the loop's evaluations run, or <see langword="null"/> for this process
+    /// (<see cref="DgmhLoop.Evaluator"/>); a cluster's dispatcher runs them on its nodes.</summary>
+    public IDrawExecutor? Draws { get; init; }
 }
 
 /// <summary>What one <c>ModifySelf</c> call produced.</summary>
@@ -449,7 +453,7 @@ public sealed class DgmhLoop
     private async Task<SplitEvaluation> EvaluateSplitAsync(CompiledAgent agent, string split, IReadOnlyList<TaskSpec> tasks, CancellationToken ct)
     {
         var draws = tasks.SelectMany(t => Enumerable.Range(0, _settings.Replicates).Select(r => new TaskDraw(t, r, Seeds.Draw(_settings.Seed, split, t.Id, r)))).ToList();
-        var results = await _evaluator.EvaluateDrawsAsync(agent, draws, ct).ConfigureAwait(false);
+        var results = await (_s.Draws ?? _evaluator).EvaluateDrawsAsync(agent, draws, ct).ConfigureAwait(false);
         var evaluation = ToSplit(results);
 
         // The answers stay with the split (weakly: freed with it) for the exact re-check should it contend for best.

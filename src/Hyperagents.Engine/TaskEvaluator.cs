@@ -28,9 +28,21 @@ public sealed record TaskResult(string TaskId, string Outcome, double Score, dou
 /// <param name="Seed">The task seed (see <see cref="Seeds.Draw"/>).</param>
 public sealed record TaskDraw(TaskSpec Task, int Replicate, ulong Seed);
 
+/// <summary>Runs the draws of an evaluation: in this process (<see cref="TaskEvaluator"/>) or elsewhere (a cluster's
+/// nodes). Every implementation returns one result per draw, in draw order, each computed from the draw's own seed, so
+/// where a draw ran never changes what it scored.</summary>
+public interface IDrawExecutor
+{
+    /// <summary>Runs the agent on each draw and returns the results in draw order.</summary>
+    /// <param name="agent">The compiled agent.</param>
+    /// <param name="draws">The draws: tasks with their replicate index and seed.</param>
+    /// <param name="cancellationToken">Stops the evaluation: it then throws <see cref="OperationCanceledException"/>.</param>
+    Task<IReadOnlyList<TaskResult>> EvaluateDrawsAsync(CompiledAgent agent, IReadOnlyList<TaskDraw> draws, CancellationToken cancellationToken);
+}
+
 /// <summary>Runs a compiled agent on domain tasks and scores the answers on the host. The agent's own word about its
 /// score is never read: only the answer text reaches the evaluator.</summary>
-public sealed class TaskEvaluator
+public sealed class TaskEvaluator : IDrawExecutor
 {
     private readonly IDomain _domain;
     private readonly IAgentRunner _runner;

@@ -27,5 +27,6 @@ internal static class CommandCatalog
         yield return DomainsCommand.Create(context);
         yield return NewCommand.Create(context);
         yield return DoctorCommand.Create(context);
+        yield return NodeCommand.Create(context);
     }
 }

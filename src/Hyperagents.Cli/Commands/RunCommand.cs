@@ -22,6 +22,7 @@ internal static class RunCommand
         var seedAgent = new Option<string?>("--seed-agent") { Description = "The hyperagent folder the run starts from (default: seeds/default)." };
         var archive = ArchiveCommandSupport.ArchiveOption();
         var verbose = new Option<bool>("--verbose") { Description = "Also log debug events to the log file." };
+        var cluster = ClusterOption();
         var command = new Command("run", "Start a DGM-H run on a domain: offline by default, in the Wasmtime sandbox.");
         foreach (var option in options.All())
         {
@@ -32,6 +33,7 @@ internal static class RunCommand
         command.Options.Add(seedAgent);
         command.Options.Add(archive);
         command.Options.Add(verbose);
+        command.Options.Add(cluster);
         command.SetAction((parse, ct) =>
         {
             var errors = new List<string>();
@@ -66,7 +68,7 @@ internal static class RunCommand
             if (ArchiveStore.ResolveFolder(parse.GetValue(archive)) is var folder && errors.Count == 0)
             {
                 settings = settings with { SeedFolder = seedFolder! };
-                return RunAsync(context, folder, runName, create: true, settings, models, modelSettings, modelConfig, parse.GetValue(verbose), ct);
+                return RunAsync(context, folder, runName, create: true, settings, models, modelSettings, modelConfig, parse.GetValue(verbose), parse.GetValue(cluster), ct);
             }
 
             return Task.FromResult(Fail(context, errors));
@@ -80,6 +82,7 @@ internal static class RunCommand
         var run = ArchiveCommandSupport.RunArgument();
         var archive = ArchiveCommandSupport.ArchiveOption();
         var verbose = new Option<bool>("--verbose") { Description = "Also log debug events to the log file." };
+        var cluster = ClusterOption();
         var command = new Command("resume", "Continue a run after any stop (Ctrl+C, a budget, kill -9): no duplicate, no lost variant. Options given here override the stored ones.") { run };
         foreach (var option in options.All().Where(o => o != options.Domain && o != options.Seed && o != options.Dataset))
         {
@@ -88,6 +91,7 @@ internal static class RunCommand
 
         command.Options.Add(archive);
         command.Options.Add(verbose);
+        command.Options.Add(cluster);
         command.SetAction(async (parse, ct) =>
         {
             var folder = ArchiveStore.ResolveFolder(parse.GetValue(archive));
@@ -122,13 +126,18 @@ internal static class RunCommand
             var models = RunOptions.Models(modelConfig, modelSettings, errors);
             return errors.Count > 0
                 ? Fail(context, errors)
-                : await RunAsync(context, folder, manifest.Name, create: false, settings, models, modelSettings, modelConfig, parse.GetValue(verbose), ct).ConfigureAwait(false);
+                : await RunAsync(context, folder, manifest.Name, create: false, settings, models, modelSettings, modelConfig, parse.GetValue(verbose), parse.GetValue(cluster), ct).ConfigureAwait(false);
         });
         return command;
     }
 
+    private static Option<string?> ClusterOption() => new("--cluster")
+    {
+        Description = "Run the evaluations on a cluster's nodes (`hyperagents node`): localhost or redis://host:port. This process stays the only writer of the archive. See docs/cluster.md.",
+    };
+
     private static async Task<int> RunAsync(CliContext context, string archiveFolder, string runName, bool create, RunSettings settings,
-        ModelOptions models, ModelSettings modelSettings, string? modelConfig, bool verbose, CancellationToken ct)
+        ModelOptions models, ModelSettings modelSettings, string? modelConfig, bool verbose, string? cluster, CancellationToken ct)
     {
         try
         {
@@ -138,6 +147,20 @@ internal static class RunCommand
         {
             return ArchiveCommandSupport.Error(context, ex.Message);
         }
+
+        ClusterSession? clusterSession = null;
+        if (cluster is not null)
+        {
+            var (spec, secret, problem) = ClusterRuns.Resolve(cluster);
+            if (problem is not null)
+            {
+                return ArchiveCommandSupport.Error(context, problem);
+            }
+
+            clusterSession = new ClusterSession(spec!, secret!, settings.TaskLimits);
+        }
+
+        await using var clusterOwner = clusterSession;
 
         IReadOnlyDictionary<string, string> seedFiles;
         IDomain? opened = null;
@@ -194,6 +217,11 @@ internal static class RunCommand
             RunHost host;
             try
             {
+                if (clusterSession is not null)
+                {
+                    await clusterSession.ConnectAsync(context, archiveFolder, runName, ct).ConfigureAwait(false);
+                }
+
                 host = RunHost.Create(archive, settings, models, e =>
                 {
                     progress.OnEvent(e);
@@ -201,15 +229,26 @@ internal static class RunCommand
                     {
                         session(progress.Rates);
                     }
-                }, domain: openedOwner.Take());
+                }, domain: openedOwner.Take(), draws: clusterSession is null ? null : clusterSession.Dispatcher);
             }
-            catch (Exception ex) when (ex is SandboxUnavailableException or ContainedUnavailableException or DomainPackageException)
+            catch (Exception ex) when (ex is SandboxUnavailableException or ContainedUnavailableException or DomainPackageException or ClusterUnavailableException)
             {
                 return ArchiveCommandSupport.Error(context, ex.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                context.Console.MarkupLine($"[yellow]interrupted.[/] Continue with: hyperagents resume {Markup.Escape(runName)}");
+                return 130;
             }
 
             await using (host.ConfigureAwait(false))
             {
+                if (clusterSession is not null && host.Models?.HasModel(ChatRole.Task) == true)
+                {
+                    // Nodes run SolveTask with no model today: the draws would silently differ from one machine's.
+                    return ArchiveCommandSupport.Error(context, "--cluster with a task-side model is not supported yet (nodes run SolveTask without a model); give only --meta-model, or run without --cluster.");
+                }
+
                 context.Console.MarkupLine(
                     $"[bold]{(create ? "run" : "resume")} {Markup.Escape(runName)}[/]: domain {Markup.Escape(DomainSource.Label(host.Domain))}, {settings.Generations} generations, " +
                     $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation} isolation, selection {settings.Selection}, " +

@@ -93,6 +93,11 @@ internal static class StatusCommand
 
             table.AddRow("journal head", Markup.Escape(r.JournalHead));
             context.Console.Write(table);
+            if (ClusterStatus.Read(ClusterSession.StatusPath(ArchiveStore.ResolveFolder(parse.GetValue(archive)), manifest.Name)) is { } cluster)
+            {
+                context.Console.Write(ClusterTable(cluster));
+            }
+
             return 0;
         })));
         return command;
@@ -108,6 +113,20 @@ internal static class StatusCommand
     };
 
     /// <summary>The pace from the times the evaluation notes record, or <see langword="null"/> with fewer than two.</summary>
+    /// <summary>The nodes of the run's latest <c>--cluster</c> session: slots, busy slots, evaluations per minute.</summary>
+    private static Table ClusterTable(ClusterStatus cluster)
+    {
+        var table = new Table().Title(Markup.Escape($"cluster {cluster.Cluster}, as of {cluster.At:yyyy-MM-dd HH:mm:ss} UTC"))
+            .AddColumns("node", "state", "slots", "busy", "evaluations", "per minute");
+        foreach (var n in cluster.Nodes)
+        {
+            table.AddRow(Markup.Escape(n.NodeId), Markup.Escape(n.State), n.Slots.ToString(CultureInfo.InvariantCulture), n.Busy.ToString(CultureInfo.InvariantCulture),
+                n.Completed.ToString(CultureInfo.InvariantCulture), n.PerMinute.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return table;
+    }
+
     private static RunRates? PaceFromNotes(ArchiveRun run, IReadOnlyList<VariantSummary> variants, int children, int left)
     {
         var times = variants.Where(v => v.Evaluations > 0).SelectMany(v => run.GetEvaluations(v.Id)).Select(e => e.At).OfType<DateTimeOffset>().ToList();

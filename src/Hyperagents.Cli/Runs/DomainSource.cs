@@ -89,7 +89,7 @@ internal static class DomainSource
 
     /// <summary>A package's domain: its evaluator in an evaluator worker and, for C#-source answers, a code runner
     /// (<see cref="UseRunner"/> binds it to a command's compiler and tier).</summary>
-    private static PackageDomain OpenPackage(DomainPackage package)
+    internal static PackageDomain OpenPackage(DomainPackage package)
     {
         var answers = package.Answer == AnswerKind.CSharp ? new CliCodeAnswers() : null;
         try

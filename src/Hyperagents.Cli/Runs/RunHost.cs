@@ -93,7 +93,10 @@ internal sealed class RunHost : IAsyncDisposable
     /// (<c>replay</c> serves recorded exchanges this way); the host disposes them.</param>
     /// <param name="domain">The domain when the caller already opened it; otherwise the run's (its archived package, or
     /// the built-in its settings name). The host disposes it.</param>
-    public static RunHost Create(ArchiveRun archive, RunSettings settings, ModelOptions modelOptions, Action<RunEvent>? listener, ModelServices? replayModels = null, IDomain? domain = null)
+    /// <param name="draws">Where the loop's draws run, made from the run's domain (a cluster's dispatcher); in this
+    /// process when <see langword="null"/>.</param>
+    public static RunHost Create(ArchiveRun archive, RunSettings settings, ModelOptions modelOptions, Action<RunEvent>? listener, ModelServices? replayModels = null, IDomain? domain = null,
+        Func<IDomain, IDrawExecutor>? draws = null)
     {
         var loggers = new SerilogLoggerFactory(Serilog.Log.Logger);
         domain ??= DomainSource.ForRun(archive, settings);
@@ -124,6 +127,7 @@ internal sealed class RunHost : IAsyncDisposable
             Logger = loggers.CreateLogger("run"),
             Listener = listener,
             Features = ((domain as TaskLimitedDomain)?.Inner ?? domain) is PackageDomain package ? package.Package.Features : null,
+            Draws = draws?.Invoke(domain),
         });
         return new RunHost(archive, settings, domain, runner, models, loop, loggers, compiler);
     }

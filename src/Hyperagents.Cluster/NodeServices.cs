@@ -1,0 +1,32 @@
+using Hyperagents.Domains;
+using Hyperagents.Engine;
+using Hyperagents.Hosting;
+
+namespace Hyperagents.Cluster;
+
+/// <summary>What a node runs draws with; the CLI composes it from the node's own flags and environment (its runner,
+/// its model keys: nothing of it travels).</summary>
+public sealed class NodeServices
+{
+    /// <summary>The cluster secret.</summary>
+    public required ClusterSecret Secret { get; init; }
+
+    /// <summary>Where agent code runs on this node.</summary>
+    public required IAgentRunner Runner { get; init; }
+
+    /// <summary>How many draws run at once.</summary>
+    public required int Slots { get; init; }
+
+    /// <summary>Opens a domain that arrived (a package's files are already checked against its hash); throws when
+    /// it cannot.</summary>
+    public required Func<DomainShipment, IDomain> OpenDomain { get; init; }
+
+    /// <summary>This node's model access for task-side chats, from this node's environment.</summary>
+    public IModelAccess Models { get; init; } = ModelAccess.None;
+
+    /// <summary>Computes a domain's evaluator hash, which must equal the hash a built-in was shipped with.</summary>
+    public Func<IDomain, string> EvaluatorHashOf { get; init; } = EvaluatorHash.For;
+
+    /// <summary>Changes a result before it is signed: tests make a node misbehave with it.</summary>
+    internal Func<DrawOutcome, DrawOutcome>? Tamper { get; init; }
+}

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Hyperagents.Domains;
+using Hyperagents.Engine;
+using Hyperagents.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Hyperagents.Cluster;
+
+/// <summary>The node's side: the content caches (agents and domains by hash), the slots, and the draw runner. One per
+/// silo.</summary>
+internal sealed class NodeWorker(NodeServices services, ILogger<NodeWorker> logger)
+{
+    private readonly ConcurrentDictionary<string, CompiledAgent> _agents = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IDomain> _domains = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _slots = new(Math.Max(1, services.Slots));
+    private readonly ConcurrentQueue<DateTime> _finished = new();
+    private int _busy;
+    private long _completed;
+
+    public NodeInfo Hello(string nodeId, byte[] nonce, string isolation)
+    {
+        var cutoff = DateTime.UtcNow.AddMinutes(-1);
+        while (_finished.TryPeek(out var at) && at < cutoff)
+        {
+            _finished.TryDequeue(out _);
+        }
+
+        return new NodeInfo
+        {
+            NodeId = nodeId,
+            Slots = Math.Max(1, services.Slots),
+            Busy = Volatile.Read(ref _busy),
+            Completed = Interlocked.Read(ref _completed),
+            Isolation = isolation,
+            LastMinute = _finished.Count,
+            Proof = services.Secret.Sign("hello", nodeId, Convert.ToHexStringLower(nonce)),
+        };
+    }
+
+    public void PutAgent(string id, string assemblyName, byte[] image)
+    {
+        if (ClusterSecret.Hash(image) != id)
+        {
+            throw new ArgumentException($"The agent image sent as {id[..Math.Min(12, id.Length)]} hashes otherwise; refused.");
+        }
+
+        _agents.TryAdd(id, new CompiledAgent(id, assemblyName, image));
+    }
+
+    public void PutDomain(DomainShipment shipment)
+    {
+        if (_domains.ContainsKey(shipment.Key))
+        {
+            return;
+        }
+
+        var domain = services.OpenDomain(shipment);
+        var hash = services.EvaluatorHashOf(domain);
+        if (hash != shipment.Hash)
+        {
+            (domain as IDisposable)?.Dispose();
+            throw new ArgumentException($"The domain '{shipment.Name}' opens here with evaluator hash {hash}, not the orchestrator's {shipment.Hash}: install the same hyperagents version on every node.");
+        }
+
+        if (!_domains.TryAdd(shipment.Key, domain))
+        {
+            (domain as IDisposable)?.Dispose();
+        }
+    }
+
+    public async Task<DrawOutcome> EvaluateAsync(string nodeId, DrawWork work)
+    {
+        if (!_agents.TryGetValue(work.AgentId, out var agent))
+        {
+            return new DrawOutcome { WorkId = work.WorkId, NodeId = nodeId, Missing = "agent" };
+        }
+
+        if (!_domains.TryGetValue(work.DomainKey, out var domain))
+        {
+            return new DrawOutcome { WorkId = work.WorkId, NodeId = nodeId, Missing = "domain" };
+        }
+
+        var task = domain.FindTask(work.TaskId)?.Task
+            ?? throw new ArgumentException($"The domain has no task '{work.TaskId}'.");
+        var limits = JsonSerializer.Deserialize<RunLimits>(work.LimitsJson, Wire.Json) ?? throw new ArgumentException("No limits.");
+        await _slots.WaitAsync().ConfigureAwait(false);
+        Interlocked.Increment(ref _busy);
+        try
+        {
+            var evaluator = new TaskEvaluator(domain, services.Runner, services.Models, limits.Validate(), 1);
+            var result = await evaluator.EvaluateOneAsync(agent, task, work.Seed, CancellationToken.None).ConfigureAwait(false) with { Replicate = work.Replicate };
+            var bytes = Wire.Encode(result);
+            var hash = ClusterSecret.Hash(bytes);
+            var outcome = new DrawOutcome { WorkId = work.WorkId, NodeId = nodeId, Result = bytes, ResultHash = hash };
+            outcome = services.Tamper?.Invoke(outcome) ?? outcome;
+            Interlocked.Increment(ref _completed);
+            _finished.Enqueue(DateTime.UtcNow);
+            return outcome with { Mac = services.Secret.Sign("result", outcome.WorkId, outcome.NodeId, outcome.ResultHash) };
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Draw {Work} failed on this node", work.WorkId);
+            throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _busy);
+            _slots.Release();
+        }
+    }
+}
+
+/// <summary>How results travel: a <see cref="TaskResult"/> as JSON, whose bytes are what the hash covers.</summary>
+internal static class Wire
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static byte[] Encode(TaskResult result) => JsonSerializer.SerializeToUtf8Bytes(result, Json);
+
+    public static TaskResult Decode(byte[] bytes) => JsonSerializer.Deserialize<TaskResult>(bytes, Json) ?? throw new JsonException("empty result");
+}

@@ -1,0 +1,125 @@
+using Hyperagents.Domains;
+using Hyperagents.Testing;
+
+namespace Hyperagents.Cluster.Tests;
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ClusterCollection
+{
+    public const string Name = "cluster";
+}
+
+/// <summary>The dispatcher over an in-process Orleans cluster (TestingHost) whose nodes run draws in real native
+/// workers: lineage, node loss, result checks and authentication.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class DispatchTests
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task A_run_whose_draws_run_on_three_nodes_has_the_lineage_of_the_same_run_on_one_machine()
+    {
+        TestNodes.Reset();
+        using var folder = new TempFolder();
+        var settings = TestNodes.Settings(3);
+        using var alone = await TestNodes.RunAsync(folder.Combine("alone"), settings, null);
+
+        await using var cluster = await TestNodes.StartAsync(3);
+        await using var dispatcher = Dispatcher(cluster, settings);
+        await dispatcher.WaitForNodesAsync(3, new CancellationTokenSource(Guard).Token);
+        using var spread = await TestNodes.RunAsync(folder.Combine("cluster"), settings, dispatcher).WaitAsync(Guard);
+
+        Assert.Equal(TestNodes.Lineage(alone), TestNodes.Lineage(spread));
+        Assert.Equal(4, TestNodes.Lineage(spread).Count);
+        Assert.True(TestNodes.Ran.Count >= 2, $"draws ran on {TestNodes.Ran.Count} node(s)");
+        Assert.Empty(dispatcher.Refusals);
+    }
+
+    [Fact]
+    public async Task A_node_killed_mid_draw_loses_nothing_its_draw_runs_again_elsewhere_and_the_lineage_is_unchanged()
+    {
+        TestNodes.Reset();
+        using var folder = new TempFolder();
+        var settings = TestNodes.Settings(2);
+        using var alone = await TestNodes.RunAsync(folder.Combine("alone"), settings, null);
+
+        var hung = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        TestNodes.Setups["Secondary_1"] = new NodeSetup { Hang = hung };
+        await using var cluster = await TestNodes.StartAsync(3);
+        await using var dispatcher = Dispatcher(cluster, settings);
+        await dispatcher.WaitForNodesAsync(3, new CancellationTokenSource(Guard).Token);
+        var run = TestNodes.RunAsync(folder.Combine("cluster"), settings, dispatcher);
+
+        await hung.Task.WaitAsync(Guard);
+        await cluster.KillSiloAsync(cluster.Silos.Single(s => s.Name == "Secondary_1"));
+        using var spread = await run.WaitAsync(Guard);
+
+        Assert.Equal(TestNodes.Lineage(alone), TestNodes.Lineage(spread));
+        Assert.Contains(dispatcher.Refusals, r => r.Contains("node Secondary_1 left the cluster", StringComparison.Ordinal) || r.Contains("node Secondary_1 failed during work", StringComparison.Ordinal));
+        Assert.Contains(dispatcher.Nodes, n => n.NodeId == "Secondary_1" && n.State == "lost");
+    }
+
+    public static TheoryData<string, string> Tampering => new()
+    {
+        { "other-work", "which it was not given" },
+        { "other-bytes", "do not match its hash" },
+        { "other-task", "returned a result for task" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Tampering))]
+    public async Task A_result_for_work_the_node_was_not_given_or_not_matching_its_hash_is_refused_and_its_draw_runs_elsewhere(string tamper, string refusal)
+    {
+        TestNodes.Reset();
+        using var folder = new TempFolder();
+        var settings = TestNodes.Settings(1);
+        using var alone = await TestNodes.RunAsync(folder.Combine("alone"), settings, null);
+
+        TestNodes.Setups["Secondary_1"] = new NodeSetup { Tamper = o => tamper switch
+        {
+            "other-work" => o with { WorkId = "w999999:forged" },
+            "other-bytes" => o with { Result = [.. o.Result, (byte)' '] },
+            _ => o with { Result = Retask(o.Result), ResultHash = ClusterSecret.Hash(Retask(o.Result)) },
+        } };
+        await using var cluster = await TestNodes.StartAsync(2);
+        await using var dispatcher = Dispatcher(cluster, settings);
+        await dispatcher.WaitForNodesAsync(2, new CancellationTokenSource(Guard).Token);
+        using var spread = await TestNodes.RunAsync(folder.Combine("cluster"), settings, dispatcher).WaitAsync(Guard);
+
+        Assert.Equal(TestNodes.Lineage(alone), TestNodes.Lineage(spread));
+        Assert.Contains(dispatcher.Refusals, r => r.Contains("Secondary_1", StringComparison.Ordinal) && r.Contains(refusal, StringComparison.Ordinal));
+        Assert.Contains(dispatcher.Nodes, n => n.NodeId == "Secondary_1" && n.State == "refused");
+    }
+
+    [Fact]
+    public async Task A_node_without_the_cluster_secret_is_refused_and_never_given_work()
+    {
+        TestNodes.Reset();
+        using var folder = new TempFolder();
+        var settings = TestNodes.Settings(1);
+        TestNodes.Setups["Secondary_1"] = new NodeSetup { Secret = new ClusterSecret("another-secret-that-is-long-enough") };
+        await using var cluster = await TestNodes.StartAsync(2);
+        await using var dispatcher = Dispatcher(cluster, settings);
+        await dispatcher.WaitForNodesAsync(1, new CancellationTokenSource(Guard).Token);
+        while (!dispatcher.Nodes.Any(n => n.NodeId == "Secondary_1"))
+        {
+            await dispatcher.RefreshAsync().WaitAsync(Guard);
+        }
+
+        using var run = await TestNodes.RunAsync(folder.Combine("cluster"), settings, dispatcher).WaitAsync(Guard);
+
+        Assert.Contains(dispatcher.Refusals, r => r.Contains("Secondary_1 refused: it does not prove the cluster secret", StringComparison.Ordinal));
+        Assert.False(TestNodes.Ran.ContainsKey("Secondary_1"));
+        Assert.True(TestNodes.Ran["Primary"] > 0);
+    }
+
+    private static ClusterDispatcher Dispatcher(Orleans.TestingHost.TestCluster cluster, Engine.RunSettings settings)
+    {
+        var domain = DomainCatalog.Create(settings.Domain);
+        return new ClusterDispatcher(cluster.Client, TestNodes.ClusterSecret, TestNodes.Shipment(domain), settings.TaskLimits, watchInterval: TimeSpan.FromMilliseconds(500));
+    }
+
+    /// <summary>The same result document, claiming another task.</summary>
+    private static byte[] Retask(byte[] result) =>
+        System.Text.Encoding.UTF8.GetBytes(System.Text.RegularExpressions.Regex.Replace(System.Text.Encoding.UTF8.GetString(result), "\"taskId\":\"[^\"]*\"", "\"taskId\":\"forged\""));
+}

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Text;
+using Hyperagents.Archive;
+using Hyperagents.Testing;
+
+namespace Hyperagents.Cluster.Tests;
+
+/// <summary>Real `hyperagents node` processes on 127.0.0.1 and a real orchestrator (`run --cluster localhost`).</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class EndToEndTests
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromMinutes(8);
+
+    [Fact]
+    public async Task Three_node_processes_one_killed_mid_run_finish_the_run_it_verifies_and_its_lineage_is_the_one_machine_lineage()
+    {
+        using var folder = new TempFolder();
+        var archive = folder.Combine("archive");
+        string[] common = ["run", "--domain", "circle-packing", "--generations", "4", "--seed", "11", "--isolation", "native", "--tasks", "2", "--replicates", "1",
+            "--seed-agent", Path.Combine(AppContext.BaseDirectory, "seeds", "default"), "--archive", archive];
+        var alone = await Cli.RunAsync(folder.Path, [.. common, "--name", "alone"]);
+        Assert.True(alone.Exit == 0, alone.Output);
+
+        var nodes = new List<(Process Process, StringBuilder Output)>();
+        try
+        {
+            // The first node holds the localhost membership: it starts (and stays) first.
+            for (var i = 0; i < 3; i++)
+            {
+                nodes.Add(await Cli.StartNodeAsync(folder.Path));
+            }
+
+            var output = new StringBuilder();
+            using var run = Cli.Start(folder.Path, output, [.. common, "--name", "spread", "--cluster", "localhost"]);
+            var status = Path.Combine(archive, "logs", "spread.cluster.json");
+            var victim = await KillABusySecondaryAsync(status, nodes.Skip(1).Select(n => n.Process).ToList(), run);
+            await run.WaitForExitAsync(new CancellationTokenSource(Guard).Token);
+            run.WaitForExit();
+            Assert.True(run.ExitCode == 0, output.ToString());
+
+            var verify = await Cli.RunAsync(folder.Path, "verify", "spread", "--archive", archive);
+            Assert.True(verify.Exit == 0, verify.Output);
+            using var a = ArchiveRun.Open(ArchiveStore.RunFolder(archive, "alone"));
+            using var b = ArchiveRun.Open(ArchiveStore.RunFolder(archive, "spread"));
+            Assert.Equal(TestNodes.Lineage(a), TestNodes.Lineage(b));
+            var table = File.ReadAllText(status);
+            Assert.Contains($"-{victim}-", table, StringComparison.Ordinal);
+            Assert.Contains("\"lost\"", table, StringComparison.Ordinal);
+
+            var shown = await Cli.RunAsync(folder.Path, "status", "spread", "--archive", archive);
+            Assert.Contains("cluster localhost", shown.Output, StringComparison.Ordinal);
+            Assert.Contains("per minute", shown.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var (process, _) in nodes)
+            {
+                Cli.Kill(process);
+            }
+        }
+    }
+
+    /// <summary>Waits until the orchestrator's node table shows a non-primary node with a draw in flight or done, kills
+    /// that node's process (SIGKILL) and returns its process id.</summary>
+    private static async Task<int> KillABusySecondaryAsync(string status, List<Process> secondaries, Process run)
+    {
+        using var guard = new CancellationTokenSource(Guard);
+        while (true)
+        {
+            Assert.False(run.HasExited, "the run ended before a node could be killed");
+            var table = File.Exists(status) ? await File.ReadAllTextAsync(status, guard.Token) : "";
+            foreach (var node in secondaries)
+            {
+                var at = table.IndexOf($"-{node.Id}-", StringComparison.Ordinal);
+                if (at >= 0 && System.Text.RegularExpressions.Regex.Match(table[at..], "\"busy\": (\\d+),\\s*\"completed\": (\\d+)") is { Success: true } m
+                    && (m.Groups[1].Value != "0" || m.Groups[2].Value != "0"))
+                {
+                    Cli.Kill(node);
+                    return node.Id;
+                }
+            }
+
+            await Task.Delay(200, guard.Token);
+        }
+    }
+}
+
+/// <summary>The hyperagents CLI built into the test output, as child processes holding the test cluster secret.</summary>
+internal static class Cli
+{
+    public static Process Start(string workingDirectory, StringBuilder output, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hyperagents.dll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["NO_COLOR"] = "1";
+        psi.Environment[ClusterSecret.Variable] = TestNodes.Secret;
+        var p = new Process { StartInfo = psi };
+        p.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        p.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    public static async Task<(int Exit, string Output)> RunAsync(string workingDirectory, params string[] args)
+    {
+        var output = new StringBuilder();
+        using var p = Start(workingDirectory, output, args);
+        await p.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(8)).Token);
+        p.WaitForExit();
+        lock (output)
+        {
+            return (p.ExitCode, output.ToString());
+        }
+    }
+
+    /// <summary>Starts `hyperagents node --cluster localhost` and waits for its ready line.</summary>
+    public static async Task<(Process, StringBuilder)> StartNodeAsync(string workingDirectory)
+    {
+        var output = new StringBuilder();
+        var p = Start(workingDirectory, output, "node", "--cluster", "localhost", "--slots", "2", "--isolation", "native");
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (true)
+        {
+            lock (output)
+            {
+                if (output.ToString().Contains(" ready: ", StringComparison.Ordinal))
+                {
+                    return (p, output);
+                }
+            }
+
+            if (p.HasExited)
+            {
+                throw new InvalidOperationException("The node exited: " + output);
+            }
+
+            await Task.Delay(100, guard.Token);
+        }
+    }
+
+    public static void Kill(Process p)
+    {
+        try
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit(30_000);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+}

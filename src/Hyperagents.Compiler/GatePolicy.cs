@@ -73,7 +73,7 @@ public sealed class GatePolicy
     private readonly Dictionary<string, List<PolicyRule>> _namespaces = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<PolicyRule>> _types = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<PolicyRule>> _members = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _loweringTypes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _ilNameableTypes = new(StringComparer.Ordinal);
 
     private GatePolicy(string text, string hash, string origin, IReadOnlyList<PolicyRule> rules)
     {
@@ -96,9 +96,9 @@ public sealed class GatePolicy
             }
 
             list.Add(rule);
-            if (rule.Verdict == PolicyVerdict.Lowering && rule.Kind != PolicyRuleKind.Namespace)
+            if ((rule.Verdict == PolicyVerdict.Lowering && rule.Kind != PolicyRuleKind.Namespace) || (rule.Verdict == PolicyVerdict.Allow && rule.Kind == PolicyRuleKind.Member))
             {
-                _loweringTypes.Add(rule.Name);
+                _ilNameableTypes.Add(rule.Name);
             }
         }
     }
@@ -189,10 +189,12 @@ public sealed class GatePolicy
     public PolicyDecision CheckType(PolicyTypeName type, bool inIl = false)
     {
         var decision = Resolve(TypeRules(type), inIl) ?? Resolve(NamespaceRules(type.Namespace), inIl) ?? new PolicyDecision(false, null);
-        if (!decision.Allowed && inIl && _loweringTypes.Contains(type.FullName))
+        if (!decision.Allowed && inIl && _ilNameableTypes.Contains(type.FullName))
         {
-            // A lowering member rule lets the IL name the member's type too.
-            return new PolicyDecision(true, Rules.First(r => r.Verdict == PolicyVerdict.Lowering && r.Name == type.FullName));
+            // An allowed or lowering member rule lets the IL name the member's type too: a member reference's parent is
+            // a type reference, so `deny type T` with `allow member T.M` would otherwise refuse every use of T.M in IL.
+            // The source half of the gate still refuses T itself (a local, a typeof, a base type).
+            return new PolicyDecision(true, Rules.First(r => r.Verdict is PolicyVerdict.Lowering or PolicyVerdict.Allow && r.Kind != PolicyRuleKind.Namespace && r.Name == type.FullName));
         }
 
         return decision;

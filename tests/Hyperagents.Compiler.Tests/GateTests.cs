@@ -354,6 +354,43 @@ public sealed class GateTests
     }
 
     [Fact]
+    public void A_member_the_policy_allows_on_a_denied_type_passes_both_halves_of_the_gate_and_the_type_itself_stays_denied()
+    {
+        // policy.txt: `deny type System.Console` with `allow member System.Console.WriteLine`. In IL the member
+        // reference's parent is a reference to System.Console, which the IL scan once refused as a type.
+        var ok = Some.Compiler.Compile(Some.WithEntryPoints("""
+            namespace Probe;
+
+            public static class Use
+            {
+                public static void Say() { System.Console.WriteLine("hello"); System.Console.Write(1); }
+            }
+            """));
+        Assert.True(ok.Success, string.Join(Environment.NewLine, ok.Report.Diagnostics));
+
+        var read = Some.Compiler.Compile(Some.WithEntryPoints("""
+            namespace Probe;
+
+            public static class Use
+            {
+                public static string? Read() => System.Console.ReadLine();
+            }
+            """));
+        At(read, "HA0001", "System.Console.ReadLine", 5);
+
+        var ilRead = new AgentCompiler(new AgentCompilerOptions { SkipSymbolGate = true }).Compile(Some.WithEntryPoints("""
+            namespace Probe;
+
+            public static class Use
+            {
+                public static string? Read() => System.Console.ReadLine();
+            }
+            """));
+        Assert.False(ilRead.Success);
+        Assert.Contains(ilRead.Report.Diagnostics, d => d.Message.Contains("System.Console.ReadLine", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Json_documents_and_nodes_built_without_reflection_still_compile()
     {
         // Only the generic overloads of JsonValue.Create and JsonArray.Add serialize by reflection; their non-generic

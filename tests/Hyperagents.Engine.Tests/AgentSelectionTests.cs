@@ -40,7 +40,7 @@ public sealed class AgentSelectionTests(NativeWorkers workers)
     }
 
     [Fact]
-    public async Task The_selectors_choice_is_honoured_and_recorded_and_a_resumed_run_makes_the_same_choices()
+    public async Task The_selectors_choice_is_honoured_and_recorded_across_a_resume()
     {
         var settings = TestRuns.Settings(3) with { Selection = "agent", Seed = 9 };
         using var archive = TestRuns.NewArchive();
@@ -60,6 +60,28 @@ public sealed class AgentSelectionTests(NativeWorkers workers)
             Assert.Equal("agent", search.Strategy);
             Assert.StartsWith("chosen by SelectParent of ", search.Detail, StringComparison.Ordinal);
         });
+    }
+
+    [Fact]
+    public async Task A_seeded_selector_draws_the_same_parents_in_a_resumed_run_as_in_an_uninterrupted_one()
+    {
+        var settings = TestRuns.Settings(4) with { Selection = "agent", Seed = 11 };
+        using var straight = TestRuns.NewArchive("straight");
+        await TestRuns.Loop(straight, settings, workers.Runner).RunAsync(TestRuns.Agent("SelectSeeded"), CancellationToken.None);
+        using var resumed = TestRuns.NewArchive("resumed");
+        await TestRuns.Loop(resumed, settings with { Generations = 2 }, workers.Runner).RunAsync(TestRuns.Agent("SelectSeeded"), CancellationToken.None);
+        await TestRuns.Loop(resumed, settings, workers.Runner).RunAsync(TestRuns.Agent("SelectSeeded"), CancellationToken.None);
+
+        Assert.Equal(ParentAttempts(straight), ParentAttempts(resumed));
+        Assert.All(resumed.ListVariants().Where(v => v.Parent is not null),
+            v => Assert.StartsWith("chosen by SelectParent of ", resumed.ReadProvenance(v.Id).Search!.Detail, StringComparison.Ordinal));
+    }
+
+    /// <summary>For each attempt, the attempt that made its parent (0 for the seed).</summary>
+    private static List<(int Attempt, int Parent)> ParentAttempts(ArchiveRun archive)
+    {
+        var attempts = archive.ListVariants().ToDictionary(v => v.Id, v => (int)(archive.ReadProvenance(v.Id).Seeds?.GetValueOrDefault("attempt") ?? 0));
+        return archive.ListVariants().Where(v => v.Parent is not null).Select(v => (attempts[v.Id], attempts[v.Parent!])).Order().ToList();
     }
 
     [Theory]

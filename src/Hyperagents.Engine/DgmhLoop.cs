@@ -95,6 +95,7 @@ public sealed class DgmhLoop
     private readonly ConcurrentDictionary<string, Dictionary<string, double>> _features = new(StringComparer.Ordinal);
     private Dictionary<string, int>? _seedBag;
     private CompiledAgent? _seedAgent;
+    private bool _selectorAbsentSaid;
 
     /// <summary>Creates the loop.</summary>
     /// <param name="services">The run's services.</param>
@@ -120,6 +121,7 @@ public sealed class DgmhLoop
         var clock = Stopwatch.StartNew();
         await EnsureSeedAsync(seedFiles, cancellationToken).ConfigureAwait(false);
         await ReconcileAsync(cancellationToken).ConfigureAwait(false);
+        SaySelectorAbsent();
 
         var done = AttemptsDone();
         var pending = new Queue<int>(Enumerable.Range(1, _settings.Generations).Where(a => !done.Contains(a)));
@@ -227,15 +229,26 @@ public sealed class DgmhLoop
         SelectionResult selection;
         IReadOnlyList<SelectionCandidate> candidates;
         BanditChoice? arm = null;
+        ParentChoice? choice = null;
         lock (_selectionGate)
         {
             candidates = Candidates();
             var view = SearchView(strategy.NeedsTaskScores, strategy.NeedsFeatures);
             selection = strategy.Select(new SelectionInput(view, candidates, attempt, SearchOptions()), random);
+            if (strategy is AgentStrategy)
+            {
+                choice = AgentStrategy.View(view, candidates, attempt, Seeds.Mix(_settings.Seed, $"attempt:{attempt}:select"));
+            }
+
             if (_settings.ModelBandit)
             {
                 arm = ModelBandit.Choose(_s.Models.MetaModels, view, new SeededRandom(Seeds.Mix(_settings.Seed, $"attempt:{attempt}:bandit")));
             }
+        }
+
+        if (choice is not null)
+        {
+            selection = await SelectByAgentAsync(choice, candidates, selection, ct).ConfigureAwait(false);
         }
 
         var parentId = selection.Chosen.Id;
@@ -317,6 +330,73 @@ public sealed class DgmhLoop
         var same = ScoreStatistics.SameAnswers(evaluation, _s.Archive.GetEvaluations(parentId));
         var scored = SelectionScore.SplitEvaluationOf(evaluation);
         Emit(new AttemptArchived(attempt, childId, parentId, "accepted", scored?.Score, MetaChanged(parentFiles, child), scored?.StdErr, newBest, same) { ExactCheck = exact });
+    }
+
+    /// <summary>Lets the selector (<see cref="SelectorAgent"/>) choose among <paramref name="candidates"/>; when it cannot
+    /// (no entry point, a throw, a timeout, a trap, an id that is not a candidate) <paramref name="fallback"/>, the
+    /// default strategy's draw, stands, with the reason in its detail (the child's provenance) and in the live output.</summary>
+    private async Task<SelectionResult> SelectByAgentAsync(ParentChoice choice, IReadOnlyList<SelectionCandidate> candidates, SelectionResult fallback, CancellationToken ct)
+    {
+        var (selectorId, agent) = SelectorAgent();
+        AgentPick pick;
+        if (agent is null)
+        {
+            pick = new AgentPick(null, $"the selector {selectorId[..12]} does not compile");
+        }
+        else if (!AgentStrategy.HasEntryPoint(agent.Image))
+        {
+            pick = new AgentPick(null, $"{selectorId[..12]} has no SelectParent entry point");
+        }
+        else
+        {
+            pick = await AgentPick.RunAsync(_s.Runner, agent, choice, _settings.TaskLimits, ct).ConfigureAwait(false);
+        }
+
+        if (pick.Id is { } id)
+        {
+            var chosen = candidates.First(c => c.Id == id);
+            return new SelectionResult(chosen, candidates.Select(c => ReferenceEquals(c, chosen) ? 1.0 : 0.0).ToList(), null)
+            {
+                Detail = $"chosen by SelectParent of {selectorId[..12]}",
+            };
+        }
+
+        var detail = $"{SelectionStrategies.Default} (SelectParent fallback: {pick.Failure})";
+        // A variant without the entry point was said once at the start; every other failure is said when it happens.
+        if (!(_selectorAbsentSaid && pick.Failure!.EndsWith("no SelectParent entry point", StringComparison.Ordinal)))
+        {
+            Emit(new SelectionNote(choice.Attempt, $"--selection agent fell back to {SelectionStrategies.Default}: {pick.Failure}"));
+        }
+
+        _s.Logger.LogInformation("Attempt {Attempt}: --selection agent fell back to {Default}: {Reason}", choice.Attempt, SelectionStrategies.Default, pick.Failure);
+        return fallback with { Detail = fallback.Detail is null ? detail : $"{detail}; {fallback.Detail}" };
+    }
+
+    /// <summary>Whose <c>SelectParent</c> chooses: the current best variant's (the seed's under <c>no-selfimprove</c>).
+    /// The parent-to-be is unknown while choosing it; the best is the code the run trusts most, and it changes only
+    /// when a child beats it beyond noise, so the selector is stable and still evolves with the meta level.</summary>
+    private (string Id, CompiledAgent? Agent) SelectorAgent()
+    {
+        var seedId = _s.Archive.ListVariants().OrderBy(v => v.Sequence).First().Id;
+        var id = _settings.Baseline == Baseline.NoSelfImprove ? seedId : _s.Archive.Best ?? seedId;
+        return (id, Compile(_s.Archive.GetFiles(id)).Agent);
+    }
+
+    /// <summary>Under <c>--selection agent</c>, says once, before the first attempt, when the selector has no
+    /// <c>SelectParent</c> and the run therefore selects by the default strategy.</summary>
+    private void SaySelectorAbsent()
+    {
+        if (SelectionOf() != AgentStrategy.StrategyName)
+        {
+            return;
+        }
+
+        var (id, agent) = SelectorAgent();
+        if (agent is not null && !AgentStrategy.HasEntryPoint(agent.Image))
+        {
+            _selectorAbsentSaid = true;
+            Emit(new SelectionNote(null, $"--selection agent: {id[..12]} has no SelectParent entry point (public static string SelectParent(ParentChoice) in meta/); parents are chosen by {SelectionStrategies.Default} until a best variant has one."));
+        }
     }
 
     /// <summary>Runs a meta agent on a parent's files and returns the child it leaves in the workspace.</summary>

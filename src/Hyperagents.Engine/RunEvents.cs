@@ -25,6 +25,12 @@ public sealed record ParentSelected(int Attempt, string ParentId, SelectionResul
     public string? Model { get; init; }
 }
 
+/// <summary>Something about how parents are chosen that the user should see: under <c>--selection agent</c>, that the
+/// selector is absent or that it failed and the default strategy chose instead.</summary>
+/// <param name="Attempt">The attempt concerned, or <see langword="null"/> for the whole run.</param>
+/// <param name="Message">The line to show.</param>
+public sealed record SelectionNote(int? Attempt, string Message) : RunEvent;
+
 /// <summary>An attempt ended and was archived.</summary>
 /// <param name="Attempt">The attempt number.</param>
 /// <param name="VariantId">The child's variant id.</param>

@@ -122,6 +122,35 @@ public sealed class CliTests
         Assert.Contains("islands (island 1 of 4,", shown);
     }
 
+    [Fact]
+    public async Task Run_with_selection_agent_lets_the_default_seeds_SelectParent_choose_on_the_offline_engine()
+    {
+        var archive = TestRuns.TempFolder("cli");
+        var (exit, output) = await RunAsync("run", "--domain", "circle-packing", "--generations", "1", "--name", "agent", "--archive", archive,
+            "--seed-agent", Path.Combine(AppContext.BaseDirectory, "seeds", "default"), "--isolation", "native", "--selection", "agent");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("selection agent,", output);
+        Assert.DoesNotContain("fell back", output);
+        using var run = ArchiveRun.Open(ArchiveStore.RunFolder(archive, "agent"));
+        var child = Assert.Single(run.ListVariants(), v => v.Parent is not null);
+        Assert.Equal("agent", run.ReadProvenance(child.Id).Search?.Strategy);
+        Assert.StartsWith("chosen by SelectParent of ", run.ReadProvenance(child.Id).Search?.Detail);
+    }
+
+    [Fact]
+    public async Task Run_with_selection_agent_and_a_seed_without_SelectParent_says_so_before_the_first_generation()
+    {
+        var archive = TestRuns.TempFolder("cli");
+        var (exit, output) = await RunAsync("run", "--domain", "circle-packing", "--generations", "1", "--name", "noselector", "--archive", archive,
+            "--seed-agent", TestRuns.AgentFolder("Base"), "--isolation", "native", "--selection", "agent");
+
+        Assert.True(exit == 0, output);
+        var said = output.IndexOf("has no SelectParent entry point", StringComparison.Ordinal);
+        Assert.True(said >= 0 && said < output.IndexOf("gen 1/1", StringComparison.Ordinal), output);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(output, "no SelectParent entry point"));
+    }
+
     private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
     {
         var console = new TestConsole().Width(400);

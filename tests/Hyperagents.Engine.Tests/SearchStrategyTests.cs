@@ -25,7 +25,7 @@ public sealed class SearchStrategyTests
     [Fact]
     public void Every_strategy_is_found_by_its_name_and_the_enum_names_of_older_manifests_still_read()
     {
-        Assert.Equal(["score_child_prop", "score_prop", "best", "random", "latest", "pareto", "cmp", "elo", "islands"], SelectionStrategies.Names);
+        Assert.Equal(["score_child_prop", "score_prop", "best", "random", "latest", "pareto", "cmp", "elo", "islands", "agent"], SelectionStrategies.Names);
         foreach (var name in SelectionStrategies.Names)
         {
             Assert.Equal(name, SelectionStrategies.Get(name).Name);

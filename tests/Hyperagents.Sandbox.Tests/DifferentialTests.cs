@@ -46,6 +46,21 @@ public sealed class DifferentialTests(SandboxFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_seeds_SelectParent_runs_in_the_sandbox_and_chooses_as_in_native_mode()
+    {
+        var agent = Compile(RepositoryRoot.Combine("seeds", "default"));
+        var candidates = Enumerable.Range(0, 6).Select(i => new ParentCandidate($"v{i}", i == 0 ? null : "v0", i == 0 ? 0 : 1, 0.1 * i,
+            new Dictionary<string, double> { ["t1"] = 0.1 * i }, i == 0 ? 5 : 0, 0, 0)).ToList();
+        var choice = new ParentChoice(4, 777, candidates, 0);
+
+        var (sandbox, native) = await RunBothAsync(agent, new TaskInvocation(Some.Task(n: 3, seed: 1).Task, choice.Seed, choice));
+
+        Assert.True(sandbox.IsCompleted, sandbox.Detail);
+        Assert.Contains(sandbox.Answer, candidates.Select(c => c.Id));
+        Assert.Equal(native.Answer, sandbox.Answer);
+    }
+
+    [Fact]
     public async Task Arithmetic_is_bit_identical_and_libm_functions_agree_within_a_few_ulps()
     {
         var agent = Compile(Path.Combine(AppContext.BaseDirectory, "Agents", "Differential", "Numerics"));

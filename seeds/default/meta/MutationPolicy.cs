@@ -12,6 +12,10 @@ internal static class MutationPolicy
     /// <summary>Chance that an edit targets this policy file instead of the task agent.</summary>
     public const double MetaProbability = /*@range(0.05, 0.6)*/ 0.25;
 
+    /// <summary>Of the edits to the meta level, the share that moves the parent selector (meta/ParentSelector.cs)
+    /// instead of this policy.</summary>
+    public const double SelectorShare = /*@range(0.1, 0.9)*/ 0.5;
+
     /// <summary>How many sites one edit mutates.</summary>
     public const int SitesPerEdit = /*@range(1, 6)*/ 2;
 

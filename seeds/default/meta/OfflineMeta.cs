@@ -15,6 +15,9 @@ internal static class OfflineMeta
 {
     private const string PolicyFile = "meta/MutationPolicy.cs";
 
+    /// <summary>The parent selector (<c>--selection agent</c>), the other meta file whose sites an edit may move.</summary>
+    private const string SelectorFile = "meta/ParentSelector.cs";
+
     /// <summary>The line a task file starts with to say which domain's tasks it solves (the one place this is said: the
     /// host reads the same line to warn when a run has nothing to mutate).</summary>
     private const string DomainMarker = "// @domain ";
@@ -30,7 +33,7 @@ internal static class OfflineMeta
         for (var candidate = 0; candidate < MutationPolicy.Candidates; candidate++)
         {
             var editsPolicy = taskFiles.Count == 0 || context.Random.NextDouble() < MutationPolicy.MetaProbability;
-            var path = editsPolicy ? PolicyFile : taskFiles[context.Random.NextInt(taskFiles.Count)];
+            var path = editsPolicy ? await MetaFileAsync(context) : taskFiles[context.Random.NextInt(taskFiles.Count)];
             var original = await context.Workspace.ReadAsync(path);
             var report = await context.Mutations.MutateAsync(new MutationRequest(
                 path,
@@ -46,7 +49,7 @@ internal static class OfflineMeta
 
             if (editsPolicy)
             {
-                // A policy edit cannot be screened on tasks: its effect shows only in the children it produces.
+                // A policy or selector edit cannot be screened on tasks: its effect shows only in the children it produces.
                 return;
             }
 
@@ -66,6 +69,13 @@ internal static class OfflineMeta
         {
             await context.Workspace.WriteAsync(bestPath, bestContent!);
         }
+    }
+
+    /// <summary>Which meta file a self-edit moves: the mutation policy, or the parent selector when it is present.</summary>
+    private static async Task<string> MetaFileAsync(MetaContext context)
+    {
+        var selector = context.Random.NextDouble() < MutationPolicy.SelectorShare;
+        return selector && (await context.Workspace.ListAsync()).Any(f => f.Path == SelectorFile) ? SelectorFile : PolicyFile;
     }
 
     private static async Task<List<string>> TaskFilesAsync(MetaContext context)

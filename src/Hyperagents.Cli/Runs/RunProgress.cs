@@ -131,6 +131,9 @@ internal sealed class RunProgress
                 case ParentSelected selected:
                     Write($"[grey]gen {selected.Attempt}/{_planned}: parent {Short(selected.ParentId)} (α {selected.Selection.Chosen.Alpha.ToString("0.0000", CultureInfo.InvariantCulture)})[/]");
                     break;
+                case SelectionNote note:
+                    Write($"[yellow]{(note.Attempt is { } a ? $"gen {a}/{_planned}: " : string.Empty)}{Markup.Escape(note.Message)}[/]");
+                    break;
                 case AttemptArchived archived:
                     _done++;
                     _children++;

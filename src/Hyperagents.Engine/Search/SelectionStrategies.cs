@@ -66,6 +66,7 @@ public static class SelectionStrategies
         new CladeStrategy(),
         new EloStrategy(),
         new IslandStrategy(),
+        new AgentStrategy(),
     ];
 
     /// <summary>Every strategy name, in the order help lists them.</summary>

@@ -14,12 +14,20 @@ public static class AgentInvoker
     /// <summary>The name of the meta entry point.</summary>
     public const string ModifySelf = nameof(ModifySelf);
 
-    /// <summary>Runs <c>SolveTask</c>. Never throws: every failure of agent code becomes an <see cref="InvocationResult"/>.</summary>
+    /// <summary>The name of the parent-selection entry point (<see cref="ParentChoice"/>).</summary>
+    public const string SelectParent = nameof(SelectParent);
+
+    /// <summary>Runs <c>SolveTask</c>, or <c>SelectParent</c> when <see cref="TaskInvocation.Choice"/> is set. Never throws: every failure of agent code becomes an <see cref="InvocationResult"/>.</summary>
     /// <param name="agent">The loaded agent assembly.</param>
     /// <param name="invocation">The task and seed.</param>
     /// <param name="channel">The channel to the host.</param>
     public static async Task<InvocationResult> SolveTaskAsync(Assembly agent, TaskInvocation invocation, IHostChannel channel)
     {
+        if (invocation.Choice is { } choice)
+        {
+            return RunSelectParent(agent, choice);
+        }
+
         var method = Find(agent, SolveTask, typeof(TaskContext), typeof(Task<string>));
         if (method is null)
         {
@@ -55,6 +63,24 @@ public static class AgentInvoker
             var context = new MetaContext(invocation, channel);
             await ((Task)method.Invoke(null, [context])!).ConfigureAwait(false);
             return new InvocationResult(InvocationStatus.Completed);
+        }
+        catch (Exception ex)
+        {
+            return Fault(ex);
+        }
+    }
+
+    private static InvocationResult RunSelectParent(Assembly agent, ParentChoice choice)
+    {
+        var method = Find(agent, SelectParent, typeof(ParentChoice), typeof(string));
+        if (method is null)
+        {
+            return new InvocationResult(InvocationStatus.NoEntryPoint, ExceptionMessage: "No public static string SelectParent(ParentChoice) was found.");
+        }
+
+        try
+        {
+            return new InvocationResult(InvocationStatus.Completed, Answer: (string?)method.Invoke(null, [choice]));
         }
         catch (Exception ex)
         {

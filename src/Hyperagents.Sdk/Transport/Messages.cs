@@ -60,7 +60,9 @@ public sealed record MutationSitesReply(IReadOnlyList<MutationSite> Sites);
 /// <summary>What <c>SolveTask</c> is started with.</summary>
 /// <param name="Task">The task.</param>
 /// <param name="Seed">The seed of <see cref="TaskContext.Random"/>.</param>
-public sealed record TaskInvocation(TaskSpec Task, ulong Seed);
+/// <param name="Choice">When set, the call runs <c>SelectParent</c> on this view instead of <c>SolveTask</c> (its answer
+/// is the chosen id): the parent choice travels the way every task does, through no capability of its own.</param>
+public sealed record TaskInvocation(TaskSpec Task, ulong Seed, ParentChoice? Choice = null);
 
 /// <summary>What <c>ModifySelf</c> is started with.</summary>
 /// <param name="Instruction">The instruction to the meta agent.</param>

@@ -1,68 +1,71 @@
 namespace Hyperagents.Domains;
 
-/// <summary>The built-in domains by name.</summary>
+/// <summary>The built-in domains by name. Every built-in but <c>dataset</c> is a domain package shipped next to the
+/// program (in <c>domains/&lt;name&gt;/</c>, copied there from <c>src/Hyperagents.Domains/packages/</c> at build): it
+/// loads, runs and is archived exactly as a user's package folder, so a name is only a way to find a folder.</summary>
 public static class DomainCatalog
 {
     /// <summary>The name of the dataset domain, which needs a JSONL file.</summary>
     public const string DatasetName = "dataset";
 
-    /// <summary>Every domain name, in listing order.</summary>
-    public static IReadOnlyList<string> Names { get; } =
-        ["circle-packing", "heilbronn-triangle", "kissing-number", "first-autocorrelation", DatasetName];
+    /// <summary>The folder next to the program that holds the shipped packages.</summary>
+    public const string ShippedFolderName = "domains";
 
-    /// <summary>The built-in domains shipped as domain packages (next to the program, in <c>domains/&lt;name&gt;/</c>):
-    /// they load, run and are archived exactly as a user's package folder; <see cref="Create"/> does not make them.</summary>
-    public static IReadOnlyList<string> PackageNames { get; } = ["coding"];
+    /// <summary>The built-in domains shipped as domain packages, in listing order.</summary>
+    public static IReadOnlyList<string> PackageNames { get; } =
+        ["circle-packing", "heilbronn-triangle", "kissing-number", "first-autocorrelation", "coding"];
 
-    /// <summary>Every name <c>--domain</c> accepts besides a folder: <see cref="Names"/>, then <see cref="PackageNames"/>.</summary>
-    public static IReadOnlyList<string> AllNames { get; } = [.. Names, .. PackageNames];
+    /// <summary>The built-in domains made in process: <c>dataset</c> only.</summary>
+    public static IReadOnlyList<string> Names { get; } = [DatasetName];
 
-    /// <summary>The best raw figure known for a built-in task where it beats the task's reference, or
-    /// <see langword="null"/>. The references stay the published instances (AlphaEvolve's constructions, re-verified
-    /// exactly); these are shown next to them by <c>domains</c>.</summary>
-    /// <param name="domain">A built-in domain name.</param>
-    /// <param name="taskId">A task id of that domain.</param>
-    /// <remarks>Kissing number d = 11: 604 (June 2026, arXiv 2606.10402). Circle packing n = 26: about 2.635983, a
-    /// ceiling several systems reached in 2026 (claims beyond it vanished when checked at tolerance 0).</remarks>
-    public static double? BestKnown(string domain, string taskId) => (domain, taskId) switch
+    /// <summary>Every name <c>--domain</c> accepts besides a folder: <see cref="PackageNames"/>, then <see cref="Names"/>.</summary>
+    public static IReadOnlyList<string> AllNames { get; } = [.. PackageNames, .. Names];
+
+    /// <summary>The shipped package of a built-in name, loaded from the program's <c>domains/</c> folder, or
+    /// <see langword="null"/> when the name is not one of <see cref="PackageNames"/>.</summary>
+    /// <param name="name">A built-in name.</param>
+    /// <exception cref="DomainPackageException">The shipped package is missing or damaged.</exception>
+    public static DomainPackage? Shipped(string name)
     {
-        ("kissing-number", "d11") => 604,
-        ("circle-packing", "n26") => 2.635983,
-        _ => null,
-    };
+        ArgumentNullException.ThrowIfNull(name);
+        if (!PackageNames.Contains(name, StringComparer.Ordinal))
+        {
+            return null;
+        }
 
-    /// <summary>Fresh instances of the four math domains (every domain but <c>dataset</c>).</summary>
-    public static IReadOnlyList<IDomain> CreateBuiltIn() =>
-        [new CirclePackingDomain(), new HeilbronnTriangleDomain(), new KissingNumberDomain(), new FirstAutocorrelationDomain()];
+        var folder = Path.Combine(AppContext.BaseDirectory, ShippedFolderName, name);
+        return DomainPackage.IsPackageFolder(folder)
+            ? DomainPackage.LoadFolder(folder)
+            : throw new DomainPackageException($"The built-in domain '{name}' is missing from this installation (no {Path.Combine(folder, DomainPackage.ManifestFile)}); reinstall the tool.");
+    }
 
-    /// <summary>Creates a domain by name.</summary>
-    /// <param name="name">One of <see cref="Names"/>.</param>
+    /// <summary>Creates a built-in domain by name: a shipped package through <paramref name="openPackage"/> (the
+    /// composition root's way of running a package's evaluator, the same as for a user's folder), or the dataset domain.</summary>
+    /// <param name="name">One of <see cref="AllNames"/>.</param>
+    /// <param name="openPackage">Opens a package as a domain (its evaluator in an evaluator worker).</param>
     /// <param name="datasetPath">The JSONL file; required for <c>dataset</c>, ignored otherwise.</param>
     /// <param name="match">The dataset match mode; ignored for other domains.</param>
     /// <param name="tolerance">The dataset's numeric tolerance; ignored for other domains.</param>
     /// <exception cref="UnknownDomainException">No domain has that name.</exception>
     /// <exception cref="ArgumentException"><c>dataset</c> without a file.</exception>
     /// <exception cref="DatasetFormatException">The dataset file is missing or malformed.</exception>
-    public static IDomain Create(string name, string? datasetPath = null, DatasetMatch match = DatasetMatch.Exact, double tolerance = DatasetDomain.DefaultTolerance)
+    /// <exception cref="DomainPackageException">The shipped package is missing or its evaluator cannot load.</exception>
+    public static IDomain Create(string name, Func<DomainPackage, IDomain> openPackage, string? datasetPath = null, DatasetMatch match = DatasetMatch.Exact, double tolerance = DatasetDomain.DefaultTolerance)
     {
         ArgumentNullException.ThrowIfNull(name);
-        switch (name)
+        ArgumentNullException.ThrowIfNull(openPackage);
+        if (Shipped(name) is { } package)
         {
-            case "circle-packing":
-                return new CirclePackingDomain();
-            case "heilbronn-triangle":
-                return new HeilbronnTriangleDomain();
-            case "kissing-number":
-                return new KissingNumberDomain();
-            case "first-autocorrelation":
-                return new FirstAutocorrelationDomain();
-            case DatasetName:
-                return datasetPath is null
-                    ? throw new ArgumentException("The dataset domain needs a JSONL file of {\"input\", \"expected\", \"split\"} lines; pass its path (--dataset <file>).", nameof(datasetPath))
-                    : DatasetDomain.Load(datasetPath, match, tolerance);
-            default:
-                throw new UnknownDomainException(name);
+            return openPackage(package);
         }
+
+        return name switch
+        {
+            DatasetName => datasetPath is null
+                ? throw new ArgumentException("The dataset domain needs a JSONL file of {\"input\", \"expected\", \"split\"} lines; pass its path (--dataset <file>).", nameof(datasetPath))
+                : DatasetDomain.Load(datasetPath, match, tolerance),
+            _ => throw new UnknownDomainException(name),
+        };
     }
 }
 

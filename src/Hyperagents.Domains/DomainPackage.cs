@@ -109,6 +109,15 @@ public sealed class DomainPackage
     /// <summary>What answers are.</summary>
     public AnswerKind Answer { get; private set; }
 
+    /// <summary>The manifest's <c>answerFormat</c>: what a JSON answer looks like (e.g. <c>{"circles": [[x, y, r], ...]}</c>),
+    /// appended as "; expected …" to the runtime's own rejection of an answer that is not JSON; <see langword="null"/>
+    /// when the manifest gives none.</summary>
+    public string? AnswerFormat { get; private set; }
+
+    /// <summary>The manifest's <c>rawFigure</c>: the short name of the raw figure shown next to scores (e.g. <c>Σr</c>);
+    /// <c>raw</c> when the manifest gives none.</summary>
+    public string RawFigure { get; private set; } = "raw";
+
     /// <summary>Whether a larger raw figure is better.</summary>
     public bool HigherIsBetter { get; private set; } = true;
 
@@ -290,6 +299,8 @@ public sealed class DomainPackage
                 "csharp" => AnswerKind.CSharp,
                 var other => throw Problem($"answer '{other}' is not one of json, text, csharp"),
             };
+            AnswerFormat = OptionalString(root, "answerFormat");
+            RawFigure = OptionalString(root, "rawFigure") ?? "raw";
             ReadScore(root);
             ReadLimits(root);
             if (Answer == AnswerKind.CSharp && root.TryGetProperty("entry", out var entry))

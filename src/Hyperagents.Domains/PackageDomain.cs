@@ -82,6 +82,9 @@ public sealed class PackageDomain : IDomain, IExactCheck, IDisposable
     public bool HigherIsBetter => Package.HigherIsBetter;
 
     /// <inheritdoc/>
+    public string RawFigure => Package.RawFigure;
+
+    /// <inheritdoc/>
     public string? DefaultTaskId => Package.DefaultTaskId;
 
     /// <inheritdoc/>
@@ -105,9 +108,11 @@ public sealed class PackageDomain : IDomain, IExactCheck, IDisposable
     {
         ArgumentNullException.ThrowIfNull(answer);
         var spec = Find(task);
+        // The manifest's answerFormat, when given, tells the agent what a rejected JSON answer should have looked like.
+        var expected = Package.Answer == AnswerKind.Json && Package.AnswerFormat is { } format ? "; expected " + format : "";
         if (answer.Length > DomainLimits.MaxAnswerChars)
         {
-            return TaskScore.Invalid($"answer too large: {answer.Length:N0} characters, at most {DomainLimits.MaxAnswerChars:N0} allowed");
+            return TaskScore.Invalid($"answer too large: {answer.Length:N0} characters, at most {DomainLimits.MaxAnswerChars:N0} allowed{expected}");
         }
 
         CodeRunReport? runs = null;
@@ -118,7 +123,7 @@ public sealed class PackageDomain : IDomain, IExactCheck, IDisposable
                 {
                     if (document is null)
                     {
-                        return TaskScore.Invalid(error);
+                        return TaskScore.Invalid(error + expected);
                     }
 
                     answer = document.RootElement.GetRawText();

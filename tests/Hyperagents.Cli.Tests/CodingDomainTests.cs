@@ -68,7 +68,7 @@ public sealed partial class CodingDomainTests : IDisposable
     {
         var (listExit, list) = _cli.RunWithoutArchive("domains");
         Assert.True(listExit == 0, list);
-        Assert.Contains("coding (package", list, StringComparison.Ordinal);
+        Assert.Contains("coding (higher raw is better)", list, StringComparison.Ordinal);
 
         Assert.Equal(1, Score(SumEvens));
 

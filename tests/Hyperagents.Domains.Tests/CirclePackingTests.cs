@@ -4,7 +4,7 @@ namespace Hyperagents.Domains.Tests;
 
 public sealed class CirclePackingTests
 {
-    private readonly CirclePackingDomain _domain = new();
+    private readonly PackageDomain _domain = Shipped.Domain("circle-packing");
 
     [Theory]
     [InlineData(26, 2.6358627564136983)]
@@ -155,7 +155,7 @@ public sealed class CirclePackingTests
     [Fact]
     public void Task_of_another_domain_is_a_caller_error()
     {
-        var foreign = new HeilbronnTriangleDomain().GetTasks(Split.Val)[0];
+        var foreign = Shipped.Domain("heilbronn-triangle").GetTasks(Split.Val)[0];
 
         Assert.Throws<ArgumentException>(() => _domain.Evaluate(foreign, "{}"));
     }

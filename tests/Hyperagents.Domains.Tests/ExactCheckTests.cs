@@ -9,13 +9,13 @@ public sealed class ExactCheckTests
     [Fact]
     public void Every_built_in_domain_offers_the_exact_re_check()
     {
-        Assert.All(DomainCatalog.CreateBuiltIn(), d => Assert.IsAssignableFrom<IExactCheck>(d));
+        Assert.All(Shipped.Math(), d => Assert.IsAssignableFrom<IExactCheck>(d));
     }
 
     [Fact]
     public void A_heilbronn_point_just_outside_the_triangle_passes_the_tolerance_but_not_the_exact_check()
     {
-        var domain = new HeilbronnTriangleDomain();
+        var domain = Shipped.Domain("heilbronn-triangle");
         var task = Some.Task(domain, "n11");
         var points = Inside(Some.HeilbronnPoints());
         points[4] = [0.5, -1e-13];
@@ -30,7 +30,7 @@ public sealed class ExactCheckTests
     [Fact]
     public void A_heilbronn_answer_strictly_inside_scores_the_same_when_checked_exactly()
     {
-        var domain = new HeilbronnTriangleDomain();
+        var domain = Shipped.Domain("heilbronn-triangle");
         var task = Some.Task(domain, "n11");
         var answer = Some.PointAnswer(Inside(Some.HeilbronnPoints()));
 
@@ -43,7 +43,7 @@ public sealed class ExactCheckTests
     {
         // Point 8 lies on the edge y = √3·x; its doubles land about 1e-17 outside: inside the stated 1e-12 tolerance,
         // outside the triangle.
-        var domain = new HeilbronnTriangleDomain();
+        var domain = Shipped.Domain("heilbronn-triangle");
         var task = Some.Task(domain, "n11");
         var answer = Some.PointAnswer(Some.HeilbronnPoints());
 
@@ -61,7 +61,7 @@ public sealed class ExactCheckTests
     [InlineData(1.0000000000000002, 0.0, false)]
     public void Containment_is_decided_exactly_on_the_edges(double x, double y, bool inside)
     {
-        var domain = new HeilbronnTriangleDomain();
+        var domain = Shipped.Domain("heilbronn-triangle");
         var task = Some.Task(domain, "n11");
         var points = Inside(Some.HeilbronnPoints());
         points[4] = [x, y];

@@ -4,7 +4,7 @@ namespace Hyperagents.Domains.Tests;
 
 public sealed class FirstAutocorrelationTests
 {
-    private readonly FirstAutocorrelationDomain _domain = new();
+    private readonly PackageDomain _domain = Shipped.Domain("first-autocorrelation");
 
     [Fact]
     public void Published_construction_reproduces_its_c1()
@@ -25,7 +25,7 @@ public sealed class FirstAutocorrelationTests
 
         Assert.True(result.Valid);
         Assert.Equal(2.0, result.Raw);
-        Assert.Equal(FirstAutocorrelationDomain.Reference / 2.0, result.Score, 1e-15);
+        Assert.Equal(Shipped.AutocorrelationReference / 2.0, result.Score, 1e-15);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ namespace Hyperagents.Domains.Tests;
 
 public sealed class HeilbronnTriangleTests
 {
-    private readonly HeilbronnTriangleDomain _domain = new();
+    private readonly PackageDomain _domain = Shipped.Domain("heilbronn-triangle");
 
     [Fact]
     public void Published_construction_is_valid_and_reproduces_its_figure()

@@ -4,7 +4,7 @@ namespace Hyperagents.Domains.Tests;
 
 public sealed class KissingNumberTests
 {
-    private readonly KissingNumberDomain _domain = new();
+    private readonly PackageDomain _domain = Shipped.Domain("kissing-number");
 
     [Fact]
     public void Published_construction_is_valid_with_593_vectors()

@@ -7,10 +7,10 @@ namespace Hyperagents.Domains.Tests;
 
 public sealed class PropertyTests
 {
-    private static readonly CirclePackingDomain Packing = new();
-    private static readonly HeilbronnTriangleDomain Heilbronn = new();
-    private static readonly FirstAutocorrelationDomain Autocorrelation = new();
-    private static readonly KissingNumberDomain Kissing = new();
+    private static readonly PackageDomain Packing = Shipped.Domain("circle-packing");
+    private static readonly PackageDomain Heilbronn = Shipped.Domain("heilbronn-triangle");
+    private static readonly PackageDomain Autocorrelation = Shipped.Domain("first-autocorrelation");
+    private static readonly PackageDomain Kissing = Shipped.Domain("kissing-number");
 
     [Property(MaxTest = 60)]
     public bool Shrinking_the_published_packing_towards_a_corner_keeps_it_valid_and_scales_the_sum(PositiveInt seed)
@@ -20,7 +20,7 @@ public sealed class PropertyTests
 
         var result = Packing.Evaluate(Some.Task(Packing, "n26"), Some.CircleAnswer(circles));
 
-        return result.Valid && Math.Abs(result.Raw!.Value - CirclePackingDomain.Reference26 * factor) < 1e-9;
+        return result.Valid && Math.Abs(result.Raw!.Value - Shipped.Reference26 * factor) < 1e-9;
     }
 
     [Property(MaxTest = 60)]

@@ -73,7 +73,7 @@ public sealed class ScoreCommandTests : IDisposable
 
         Assert.Equal(2, exit);
         Assert.Contains("Unknown domain 'packing'", output, StringComparison.Ordinal);
-        Assert.Contains("circle-packing, heilbronn-triangle, kissing-number, first-autocorrelation, dataset", output, StringComparison.Ordinal);
+        Assert.Contains("circle-packing, heilbronn-triangle, kissing-number, first-autocorrelation, coding, dataset", output, StringComparison.Ordinal);
     }
 
     [Fact]

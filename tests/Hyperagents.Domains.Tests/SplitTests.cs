@@ -4,13 +4,13 @@ namespace Hyperagents.Domains.Tests;
 
 public sealed class SplitTests
 {
-    public static TheoryData<string> DomainNames() => new(DomainCatalog.CreateBuiltIn().Select(d => d.Name));
+    public static TheoryData<string> DomainNames() => new(Shipped.MathNames);
 
     [Theory]
     [MemberData(nameof(DomainNames))]
     public void Splits_are_disjoint_non_empty_and_hold_several_instances(string name)
     {
-        var domain = DomainCatalog.Create(name);
+        var domain = Shipped.Domain(name);
         var train = domain.GetTasks(Split.Train).Select(t => t.Id).ToList();
         var val = domain.GetTasks(Split.Val).Select(t => t.Id).ToList();
         var test = domain.GetTasks(Split.Test).Select(t => t.Id).ToList();
@@ -30,7 +30,7 @@ public sealed class SplitTests
     [InlineData("first-autocorrelation", "n600")]
     public void Published_instance_is_in_val_and_is_the_default(string name, string id)
     {
-        var domain = DomainCatalog.Create(name);
+        var domain = Shipped.Domain(name);
 
         Assert.Equal(id, domain.DefaultTaskId);
         Assert.Equal(Split.Val, domain.FindTask(id)!.Value.Split);
@@ -40,7 +40,7 @@ public sealed class SplitTests
     [MemberData(nameof(DomainNames))]
     public void Task_specs_describe_the_format_and_carry_parameters_but_no_input(string name)
     {
-        var domain = DomainCatalog.Create(name);
+        var domain = Shipped.Domain(name);
 
         foreach (var (_, task) in domain.AllTasks())
         {
@@ -57,18 +57,18 @@ public sealed class SplitTests
     [Fact]
     public void Circle_packing_instances_match_the_plan()
     {
-        var domain = new CirclePackingDomain();
+        var domain = Shipped.Domain("circle-packing");
 
         Assert.Equal(["n20", "n22", "n24"], domain.GetTasks(Split.Train).Select(t => t.Id));
         Assert.Equal(["n26", "n28"], domain.GetTasks(Split.Val).Select(t => t.Id));
         Assert.Equal(["n30", "n32"], domain.GetTasks(Split.Test).Select(t => t.Id));
-        Assert.Equal(CirclePackingDomain.Reference32, domain.GetReference(Some.Task(domain, "n32")));
+        Assert.Equal(Shipped.Reference32, domain.GetReference(Some.Task(domain, "n32")));
     }
 
     [Fact]
     public void A_valid_answer_for_one_instance_is_invalid_for_the_others()
     {
-        var domain = new CirclePackingDomain();
+        var domain = Shipped.Domain("circle-packing");
         var answer = Some.CircleAnswer(Some.Circles(26));
 
         var valid = domain.AllTasks().Where(t => domain.Evaluate(t.Task, answer).Valid).Select(t => t.Task.Id);

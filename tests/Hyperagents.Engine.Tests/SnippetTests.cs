@@ -10,7 +10,7 @@ public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<Sandbox
 {
     private MetaTools Tools(ulong seed = 7, TimeSpan? snippetWallClock = null)
     {
-        var evaluator = new TaskEvaluator(DomainCatalog.Create("circle-packing"), sandbox.Runner, ModelAccess.None,
+        var evaluator = new TaskEvaluator(TestRuns.Domain("circle-packing"), sandbox.Runner, ModelAccess.None,
             new RunLimits { WallClock = TimeSpan.FromSeconds(60) }, 1);
         var archive = TestRuns.NewArchive("snippet");
         // Tests that are not about the deadline get a generous one: a 10 s snippet compile-and-run can time out on a busy
@@ -94,7 +94,7 @@ public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<Sandbox
     {
         const string code = "var xs = Enumerable.Range(0, 5).Select(_ => context.Random.NextInt(1000)).ToList();\nxs";
         await using var native = TestRuns.NativeRunner();
-        var evaluator = new TaskEvaluator(DomainCatalog.Create("circle-packing"), native, ModelAccess.None, new RunLimits { WallClock = TimeSpan.FromSeconds(30) }, 1);
+        var evaluator = new TaskEvaluator(TestRuns.Domain("circle-packing"), native, ModelAccess.None, new RunLimits { WallClock = TimeSpan.FromSeconds(30) }, 1);
         var nativeTools = new MetaTools(TestRuns.Compiler, evaluator, TestRuns.NewArchive("snippet"), "none", 7, CancellationToken.None);
 
         var inSandbox = await Tools(seed: 7).RunSnippetAsync(code, CancellationToken.None);
@@ -175,7 +175,7 @@ public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<Sandbox
     [Fact]
     public void Workspace_compiles_are_bounded_too_and_a_slow_one_is_a_diagnostic_not_a_stall()
     {
-        var evaluator = new TaskEvaluator(DomainCatalog.Create("circle-packing"), sandbox.Runner, ModelAccess.None, new RunLimits(), 1);
+        var evaluator = new TaskEvaluator(TestRuns.Domain("circle-packing"), sandbox.Runner, ModelAccess.None, new RunLimits(), 1);
         var tools = new MetaTools(TestRuns.Compiler, evaluator, TestRuns.NewArchive("slow"), "none", 7, CancellationToken.None, compileTimeout: TimeSpan.FromSeconds(1));
         var files = TestRuns.Agent("Base");
         files["task/Slow.cs"] = "static class Slow\n{\n    static int M(Func<int, int> f) => 1;\n    static int M(Func<string, int> f) => 2;\n    static int V = "

@@ -21,7 +21,7 @@ public sealed class DifferentialTests(SandboxFixture fixture) : IAsyncLifetime
         var data = new TheoryData<string, string>();
         foreach (var name in new[] { "circle-packing", "heilbronn-triangle", "kissing-number", "first-autocorrelation" })
         {
-            data.Add(name, DomainCatalog.Create(name).GetTasks(Split.Train)[0].Id);
+            data.Add(name, DomainCatalog.Shipped(name)!.Tasks.First(t => t.Split == Split.Train).Id);
         }
 
         data.Add("dataset", "line-1");
@@ -32,7 +32,9 @@ public sealed class DifferentialTests(SandboxFixture fixture) : IAsyncLifetime
     [MemberData(nameof(SeedTasks))]
     public async Task The_seed_gives_identical_answers_and_scores_in_sandbox_and_native_mode(string domainName, string taskId)
     {
-        var domain = DomainCatalog.Create(domainName, domainName == "dataset" ? RepositoryRoot.Combine("seeds", "datasets", "arithmetic.jsonl") : null);
+        var launch = NativeRunnerOptions.ForCliAssembly(Path.Combine(AppContext.BaseDirectory, "hyperagents.dll"));
+        var domain = DomainCatalog.Create(domainName, package => EvaluatorWorker.Open(package, launch), domainName == "dataset" ? RepositoryRoot.Combine("seeds", "datasets", "arithmetic.jsonl") : null);
+        using var owner = domain as IDisposable;
         var task = domain.AllTasks().Single(t => t.Task.Id == taskId).Task;
         var agent = Compile(RepositoryRoot.Combine("seeds", "default"));
 

@@ -87,7 +87,7 @@ public sealed class TiersBenchmark : IBenchmark
         Console.WriteLine(Line($"CPU kernel (fib 24 + sieve 2e5 + 48x48 matmul) x {reps}, whole call, median of {calls}: sandbox {kernelMs["sandbox"]:0.0} ms, contained {kernelMs["contained"]:0.0} ms, contained-runsc {kernelMs["contained-runsc"]:0.0} ms, native {kernelMs["native"]:0.0} ms; contained/native {kernelMs["contained"] / kernelMs["native"]:0.00}x, contained-runsc/native {kernelMs["contained-runsc"] / kernelMs["native"]:0.00}x, sandbox/native {kernelMs["sandbox"] / kernelMs["native"]:0.0}x"));
 
         // The seed on circle-packing n26, as `try` runs it; the time is the runner call only.
-        var domain = Hyperagents.Domains.DomainCatalog.Create("circle-packing");
+        var domain = Hyperagents.Bench.Domains.BenchDomains.Open("circle-packing");
         var task = domain.GetTasks(Hyperagents.Domains.Split.Val).Single(t => t.Id == "n26");
         var seed = new Hyperagents.Compiler.AgentCompiler().Compile(Hyperagents.Compiler.AgentSource.FromDirectory(Path.Combine(Sandbox.SandboxBenchmark.FindRoot(), "seeds", "default"))).Agent!;
         var seedMs = new Dictionary<string, double>(StringComparer.Ordinal);

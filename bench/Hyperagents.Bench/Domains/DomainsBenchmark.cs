@@ -21,7 +21,7 @@ public sealed class DomainsBenchmark : IBenchmark
         var data = JsonDocument.Parse(File.ReadAllText(FindData())).RootElement;
         var ok = true;
 
-        var kissing = new KissingNumberDomain();
+        var kissing = BenchDomains.Open("kissing-number");
         var kissingAnswer = "{\"vectors\": " + data.GetProperty("kissing_number_11").GetProperty("vectors").GetRawText() + "}";
         ok &= Measure("kissing d=11, published 593 vectors", kissing, "d11", kissingAnswer, 10, targetMs: 100);
 
@@ -37,7 +37,7 @@ public sealed class DomainsBenchmark : IBenchmark
 
         ok &= Measure("kissing d=11, 10,000 vectors (item limit)", kissing, "d11", many.Append("]}").ToString(), 3, targetMs: 5000);
 
-        var autocorrelation = new FirstAutocorrelationDomain();
+        var autocorrelation = BenchDomains.Open("first-autocorrelation");
         var heights = data.GetProperty("first_autocorrelation").GetProperty("step_heights_on_minus_quarter_to_quarter").GetRawText();
         ok &= Measure("autocorrelation n=600, published", autocorrelation, "n600", "{\"values\": " + heights + "}", 10, targetMs: 200);
 
@@ -45,7 +45,7 @@ public sealed class DomainsBenchmark : IBenchmark
         var wide = string.Join(",", Enumerable.Range(0, 600).Select(i => (i % 2 == 0 ? 1e-300 : 1e300).ToString("R", CultureInfo.InvariantCulture)));
         ok &= Measure("autocorrelation n=600, heights 1e-300..1e300", autocorrelation, "n600", "{\"values\": [" + wide + "]}", 3, targetMs: 3000);
 
-        var packing = new CirclePackingDomain();
+        var packing = BenchDomains.Open("circle-packing");
         var circles = data.GetProperty("circle_packing_32").GetProperty("circles_x_y_r").GetRawText();
         ok &= Measure("circle packing n=32, published", packing, "n32", "{\"circles\": " + circles + "}", 10, targetMs: 50);
 

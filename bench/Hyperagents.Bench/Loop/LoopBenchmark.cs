@@ -42,7 +42,7 @@ public sealed class LoopBenchmark : IBenchmark
         }.Validate();
 
         Console.WriteLine($"loop: offline circle-packing, sandbox, {minutes} min budget, seed {seedArg}, replicates {replicates}, {Environment.ProcessorCount} cores, archive {folder}");
-        var domain = DomainCatalog.Create(settings.Domain);
+        var domain = Hyperagents.Bench.Domains.BenchDomains.Open(settings.Domain);
         var clock = Stopwatch.StartNew();
         var curve = new List<(int Attempt, double Seconds, double Best, double Best26)>();
         var evaluations = 0;
@@ -164,7 +164,7 @@ public sealed class LoopBenchmark : IBenchmark
         Console.WriteLine($"run seed {seedArg}, replicates {replicates}");
         Console.WriteLine($"seed                  val {Val(seedId)}   test {Fmt(seedTest.Splits[SplitNames.Test])}   (n26 Σr {seed26:0.0000})");
         Console.WriteLine($"best {bestId[..12]}     val {Val(bestId)}   test {Fmt(bestTest.Splits[SplitNames.Test])}");
-        Console.WriteLine($"best n26 Σr           {best26:0.0000}   (published record {CirclePackingDomain.Reference26:0.0000})");
+        Console.WriteLine($"best n26 Σr           {best26:0.0000}   (published record {Hyperagents.Bench.Domains.BenchDomains.Reference26:0.0000})");
         Console.WriteLine($"gain over parent (val, paired, one-sided 95 % t bound): beats noise {beats}, within noise {within} ({(compared == 0 ? 0 : (double)within / compared):P1} of {compared} accepted children), worse beyond noise {worse}; no behavioural change {unchanged}");
         Console.WriteLine($"typical gain beating noise {(gains.Count == 0 ? double.NaN : Median(gains)):0.00000}; median val standard error {(errors.Count == 0 ? double.NaN : Median(errors)):0.00000}");
         Console.WriteLine($"evaluations/minute    {evaluations / Math.Max(1e-9, elapsed.TotalMinutes):0.0}   ({evaluations} staged-or-full evaluations of accepted variants, seed included, {replicates} draws per task)");
@@ -183,7 +183,7 @@ public sealed class LoopBenchmark : IBenchmark
             if (evaluation.Splits.TryGetValue(SplitNames.Val, out var val) && val.Tasks.Where(t => t.Task == "n26").ToList() is { Count: > 0 } draws)
             {
                 // The normalised score is Σr ÷ the published reference at n = 26; the best of the variant's draws.
-                return draws.Max(t => t.Score) * CirclePackingDomain.Reference26;
+                return draws.Max(t => t.Score) * Hyperagents.Bench.Domains.BenchDomains.Reference26;
             }
         }
 

@@ -27,7 +27,7 @@ public sealed class NoiseBenchmark : IBenchmark
         var replicates = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
         var runSeed = args.Length > 1 ? ulong.Parse(args[1], CultureInfo.InvariantCulture) : 1UL;
         var seedFolder = Path.Combine(FindRoot(), "seeds", "default");
-        var domain = DomainCatalog.Create("circle-packing");
+        var domain = Hyperagents.Bench.Domains.BenchDomains.Open("circle-packing");
         var compiler = new AgentCompiler();
         await using var runner = SandboxRunner.Create();
         var evaluator = new TaskEvaluator(domain, runner, ModelAccess.None, new RunLimits { WallClock = TimeSpan.FromSeconds(120) }, Environment.ProcessorCount);

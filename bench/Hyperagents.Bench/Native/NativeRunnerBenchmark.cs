@@ -97,7 +97,7 @@ public sealed class NativeRunnerBenchmark : IBenchmark
     /// --isolation native` runs it: per-call latency (runner call only) and the whole evaluation's wall time.</summary>
     private static async Task SeedAsync(NativeRunnerOptions options)
     {
-        var domain = Hyperagents.Domains.DomainCatalog.Create("circle-packing");
+        var domain = Hyperagents.Bench.Domains.BenchDomains.Open("circle-packing");
         var tasks = domain.GetTasks(Hyperagents.Domains.Split.Val);
         var agent = new Hyperagents.Compiler.AgentCompiler().Compile(Hyperagents.Compiler.AgentSource.FromDirectory(Path.Combine(Sandbox.SandboxBenchmark.FindRoot(), "seeds", "default"))).Agent!;
         var cpu = Stats.CpuClock.Start();

@@ -180,7 +180,7 @@ public sealed class SandboxBenchmark : IBenchmark
     private static async Task TrySeedAsync(IAgentRunner sandbox)
     {
         var seedFolder = Path.Combine(FindRoot(), "seeds", "default");
-        var domain = Hyperagents.Domains.DomainCatalog.Create("circle-packing");
+        var domain = Hyperagents.Bench.Domains.BenchDomains.Open("circle-packing");
         var task = domain.GetTasks(Hyperagents.Domains.Split.Val).Single(t => t.Id == "n26");
         var compiler = new Hyperagents.Compiler.AgentCompiler();
         var limits = new RunLimits { WallClock = TimeSpan.FromSeconds(120) };

@@ -28,41 +28,16 @@ internal static class DomainsCommand
                 return Describe(context, folder);
             }
 
-            var domains = DomainCatalog.CreateBuiltIn().ToList();
-            var dataset = parseResult.GetValue(datasetOption);
-            if (dataset is not null)
-            {
-                if (!DomainArguments.TryCreate(context.Console, DomainCatalog.DatasetName, dataset, null, null, out var domain))
-                {
-                    return ScoreCommand.Usage;
-                }
-
-                domains.Add(domain);
-            }
-
             var table = new Table().AddColumns("domain", "split", "tasks (reference; best known where higher)");
-            foreach (var domain in domains)
-            {
-                foreach (var split in new[] { Split.Train, Split.Val, Split.Test })
-                {
-                    var tasks = domain.GetTasks(split).Select(t => domain.GetReference(t) is { } r
-                        ? $"{t.Id} ({r.ToString("G6", CultureInfo.InvariantCulture)}{(DomainCatalog.BestKnown(domain.Name, t.Id) is { } best ? $"; best known {best.ToString("G7", CultureInfo.InvariantCulture)}" : "")})"
-                        : t.Id);
-                    var list = string.Join(", ", tasks);
-                    table.AddRow(
-                        split == Split.Train ? Markup.Escape($"{domain.Name} ({(domain.HigherIsBetter ? "higher" : "lower")} raw is better)") : string.Empty,
-                        split.ToString().ToLowerInvariant(),
-                        Markup.Escape(list.Length > 300 ? $"{domain.GetTasks(split).Count} tasks" : list));
-                }
-            }
 
-            // The built-ins shipped as packages: their manifests and tasks (`domains <name>` also loads the evaluator).
+            // The built-ins are shipped packages: their manifests give tasks, references and best-known figures
+            // (`domains <name>` also loads the evaluator).
             foreach (var name in DomainCatalog.PackageNames)
             {
                 DomainPackage package;
                 try
                 {
-                    package = Runs.DomainSource.PackageOf(name)!;
+                    package = DomainCatalog.Shipped(name)!;
                 }
                 catch (DomainPackageException ex)
                 {
@@ -72,12 +47,32 @@ internal static class DomainsCommand
 
                 foreach (var split in new[] { Split.Train, Split.Val, Split.Test })
                 {
-                    var ids = package.Tasks.Where(t => t.Split == split).Select(t => t.Id).ToList();
-                    var list = string.Join(", ", ids);
+                    var tasks = package.Tasks.Where(t => t.Split == split).ToList();
+                    var list = string.Join(", ", tasks.Select(t => t.Reference is { } r
+                        ? $"{t.Id} ({r.ToString("G6", CultureInfo.InvariantCulture)}{(t.BestKnown is { } best ? $"; best known {best.ToString("G7", CultureInfo.InvariantCulture)}" : "")})"
+                        : t.Id));
                     table.AddRow(
-                        split == Split.Train ? Markup.Escape($"{package.Name} (package; {(package.HigherIsBetter ? "higher" : "lower")} raw is better)") : string.Empty,
+                        split == Split.Train ? Markup.Escape($"{package.Name} ({(package.HigherIsBetter ? "higher" : "lower")} raw is better)") : string.Empty,
                         split.ToString().ToLowerInvariant(),
-                        Markup.Escape(list.Length > 300 ? $"{ids.Count} tasks" : list));
+                        Markup.Escape(list.Length > 300 ? $"{tasks.Count} tasks" : list));
+                }
+            }
+
+            var dataset = parseResult.GetValue(datasetOption);
+            if (dataset is not null)
+            {
+                if (!DomainArguments.TryCreate(context.Console, DomainCatalog.DatasetName, dataset, null, null, out var domain))
+                {
+                    return ScoreCommand.Usage;
+                }
+
+                foreach (var split in new[] { Split.Train, Split.Val, Split.Test })
+                {
+                    var list = string.Join(", ", domain.GetTasks(split).Select(t => t.Id));
+                    table.AddRow(
+                        split == Split.Train ? Markup.Escape($"{domain.Name} ({(domain.HigherIsBetter ? "higher" : "lower")} raw is better)") : string.Empty,
+                        split.ToString().ToLowerInvariant(),
+                        Markup.Escape(list.Length > 300 ? $"{domain.GetTasks(split).Count} tasks" : list));
                 }
             }
 

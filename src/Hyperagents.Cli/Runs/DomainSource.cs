@@ -20,31 +20,16 @@ internal static class DomainSource
     /// <exception cref="DomainPackageException">The folder is not a usable package.</exception>
     /// <exception cref="UnknownDomainException">No built-in has that name.</exception>
     public static IDomain Open(string nameOrFolder, string? datasetPath = null, DatasetMatch match = DatasetMatch.Exact, double tolerance = DatasetDomain.DefaultTolerance) =>
-        PackageOf(nameOrFolder) is { } package
-            ? OpenPackage(package)
-            : DomainCatalog.Create(nameOrFolder, datasetPath, match, tolerance);
+        DomainPackage.LooksLikePath(nameOrFolder)
+            ? OpenPackage(DomainPackage.LoadFolder(nameOrFolder))
+            : DomainCatalog.Create(nameOrFolder, OpenPackage, datasetPath, match, tolerance);
 
-    /// <summary>The package a new run will archive, or <see langword="null"/> for a built-in domain made in process.</summary>
+    /// <summary>The package a new run will archive, or <see langword="null"/> for the dataset domain (made in process).</summary>
     /// <param name="nameOrFolder">The <c>--domain</c> value: a folder, or a built-in name shipped as a package
     /// (<see cref="DomainCatalog.PackageNames"/>), loaded from the program's <c>domains/</c> folder like any folder.</param>
     /// <exception cref="DomainPackageException">The folder is not a usable package, or the shipped one is missing.</exception>
-    public static DomainPackage? PackageOf(string nameOrFolder)
-    {
-        if (DomainPackage.LooksLikePath(nameOrFolder))
-        {
-            return DomainPackage.LoadFolder(nameOrFolder);
-        }
-
-        if (!DomainCatalog.PackageNames.Contains(nameOrFolder, StringComparer.Ordinal))
-        {
-            return null;
-        }
-
-        var shipped = Path.Combine(AppContext.BaseDirectory, "domains", nameOrFolder);
-        return DomainPackage.IsPackageFolder(shipped)
-            ? DomainPackage.LoadFolder(shipped)
-            : throw new DomainPackageException($"The built-in domain '{nameOrFolder}' is missing from this installation (no {Path.Combine(shipped, DomainPackage.ManifestFile)}); reinstall the tool.");
-    }
+    public static DomainPackage? PackageOf(string nameOrFolder) =>
+        DomainPackage.LooksLikePath(nameOrFolder) ? DomainPackage.LoadFolder(nameOrFolder) : DomainCatalog.Shipped(nameOrFolder);
 
     /// <summary>Makes a package domain's C#-source answers run through a command's compiler and isolation tier, and lets
     /// as many of its evaluations run at once as the tier runs calls (nothing for any other domain).</summary>
@@ -66,7 +51,9 @@ internal static class DomainSource
         }
     }
 
-    /// <summary>The domain of a run: its archived package when it has one, else the built-in its settings name.</summary>
+    /// <summary>The domain of a run: its archived package when it has one, else the built-in its settings name. A run
+    /// archived before the math built-ins became packages has no archived package: its built-in name resolves to the
+    /// shipped package, with a one-line note on standard error when the evaluator hash the run recorded differs.</summary>
     /// <param name="archive">The run.</param>
     /// <param name="settings">Its settings.</param>
     /// <exception cref="DomainPackageException">The archived package is damaged or its evaluator cannot load.</exception>
@@ -74,7 +61,12 @@ internal static class DomainSource
     {
         if (archive.ReadDomainPackage() is not { } files)
         {
-            return DomainCatalog.Create(settings.Domain, settings.DatasetPath);
+            if (ShippedNote(archive, settings.Domain) is { } note)
+            {
+                Console.Error.WriteLine(note);
+            }
+
+            return DomainCatalog.Create(settings.Domain, OpenPackage, settings.DatasetPath);
         }
 
         var expected = archive.ReadManifest().DomainPackage;
@@ -85,6 +77,25 @@ internal static class DomainSource
         }
 
         return OpenPackage(package);
+    }
+
+    /// <summary>For a run without an archived package whose domain is now a shipped package: the note saying its
+    /// scores came from another evaluator, when the hash its root variant recorded is not the shipped package's;
+    /// otherwise <see langword="null"/>.</summary>
+    /// <param name="archive">The run.</param>
+    /// <param name="name">The built-in name its settings record.</param>
+    internal static string? ShippedNote(ArchiveRun archive, string name)
+    {
+        if (DomainCatalog.Shipped(name) is not { } package)
+        {
+            return null;
+        }
+
+        var root = archive.ListVariants().FirstOrDefault(v => v.Parent is null);
+        var recorded = root is null ? null : archive.ReadProvenance(root.Id).EvaluatorHash;
+        return recorded is null || recorded == package.Hash
+            ? null
+            : $"note: run '{archive.ReadManifest().Name}' predates the built-in '{name}' being a package; it is evaluated with the shipped package {package.Hash} (the run recorded evaluator {recorded}).";
     }
 
     /// <summary>A package's domain: its evaluator in an evaluator worker and, for C#-source answers, a code runner

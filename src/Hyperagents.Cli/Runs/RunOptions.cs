@@ -9,7 +9,7 @@ namespace Hyperagents.Cli.Runs;
 /// <summary>The options of <c>run</c> and <c>resume</c>, and how they become <see cref="RunSettings"/> and <see cref="ModelOptions"/>.</summary>
 internal sealed class RunOptions
 {
-    public Option<string?> Domain { get; } = new("--domain") { Description = "The domain: circle-packing, heilbronn-triangle, kissing-number, first-autocorrelation, dataset, or a domain package folder (see docs/domains.md)." };
+    public Option<string?> Domain { get; } = new("--domain") { Description = "The domain: circle-packing, heilbronn-triangle, kissing-number, first-autocorrelation, coding, dataset, or a domain package folder (see docs/domains.md)." };
     public Option<int?> Generations { get; } = new("--generations") { Description = "Children to attempt in total (default 10)." };
     public Option<int?> Parallel { get; } = new("--parallel") { Description = "Children produced at once (default 1)." };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "The run's random seed (default 1)." };

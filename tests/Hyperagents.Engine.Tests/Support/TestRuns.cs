@@ -79,9 +79,34 @@ internal static class TestRuns
         StartTimeout = TimeSpan.FromSeconds(60),
     });
 
+    private static readonly Dictionary<string, IDomain> Shipped = new(StringComparer.Ordinal);
+
+    /// <summary>A built-in domain as the CLI opens it: a shipped package's evaluator in an evaluator worker (opened once
+    /// per test process, the worker ended at exit), or the dataset domain from its file.</summary>
+    public static IDomain Domain(string name, string? datasetPath = null)
+    {
+        lock (Shipped)
+        {
+            if (Shipped.TryGetValue(name, out var opened))
+            {
+                return opened;
+            }
+
+            var launch = NativeRunnerOptions.ForCliAssembly(Path.Combine(AppContext.BaseDirectory, "hyperagents.dll"));
+            var domain = DomainCatalog.Create(name, package => EvaluatorWorker.Open(package, launch), datasetPath);
+            if (domain is PackageDomain package)
+            {
+                Shipped.Add(name, package);
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => package.Dispose();
+            }
+
+            return domain;
+        }
+    }
+
     public static DgmhLoop Loop(ArchiveRun archive, RunSettings settings, IAgentRunner runner, Action<RunEvent>? listener = null, AgentCompiler? compiler = null, IModelAccess? models = null)
     {
-        var domain = DomainCatalog.Create(settings.Domain, settings.DatasetPath);
+        var domain = Domain(settings.Domain, settings.DatasetPath);
         return new DgmhLoop(new RunServices
         {
             Archive = archive,

@@ -115,7 +115,7 @@ public sealed class DispatchTests
 
     private static ClusterDispatcher Dispatcher(Orleans.TestingHost.TestCluster cluster, Engine.RunSettings settings)
     {
-        var domain = DomainCatalog.Create(settings.Domain);
+        var domain = TestDomains.Open(settings.Domain);
         return new ClusterDispatcher(cluster.Client, TestNodes.ClusterSecret, TestNodes.Shipment(domain), settings.TaskLimits, watchInterval: TimeSpan.FromMilliseconds(500));
     }
 

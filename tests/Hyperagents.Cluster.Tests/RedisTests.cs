@@ -26,7 +26,7 @@ public sealed class RedisTests
         await using var first = await NodeHost.StartAsync(spec, TestNodes.For("redis-a"), "native", IPAddress.Loopback, null, CancellationToken.None).WaitAsync(Guard);
         await using var second = await NodeHost.StartAsync(spec, TestNodes.For("redis-b"), "native", IPAddress.Loopback, null, CancellationToken.None).WaitAsync(Guard);
         await using var connection = await ClusterConnection.ConnectAsync(spec, null, CancellationToken.None).WaitAsync(Guard);
-        var domain = DomainCatalog.Create(settings.Domain);
+        var domain = TestDomains.Open(settings.Domain);
         await using var dispatcher = new ClusterDispatcher(connection.Client, TestNodes.ClusterSecret, TestNodes.Shipment(domain), settings.TaskLimits, watchInterval: TimeSpan.FromMilliseconds(500));
         await dispatcher.WaitForNodesAsync(2, new CancellationTokenSource(Guard).Token);
         using var spread = await TestNodes.RunAsync(folder.Combine("cluster"), settings, dispatcher).WaitAsync(Guard);

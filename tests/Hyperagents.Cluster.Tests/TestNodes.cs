@@ -52,7 +52,7 @@ internal static class TestNodes
             Secret = setup.Secret ?? ClusterSecret,
             Runner = new ObservedRunner(silo, setup),
             Slots = 2,
-            OpenDomain = shipment => DomainCatalog.Create(shipment.Name),
+            OpenDomain = shipment => TestDomains.Open(shipment.Name),
             Tamper = setup.Tamper,
         };
     }
@@ -91,7 +91,7 @@ internal static class TestNodes
     public static async Task<ArchiveRun> RunAsync(string folder, RunSettings settings, IDrawExecutor? draws)
     {
         var archive = ArchiveRun.Create(Path.Combine(folder, "run"), new RunManifest("test", settings.Domain, "test"));
-        var domain = new TaskLimitedDomain(DomainCatalog.Create(settings.Domain), settings.TasksPerSplit!.Value);
+        var domain = new TaskLimitedDomain(TestDomains.Open(settings.Domain), settings.TasksPerSplit!.Value);
         var loop = new DgmhLoop(new RunServices
         {
             Archive = archive,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Hyperagents.Bench.Domains;
 using Hyperagents.Cluster;
 using Hyperagents.Domains;
 using Hyperagents.Engine;
@@ -27,9 +28,9 @@ public sealed class ClusterBenchmark : IBenchmark
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
         int[] sizes = args.Length > 2 ? [.. args[2].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : [1, 2, 4, 8, 16];
         var secret = new ClusterSecret("bench-secret-0123456789abcdef");
-        var domain = DomainCatalog.Create("circle-packing");
+        var domain = BenchDomains.Open("circle-packing");
         var runner = new WaitingRunner(TimeSpan.FromMilliseconds(waitMs));
-        var services = new NodeServices { Secret = secret, Runner = runner, Slots = Slots, OpenDomain = s => DomainCatalog.Create(s.Name) };
+        var services = new NodeServices { Secret = secret, Runner = runner, Slots = Slots, OpenDomain = s => BenchDomains.Open(s.Name) };
         var spec = ClusterSpec.Parse("localhost", out _)!;
         var agent = new CompiledAgent(ClusterSecret.Hash([1, 2, 3]), "bench", [1, 2, 3]);
         var task = domain.GetTasks(Split.Train)[0];

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Hyperagents.Engine.Search;
+using Hyperagents.Engine;
 
 namespace Hyperagents.Bench.Experiment;
 

@@ -211,6 +211,7 @@ internal static class RunCommand
                     $"[bold]{(create ? "run" : "resume")} {Markup.Escape(runName)}[/]: domain {Markup.Escape(DomainSource.Label(host.Domain))}, {settings.Generations} generations, " +
                     $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation} isolation, selection {settings.Selection}, " +
                     (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelSettings.ToFlags().Select(f => f.Flag + " " + f.Value)))) +
+                    (settings.ShareBest ? ", sharing train answers (--share-best)" : string.Empty) +
                     (before > 0 ? $", {before} attempts already archived" : string.Empty));
                 if (settings.ModelBandit && (host.Models is null || host.Models.ModelsFor(ChatRole.Meta).Count == 0))
                 {

@@ -205,8 +205,12 @@ public sealed record Provenance
 /// draw compare without re-running; <see langword="null"/> when the call gave no answer, or in older notes.</param>
 /// <param name="Raw">The domain's raw figure recomputed from the answer (Σr, |S|, C1, ...; see
 /// <see cref="Evaluation.RawFigure"/>); <see langword="null"/> for an invalid answer, or in older notes.</param>
+/// <param name="Text">The answer text itself, kept only for train draws of a run that shares answers (<c>--share-best</c>)
+/// and only up to the share cap: the pool later attempts read; <see langword="null"/> otherwise.</param>
+/// <param name="SharedBest">The hash (as <paramref name="Answer"/>) of the shared best answer the agent was served during
+/// this draw, or <see langword="null"/> when it was served none: the audit's evidence and what <c>replay</c> serves again.</param>
 public sealed record TaskEvaluation(string Task, double Score, string Outcome, string? Feedback = null, long? Fuel = null, double? Milliseconds = null,
-    int? Replicate = null, long? Seed = null, string? Answer = null, double? Raw = null);
+    int? Replicate = null, long? Seed = null, string? Answer = null, double? Raw = null, string? Text = null, string? SharedBest = null);
 
 /// <summary>The result on one split.</summary>
 /// <param name="Score">The split's score: the mean over its draws (every task, every replicate).</param>

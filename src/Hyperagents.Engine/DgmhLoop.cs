@@ -200,7 +200,7 @@ public sealed class DgmhLoop
         }
 
         var id = _s.Archive.AddVariant(NewVariant(null, seedFiles, VariantStatus.Accepted, new AttemptSeeds(0), null));
-        var evaluation = await EvaluateFullAsync(compiled.Agent, ct).ConfigureAwait(false);
+        var evaluation = await EvaluateFullAsync(compiled.Agent, ct, SharePool()).ConfigureAwait(false);
         AttachAndUpdateBest(id, evaluation);
         var selection = SelectionScore.SplitEvaluationOf(evaluation);
         Emit(new SeedEvaluated(id, selection?.Score ?? double.NaN, selection?.StdErr));
@@ -217,7 +217,7 @@ public sealed class DgmhLoop
                 continue;
             }
 
-            var evaluation = await EvaluateStagedThenFullAsync(compiled.Agent, ct).ConfigureAwait(false);
+            var evaluation = await EvaluateStagedThenFullAsync(compiled.Agent, ct, SharePool()).ConfigureAwait(false);
             AttachAndUpdateBest(v.Id, evaluation);
         }
     }
@@ -225,6 +225,9 @@ public sealed class DgmhLoop
     private async Task AttemptAsync(int attempt, CancellationToken ct)
     {
         var random = new SeededRandom(Seeds.Mix(_settings.Seed, $"attempt:{attempt}"));
+
+        // The shared pool is what was archived before this attempt began: what its child may read (--share-best).
+        var pool = SharePool();
         var strategy = SelectionStrategies.Get(SelectionOf());
         SelectionResult selection;
         IReadOnlyList<SelectionCandidate> candidates;
@@ -325,7 +328,7 @@ public sealed class DgmhLoop
             return;
         }
 
-        var evaluation = await EvaluateStagedThenFullAsync(compiled.Agent, ct).ConfigureAwait(false);
+        var evaluation = await EvaluateStagedThenFullAsync(compiled.Agent, ct, pool).ConfigureAwait(false);
         var (newBest, exact) = AttachAndUpdateBest(childId, evaluation);
         var same = ScoreStatistics.SameAnswers(evaluation, _s.Archive.GetEvaluations(parentId));
         var scored = SelectionScore.SplitEvaluationOf(evaluation);
@@ -500,19 +503,21 @@ public sealed class DgmhLoop
         return null;
     }
 
-    private async Task<Evaluation> EvaluateStagedThenFullAsync(CompiledAgent agent, CancellationToken ct)
+    private SharedPool? SharePool() => _settings.ShareBest ? SharedPool.Of(_s.Archive) : null;
+
+    private async Task<Evaluation> EvaluateStagedThenFullAsync(CompiledAgent agent, CancellationToken ct, SharedPool? pool)
     {
         var staged = _s.Domain.GetTasks(Split.Train).Take(_settings.StagedTasks).ToList();
-        var stagedResults = await EvaluateSplitAsync(agent, SplitNames.Staged, staged, ct).ConfigureAwait(false);
+        var stagedResults = await EvaluateSplitAsync(agent, SplitNames.Staged, staged, ct, pool).ConfigureAwait(false);
         if (stagedResults.Score <= _settings.StagedGate)
         {
             return NewEvaluation(new Dictionary<string, SplitEvaluation> { [SplitNames.Staged] = stagedResults });
         }
 
-        return await EvaluateFullAsync(agent, ct).ConfigureAwait(false);
+        return await EvaluateFullAsync(agent, ct, pool).ConfigureAwait(false);
     }
 
-    private async Task<Evaluation> EvaluateFullAsync(CompiledAgent agent, CancellationToken ct)
+    private async Task<Evaluation> EvaluateFullAsync(CompiledAgent agent, CancellationToken ct, SharedPool? pool)
     {
         var splits = new Dictionary<string, SplitEvaluation>();
         var wanted = _settings.EvalTest ? new[] { Split.Train, Split.Val, Split.Test } : [Split.Train, Split.Val];
@@ -521,7 +526,7 @@ public sealed class DgmhLoop
             var tasks = _s.Domain.GetTasks(split);
             if (tasks.Count > 0)
             {
-                splits[SplitNames.Of(split)] = await EvaluateSplitAsync(agent, SplitNames.Of(split), tasks, ct).ConfigureAwait(false);
+                splits[SplitNames.Of(split)] = await EvaluateSplitAsync(agent, SplitNames.Of(split), tasks, ct, pool).ConfigureAwait(false);
             }
         }
 
@@ -529,12 +534,14 @@ public sealed class DgmhLoop
     }
 
     /// <summary>Runs every task of a split <see cref="RunSettings.Replicates"/> times, each draw with its own seed from
-    /// <see cref="Seeds.Draw"/> (run seed, split, task, replicate: never the agent's image).</summary>
-    private async Task<SplitEvaluation> EvaluateSplitAsync(CompiledAgent agent, string split, IReadOnlyList<TaskSpec> tasks, CancellationToken ct)
+    /// <see cref="Seeds.Draw"/> (run seed, split, task, replicate: never the agent's image). With a shared pool, train
+    /// draws are granted its answer and record their own; other splits are never granted one.</summary>
+    private async Task<SplitEvaluation> EvaluateSplitAsync(CompiledAgent agent, string split, IReadOnlyList<TaskSpec> tasks, CancellationToken ct, SharedPool? pool = null)
     {
-        var draws = tasks.SelectMany(t => Enumerable.Range(0, _settings.Replicates).Select(r => new TaskDraw(t, r, Seeds.Draw(_settings.Seed, split, t.Id, r)))).ToList();
+        var share = pool is not null && SharedPool.IsTrain(split) ? pool : null;
+        var draws = tasks.SelectMany(t => Enumerable.Range(0, _settings.Replicates).Select(r => new TaskDraw(t, r, Seeds.Draw(_settings.Seed, split, t.Id, r), share?.GrantFor(t.Id)))).ToList();
         var results = await (_s.Draws ?? _evaluator).EvaluateDrawsAsync(agent, draws, ct).ConfigureAwait(false);
-        var evaluation = ToSplit(results);
+        var evaluation = ToSplit(results, share is not null);
 
         // The answers stay with the split (weakly: freed with it) for the exact re-check should it contend for best.
         _answers.AddOrUpdate(evaluation, new DrawAnswers(draws, results));
@@ -555,9 +562,10 @@ public sealed class DgmhLoop
         };
     }
 
-    private static SplitEvaluation ToSplit(IReadOnlyList<TaskResult> results) => new(
+    private static SplitEvaluation ToSplit(IReadOnlyList<TaskResult> results, bool recordAnswers) => new(
         results.Count == 0 ? 0 : results.Average(r => r.Score),
-        results.Select(r => new TaskEvaluation(r.TaskId, r.Score, r.Outcome, r.Feedback, r.Fuel, r.Milliseconds, r.Replicate, unchecked((long)r.Seed), r.AnswerHash, r.Raw)).ToList(),
+        results.Select(r => new TaskEvaluation(r.TaskId, r.Score, r.Outcome, r.Feedback, r.Fuel, r.Milliseconds, r.Replicate, unchecked((long)r.Seed), r.AnswerHash, r.Raw,
+            recordAnswers ? SharedPool.Recordable(r) : null, r.SharedBest)).ToList(),
         ScoreStatistics.StdErr(results.Select(r => (r.TaskId, r.Score)).ToList()));
 
     private NewVariant NewVariant(string? parent, IReadOnlyDictionary<string, string> files, VariantStatus status, AttemptSeeds seeds, IReadOnlyList<TranscriptRecord>? transcript) => new()

@@ -60,6 +60,10 @@ public sealed record RunSettings : IValidatedOptions
     /// <summary>Choose each attempt's meta model by UCB1 over the meta ensemble (<see cref="ModelBandit"/>).</summary>
     public bool ModelBandit { get; init; }
 
+    /// <summary>Share answers (fanout's pool): a task agent's <c>context.SharedBestAsync()</c> on a train task returns the
+    /// best answer to it archived before the attempt began (<see cref="SharedPool"/>); val and test tasks never get one.</summary>
+    public bool ShareBest { get; init; }
+
     /// <summary>The ablation, if any.</summary>
     public Baseline Baseline { get; init; } = Baseline.None;
 

@@ -18,15 +18,19 @@ namespace Hyperagents.Engine;
 /// <param name="Replicate">Which replicate of the task this draw is (0-based).</param>
 /// <param name="AnswerHash">The hash of the answer text (<see cref="Archive.ScoreStatistics.AnswerHash"/>) when the call
 /// completed with an answer.</param>
-/// <param name="Answer">The answer text, kept in memory for the exact re-check of a best-candidate (never archived).</param>
+/// <param name="Answer">The answer text, kept in memory for the exact re-check of a best-candidate (archived only as the
+/// shared pool of a <c>--share-best</c> run, <see cref="Archive.TaskEvaluation.Text"/>).</param>
+/// <param name="SharedBest">The hash of the shared best answer the agent was served, or <see langword="null"/>.</param>
 public sealed record TaskResult(string TaskId, string Outcome, double Score, double? Raw, string Feedback, ulong Seed, long? Fuel, double Milliseconds,
-    int Replicate = 0, string? AnswerHash = null, string? Answer = null);
+    int Replicate = 0, string? AnswerHash = null, string? Answer = null, string? SharedBest = null);
 
 /// <summary>One draw of an evaluation: a task and the seed it runs with.</summary>
 /// <param name="Task">The task.</param>
 /// <param name="Replicate">Which replicate of the task (0-based).</param>
 /// <param name="Seed">The task seed (see <see cref="Seeds.Draw"/>).</param>
-public sealed record TaskDraw(TaskSpec Task, int Replicate, ulong Seed);
+/// <param name="Share">What <c>context.SharedBestAsync()</c> is served; <see langword="null"/> (not granted) for every
+/// draw but a train draw of a <c>--share-best</c> run.</param>
+public sealed record TaskDraw(TaskSpec Task, int Replicate, ulong Seed, SharedBestGrant? Share = null);
 
 /// <summary>Runs the draws of an evaluation: in this process (<see cref="TaskEvaluator"/>) or elsewhere (a cluster's
 /// nodes). Every implementation returns one result per draw, in draw order, each computed from the draw's own seed, so
@@ -93,7 +97,7 @@ public sealed class TaskEvaluator : IDrawExecutor
             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                results[i] = await EvaluateOneAsync(agent, draw.Task, draw.Seed, cancellationToken).ConfigureAwait(false) with { Replicate = draw.Replicate };
+                results[i] = await EvaluateOneAsync(agent, draw.Task, draw.Seed, cancellationToken, draw.Share).ConfigureAwait(false) with { Replicate = draw.Replicate };
             }
             finally
             {
@@ -112,21 +116,23 @@ public sealed class TaskEvaluator : IDrawExecutor
     /// <param name="task">The task.</param>
     /// <param name="seed">The task seed.</param>
     /// <param name="cancellationToken">Stops the call.</param>
-    public async Task<TaskResult> EvaluateOneAsync(CompiledAgent agent, TaskSpec task, ulong seed, CancellationToken cancellationToken)
+    /// <param name="share">What <c>context.SharedBestAsync()</c> is served, or <see langword="null"/> (not granted).</param>
+    public async Task<TaskResult> EvaluateOneAsync(CompiledAgent agent, TaskSpec task, ulong seed, CancellationToken cancellationToken, SharedBestGrant? share = null)
     {
-        var session = AgentSession.ForTask(_models.OpenTask($"task/{agent.Id[..12]}/{task.Id}/{seed:x16}"), new SessionOptions { WallClock = _limits.WallClock, MaxEvaluations = 0 });
+        var session = AgentSession.ForTask(_models.OpenTask($"task/{agent.Id[..12]}/{task.Id}/{seed:x16}"), new SessionOptions { WallClock = _limits.WallClock, MaxEvaluations = 0, SharedBest = share });
         var outcome = await _runner.SolveTaskAsync(agent, new TaskInvocation(task, seed), session, _limits, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
+        var shared = session.SharedBestServed is { } served ? ScoreStatistics.AnswerHash(served) : null;
         var ms = outcome.Elapsed.TotalMilliseconds;
         if (!outcome.IsCompleted)
         {
             var detail = outcome.ExceptionType is null ? outcome.Detail : $"{outcome.ExceptionType}: {outcome.Detail}";
-            return new TaskResult(task.Id, outcome.Label, 0, null, Cap(detail ?? outcome.Label), seed, outcome.FuelConsumed, ms);
+            return new TaskResult(task.Id, outcome.Label, 0, null, Cap(detail ?? outcome.Label), seed, outcome.FuelConsumed, ms, SharedBest: shared);
         }
 
         var score = _domain.Evaluate(task, outcome.Answer ?? string.Empty);
         return new TaskResult(task.Id, score.Fault is not null ? "evaluator-failed" : score.Valid ? "completed" : "invalid-answer", score.Valid ? score.Score : 0, score.Raw, score.Feedback, seed, outcome.FuelConsumed, ms,
-            AnswerHash: ScoreStatistics.AnswerHash(outcome.Answer ?? string.Empty), Answer: outcome.Answer ?? string.Empty);
+            AnswerHash: ScoreStatistics.AnswerHash(outcome.Answer ?? string.Empty), Answer: outcome.Answer ?? string.Empty, SharedBest: shared);
     }
 
     /// <summary>Runs a scratchpad snippet (a script chain, <see cref="Transport.ScriptBundle"/>) with a task's runner and

@@ -1,5 +1,6 @@
 using Hyperagents.Archive;
 using Hyperagents.Domains;
+using Hyperagents.Hosting.Sessions;
 
 namespace Hyperagents.Engine;
 
@@ -32,6 +33,7 @@ public sealed class VariantReplay(DgmhLoop loop)
         }
 
         var rows = new List<ReplayedDraw>();
+        var pool = _s.Settings.ShareBest ? SharedPool.Of(_s.Archive) : null;
         for (var i = 0; i < evaluations.Count; i++)
         {
             var e = evaluations[i];
@@ -52,7 +54,9 @@ public sealed class VariantReplay(DgmhLoop loop)
                     if (_s.Domain.FindTask(t.Task) is { } found)
                     {
                         var seed = t.Seed is { } s ? unchecked((ulong)s) : Seeds.Mix(conditions.LegacyTaskSeed!.Value, t.Task);
-                        draws.Add(new TaskDraw(found.Task, t.Replicate ?? 0, seed));
+                        // A shared answer is served again by the hash the draw recorded, never by the pool as it is now.
+                        var share = pool is not null && SharedPool.IsTrain(split) ? new SharedBestGrant(t.SharedBest is { } h ? pool.FindByHash(h) : null) : null;
+                        draws.Add(new TaskDraw(found.Task, t.Replicate ?? 0, seed, share));
                     }
                 }
 

@@ -192,6 +192,10 @@ public static class AuditFlags
     /// <summary>The variant beat the best only inside its evaluator's tolerance: re-scored with no tolerance, its
     /// advantage vanished, so it did not become the best.</summary>
     public const string ToleranceOnlyGain = "tolerance-only-gain";
+
+    /// <summary>The variant's task agent was served another variant's best train answer (<c>--share-best</c>) on at least
+    /// one draw: its train score may be that answer's, copied; its val score never is.</summary>
+    public const string SharedBest = "shared-best";
 }
 
 /// <summary>JSON options of the audit document.</summary>

@@ -201,6 +201,11 @@ public static class Auditor
             flags.Add(AuditFlags.ToleranceOnlyGain);
         }
 
+        if (evaluations[v.Id].Any(e => e.Splits.Values.Any(s => s.Tasks.Any(t => t.SharedBest is not null))))
+        {
+            flags.Add(AuditFlags.SharedBest);
+        }
+
         return new VariantAudit
         {
             ExactCheck = exact,

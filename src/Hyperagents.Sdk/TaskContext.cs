@@ -13,6 +13,8 @@ namespace Hyperagents;
 /// </remarks>
 public sealed class TaskContext
 {
+    private readonly IHostChannel _channel;
+
     internal TaskContext(TaskSpec task, IHostChannel channel, ulong seed)
     {
         Task = task;
@@ -20,6 +22,7 @@ public sealed class TaskContext
         Random = new SeededRandom(seed);
         Log = new AgentLog(channel);
         Budget = new Budget(channel);
+        _channel = channel;
     }
 
     /// <summary>The task to solve.</summary>
@@ -36,6 +39,15 @@ public sealed class TaskContext
 
     /// <summary>What is left of this evaluation's budget.</summary>
     public Budget Budget { get; }
+
+    /// <summary>The best answer to this task archived in the run so far (fanout's shared pool), or <see langword="null"/>.</summary>
+    /// <remarks>Served only when the run shares answers (<c>hyperagents run --share-best</c>) and only for a train task:
+    /// a validation or test task, a try-evaluation, <c>eval</c> and a run without the flag always get
+    /// <see langword="null"/>. "So far" means among the variants archived before this attempt began. The host records
+    /// every use, and <c>audit</c> flags the variants whose answers used it.</remarks>
+    /// <returns>The answer text (the domain's answer format), or <see langword="null"/>.</returns>
+    public async ValueTask<string?> SharedBestAsync() =>
+        (await _channel.CallAsync(Capabilities.SharedBest, new Ack(), SdkJson.Default.Ack, SdkJson.Default.SharedBestReply).ConfigureAwait(false)).Answer;
 }
 
 /// <summary>One task of a domain, as the task agent sees it.</summary>

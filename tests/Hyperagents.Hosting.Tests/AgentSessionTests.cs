@@ -161,6 +161,22 @@ public sealed class AgentSessionTests
         Assert.Equal(2, session.DroppedLogLines);
     }
 
+    [Fact]
+    public async Task A_shared_answer_over_the_cap_or_asked_for_by_a_meta_session_is_never_served()
+    {
+        var grant = new SessionOptions { SharedBest = new SharedBestGrant(new string('x', SharedBestGrant.MaxChars + 1)) };
+        var task = AgentSession.ForTask(null, grant);
+        var (meta, _) = Meta(options: grant with { SharedBest = new SharedBestGrant("{}") });
+
+        var big = await Call(task, Capabilities.SharedBest, new Ack(), SdkJson.Default.Ack);
+        var fromMeta = await Call(meta, Capabilities.SharedBest, new Ack(), SdkJson.Default.Ack);
+
+        Assert.Equal(new SharedBestReply(null, "no-answer-yet"), JsonSerializer.Deserialize(big.Payload!, SdkJson.Default.SharedBestReply));
+        Assert.Equal(new SharedBestReply(null, "not-granted"), JsonSerializer.Deserialize(fromMeta.Payload!, SdkJson.Default.SharedBestReply));
+        Assert.Null(task.SharedBestServed);
+        Assert.Null(meta.SharedBestServed);
+    }
+
     private static (AgentSession Session, AgentWorkspace Workspace) Meta(Dictionary<string, string>? files = null, SessionOptions? options = null)
     {
         var workspace = new AgentWorkspace(files ?? Files, new WorkspaceLimits());

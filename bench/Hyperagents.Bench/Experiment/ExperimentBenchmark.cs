@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
+using Hyperagents.Engine;
 
 namespace Hyperagents.Bench.Experiment;
 
 /// <summary><c>experiment</c>: the benchmark — <c>hyperagents experiment</c> on circle-packing, offline, N seeds ×
-/// the strategies × G generations, cells two at once; prints imp@G per strategy with its 95 % interval and the wall time.
+/// every registered strategy (<see cref="SelectionStrategies.Names"/>) and the ablations no-selfimprove and no-archive ×
+/// G generations, cells two at once; prints imp@G per strategy with its 95 % interval and the wall time.
 /// No target: the point is numbers a researcher can trust, not which strategy wins.</summary>
-/// <remarks>Arguments: <c>[generations=30] [seeds=3] [strategies=score_child_prop,score_prop,best,random,latest]
-/// [parallel=2] [any further experiment flags, e.g. --isolation native --tasks 1 --replicates 1]</c>. The grid runs in
+/// <remarks>Arguments: <c>[generations=30] [seeds=3] [strategies=every registered one] [parallel=2] [any further
+/// experiment flags, e.g. --isolation native --tasks 1 --replicates 1]</c>; <c>--baselines no-selfimprove,no-archive</c>
+/// is added unless the further flags name <c>--baselines</c>. The grid runs in
 /// the program itself (<c>hyperagents.dll</c> beside this one), in a temporary folder it names; rerunning the printed
 /// command resumes it.</remarks>
 public sealed class ExperimentBenchmark : IBenchmark
@@ -23,13 +26,19 @@ public sealed class ExperimentBenchmark : IBenchmark
     {
         var generations = args.Length > 0 ? args[0] : "30";
         var seeds = args.Length > 1 ? args[1] : "3";
-        var strategies = args.Length > 2 ? args[2] : "score_child_prop,score_prop,best,random,latest";
+        var strategies = args.Length > 2 ? args[2] : string.Join(',', SelectionStrategies.Names);
         var parallel = args.Length > 3 ? args[3] : "2";
+        var extra = args.Skip(4).ToList();
+        if (!extra.Contains("--baselines"))
+        {
+            extra.AddRange(["--baselines", "no-selfimprove,no-archive"]);
+        }
+
         var folder = Path.Combine(Path.GetTempPath(), "hyperagents-bench-experiment-" + Guid.NewGuid().ToString("N")[..8]);
         string[] command =
         [
             Path.Combine(AppContext.BaseDirectory, "hyperagents.dll"), "experiment", "--domain", "circle-packing", "--strategies", strategies,
-            "--seeds", seeds, "--generations", generations, "--parallel", parallel, "--seed-agent", FindSeed(), "--out", folder, .. args.Skip(4),
+            "--seeds", seeds, "--generations", generations, "--parallel", parallel, "--seed-agent", FindSeed(), "--out", folder, .. extra,
         ];
         Console.WriteLine($"experiment: {Environment.ProcessorCount} cores, dotnet {string.Join(' ', command)}");
         var clock = Stopwatch.StartNew();

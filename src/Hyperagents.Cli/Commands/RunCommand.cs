@@ -249,10 +249,17 @@ internal static class RunCommand
                     return ArchiveCommandSupport.Error(context, "--cluster with a task-side model is not supported yet (nodes run SolveTask without a model); give only --meta-model, or run without --cluster.");
                 }
 
+                if (clusterSession is not null && settings.ShareBest)
+                {
+                    // Nodes do not hold the run's shared pool: a granted draw would be served nothing there.
+                    return ArchiveCommandSupport.Error(context, "--cluster with --share-best is not supported yet (nodes do not hold the run's shared answers); run without one of them.");
+                }
+
                 context.Console.MarkupLine(
                     $"[bold]{(create ? "run" : "resume")} {Markup.Escape(runName)}[/]: domain {Markup.Escape(DomainSource.Label(host.Domain))}, {settings.Generations} generations, " +
                     $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation} isolation, selection {settings.Selection}, " +
                     (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelSettings.ToFlags().Select(f => f.Flag + " " + f.Value)))) +
+                    (settings.ShareBest ? ", sharing train answers (--share-best)" : string.Empty) +
                     (before > 0 ? $", {before} attempts already archived" : string.Empty));
                 if (settings.ModelBandit && (host.Models is null || host.Models.ModelsFor(ChatRole.Meta).Count == 0))
                 {

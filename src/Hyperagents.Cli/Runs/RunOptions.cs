@@ -17,6 +17,7 @@ internal sealed class RunOptions
     public Option<int?> Islands { get; } = new("--islands") { Description = $"Islands of --selection islands (default {SearchOptions.DefaultIslands})." };
     public Option<int?> MigrationInterval { get; } = new("--migration-interval") { Description = $"Island generations between migrations of --selection islands (default {SearchOptions.DefaultMigrationInterval})." };
     public Option<double?> Novelty { get; } = new("--novelty") { Description = "Refuse a child whose changed code has at least this token similarity (0-1] with an archived variant (default off)." };
+    public Option<bool> ShareBest { get; } = new("--share-best") { Description = "Let task agents read the best archived answer of a train task (context.SharedBestAsync(); never val or test); audit flags the variants that used it." };
     public Option<bool> ModelBandit { get; } = new("--model-bandit") { Description = "Choose each attempt's meta model by UCB1 over the ensemble, rewarded by child improvement (inert offline)." };
     public Option<string?> Baseline { get; } = new("--baseline") { Description = "Ablation: no-selfimprove (frozen seed meta agent) or no-archive (always the latest variant)." };
     public Option<string?> Isolation { get; } = new("--isolation") { Description = "Where agent code runs: sandbox (default, Wasmtime), contained (native workers under bubblewrap, seccomp and cgroups; Linux) or native (worker processes; not a sandbox)." };
@@ -57,6 +58,7 @@ internal sealed class RunOptions
         yield return MigrationInterval;
         yield return Novelty;
         yield return ModelBandit;
+        yield return ShareBest;
         yield return Baseline;
         yield return Isolation;
         yield return Runtime;
@@ -132,6 +134,11 @@ internal sealed class RunOptions
         if (parse.GetValue(ModelBandit))
         {
             settings = settings with { ModelBandit = true };
+        }
+
+        if (parse.GetValue(ShareBest))
+        {
+            settings = settings with { ShareBest = true };
         }
 
         if (parse.GetValue(Baseline) is { } baseline)

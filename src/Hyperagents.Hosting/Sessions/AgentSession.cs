@@ -9,7 +9,8 @@ namespace Hyperagents.Hosting.Sessions;
 /// <summary>The host side of one entry-point call: serves every SDK capability, checks each request, enforces the
 /// session's budgets and records a transcript.</summary>
 /// <remarks>
-/// A task session serves log, budget and chat. A meta session also serves the workspace, lineage, compile, evaluate
+/// A task session serves log, budget, chat and the shared best answer (<see cref="SessionOptions.SharedBest"/>; without
+/// a grant the reply is empty, <c>not-granted</c>). A meta session also serves the workspace, lineage, compile, evaluate
 /// and the mutation toolkit. Anything else is refused with <c>unknown-capability</c> or <c>not-granted</c>. Request
 /// bytes are untrusted: a request that does not parse is refused with <c>bad-request</c>; the role of a chat request
 /// is set here, never taken from the guest.
@@ -31,6 +32,7 @@ public sealed class AgentSession : ICapabilityHandler
     private int _evaluations;
     private int _snippets;
     private int _modelCalls;
+    private string? _sharedServed;
 
     private AgentSession(ChatRole role, AgentWorkspace? workspace, IMetaTools? tools, IChatService? chat, SessionOptions options)
     {
@@ -91,6 +93,9 @@ public sealed class AgentSession : ICapabilityHandler
     /// <summary>Model calls served.</summary>
     public int ModelCalls => _modelCalls;
 
+    /// <summary>The shared best answer the agent was served (the last, if it asked several times), or <see langword="null"/>.</summary>
+    public string? SharedBestServed => Volatile.Read(ref _sharedServed);
+
     /// <inheritdoc/>
     public async ValueTask<HostReply> HandleAsync(string capability, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
     {
@@ -127,6 +132,8 @@ public sealed class AgentSession : ICapabilityHandler
                 return Ok(BudgetStatus(), SdkJson.Default.BudgetStatus);
             case Capabilities.Chat:
                 return await ChatAsync(Read(request, SdkJson.Default.ChatRequest), ct).ConfigureAwait(false);
+            case Capabilities.SharedBest:
+                return Ok(SharedBest(), SdkJson.Default.SharedBestReply);
         }
 
         if (!Capabilities.All.Contains(capability))
@@ -259,6 +266,22 @@ public sealed class AgentSession : ICapabilityHandler
 
         var reply = await _chat.CompleteAsync(request with { Role = _role }, ct).ConfigureAwait(false);
         return Ok(reply, SdkJson.Default.ChatReply);
+    }
+
+    private SharedBestReply SharedBest()
+    {
+        if (_options.SharedBest is not { } grant || _role != ChatRole.Task)
+        {
+            return new SharedBestReply(null, "not-granted");
+        }
+
+        if (grant.Answer is not { Length: <= SharedBestGrant.MaxChars } answer)
+        {
+            return new SharedBestReply(null, "no-answer-yet");
+        }
+
+        Volatile.Write(ref _sharedServed, answer);
+        return new SharedBestReply(answer, null);
     }
 
     private BudgetStatus BudgetStatus() => new(

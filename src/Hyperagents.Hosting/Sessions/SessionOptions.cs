@@ -29,4 +29,16 @@ public sealed record SessionOptions
     /// <summary>Characters kept of one log line.</summary>
     /// <value>Default 2,000.</value>
     public int MaxLogLineLength { get; init; } = 2_000;
+
+    /// <summary>What <c>context.SharedBestAsync()</c> is served (<c>--share-best</c>), or <see langword="null"/> when the
+    /// call is not granted (no flag, a val or test task, a try-evaluation, <c>eval</c>).</summary>
+    public SharedBestGrant? SharedBest { get; init; }
+}
+
+/// <summary>The shared answer a task session may serve: the best archived answer of its train task.</summary>
+/// <param name="Answer">The answer, or <see langword="null"/> when none is archived yet.</param>
+public sealed record SharedBestGrant(string? Answer)
+{
+    /// <summary>The longest answer shared, in characters; a longer one is never recorded for sharing, nor served.</summary>
+    public const int MaxChars = 16 * 1024;
 }

@@ -50,10 +50,13 @@ public static class Capabilities
     /// <summary>Compiles, gates and runs a C# snippet in a fresh isolate (the meta agent's scratchpad).</summary>
     public const string RunSnippet = "snippet.run";
 
+    /// <summary>Reads the best archived answer of the current train task when the run shares it (<c>--share-best</c>).</summary>
+    public const string SharedBest = "shared.best";
+
     /// <summary>Every capability name, for hosts that validate requests.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         Log, Budget, Chat, WorkspaceList, WorkspaceRead, WorkspaceWrite, WorkspaceReplace, WorkspaceDelete,
-        Lineage, Compile, Evaluate, MutationSites, Mutate, RunSnippet,
+        Lineage, Compile, Evaluate, MutationSites, Mutate, RunSnippet, SharedBest,
     ];
 }

@@ -57,6 +57,12 @@ public sealed record MutationSitesRequest(string Path);
 /// <param name="Sites">The mutable places in the file.</param>
 public sealed record MutationSitesReply(IReadOnlyList<MutationSite> Sites);
 
+/// <summary>Reply of <see cref="Capabilities.SharedBest"/>.</summary>
+/// <param name="Answer">The best archived answer of the task, or <see langword="null"/>.</param>
+/// <param name="Reason">Why there is none: <c>not-granted</c> (the run does not share, or the task is not a train task),
+/// <c>no-answer-yet</c>; <see langword="null"/> when <paramref name="Answer"/> is given.</param>
+public sealed record SharedBestReply(string? Answer, string? Reason);
+
 /// <summary>What <c>SolveTask</c> is started with.</summary>
 /// <param name="Task">The task.</param>
 /// <param name="Seed">The seed of <see cref="TaskContext.Random"/>.</param>
@@ -125,6 +131,7 @@ public sealed record HostError(string Error, string Message);
 [JsonSerializable(typeof(ChatRequest))]
 [JsonSerializable(typeof(ChatReply))]
 [JsonSerializable(typeof(BudgetStatus))]
+[JsonSerializable(typeof(SharedBestReply))]
 [JsonSerializable(typeof(TaskInvocation))]
 [JsonSerializable(typeof(MetaInvocation))]
 [JsonSerializable(typeof(InvocationResult))]

@@ -23,6 +23,7 @@ public static class ContractAgents
             public static Task<string> SolveTask(TaskContext c) { Console.WriteLine("stdout line"); return Task.FromResult("answer:" + (c.Task.GetInt("n") * 2) + ":" + c.Task.Id); }
             public static async Task ModifySelf(MetaContext c) => await c.Workspace.WriteAsync("notes.md", "instruction: " + c.Instruction);
             """),
+        ["Shares"] = Agent("""public static async Task<string> SolveTask(TaskContext c) => "shared:" + (await c.SharedBestAsync() ?? "none");"""),
         ["Empty"] = Agent("""public static Task<string> SolveTask(TaskContext c) => Task.FromResult("");"""),
         ["Unicode"] = Agent("""public static Task<string> SolveTask(TaskContext c) => Task.FromResult("héllo ☃ 𝄞 日本");"""),
         ["Null"] = Agent("""public static Task<string> SolveTask(TaskContext c) => Task.FromResult<string>(null!);"""),

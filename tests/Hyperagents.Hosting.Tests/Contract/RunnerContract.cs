@@ -369,6 +369,22 @@ public abstract class RunnerContract
         Assert.Equal(2, outcome.HostCalls);
     }
 
+    [Theory]
+    [InlineData(null, "shared:none", "not-granted")]
+    [InlineData("{\"best\":1}", "shared:{\"best\":1}", null)]
+    public async Task The_shared_best_answer_is_served_only_under_a_grant_and_recorded_as_a_host_call(string? granted, string answer, string? reason)
+    {
+        var options = new Sessions.SessionOptions { SharedBest = granted is null ? null : new Sessions.SharedBestGrant(granted) };
+        var session = Sessions.AgentSession.ForTask(null, options);
+        var outcome = await Runner.SolveTaskAsync(ContractAgents.Get("Shares"), Invocation(), session, Limits(), CancellationToken.None);
+        AssertKind(OutcomeKind.Completed, outcome);
+        Assert.Equal(answer, outcome.Answer);
+        Assert.Equal(granted, session.SharedBestServed);
+        var call = Assert.Single(session.Transcript);
+        Assert.Equal(Capabilities.SharedBest, call.Capability);
+        Assert.Equal(reason, JsonSerializer.Deserialize(call.Reply!, SdkJson.Default.SharedBestReply)!.Reason);
+    }
+
     [Fact]
     public async Task An_oversized_request_is_refused_as_too_large_without_reaching_the_handler()
     {

@@ -69,7 +69,7 @@ internal static class ClusterRuns
             }
             else
             {
-                domain = DomainCatalog.Create(shipment.Name);
+                domain = DomainCatalog.Create(shipment.Name, DomainSource.OpenPackage);
             }
 
             DomainSource.UseRunner(domain, compiler, runner);

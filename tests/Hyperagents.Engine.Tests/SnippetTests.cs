@@ -247,7 +247,7 @@ public sealed class SnippetTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         var policy = Path.Combine(folder.Path, "allow-all.txt");
         File.WriteAllText(policy, "allow namespace System\nallow namespace Hyperagents\n");
         using var permissive = new Hyperagents.Compiler.AgentCompiler(new Hyperagents.Compiler.AgentCompilerOptions { PolicyPath = policy });
-        var evaluator = new TaskEvaluator(DomainCatalog.Create("circle-packing"), sandbox.Runner, ModelAccess.None, new RunLimits { WallClock = TimeSpan.FromSeconds(60) }, 1);
+        var evaluator = new TaskEvaluator(TestRuns.Domain("circle-packing"), sandbox.Runner, ModelAccess.None, new RunLimits { WallClock = TimeSpan.FromSeconds(60) }, 1);
         var tools = new MetaTools(permissive, evaluator, TestRuns.NewArchive("host"), "none", 7, CancellationToken.None, TimeSpan.FromMinutes(2));
         var marker = Path.Combine(folder.Path, "written-by-the-snippet.txt");
         Environment.SetEnvironmentVariable("HYPERAGENTS_SNIPPET_PROBE", "host-secret");

@@ -4,17 +4,25 @@ using Hyperagents.Domains;
 namespace Hyperagents.Domains.Tests;
 
 /// <summary>Literal verdicts of the dataset domain (validity, score, feedback, exact re-check), captured from the
-/// in-process evaluator. When the dataset becomes a shipped package, <see cref="Verdict"/> is pointed at the package's
-/// evaluator and every row must still hold: the semantics of exact, case-insensitive and numeric matching, the
-/// tolerance and the train-only reveal are pinned here, not re-derived.</summary>
+/// in-process evaluator it had before it became a package, checked against the package generated from a JSONL file
+/// and evaluated by the shipped evaluator in an evaluator worker: the semantics of exact, case-insensitive and numeric
+/// matching, the tolerance and the train-only reveal are pinned here, not re-derived.</summary>
 public sealed class DatasetVerdictParityTests
 {
+    private static readonly Lazy<Dictionary<(DatasetMatch, double), PackageDomain>> Domains = new(() =>
+        Rows.Select(r => ((string)r[0], (DatasetMatch)r[2], (double)r[3])).GroupBy(r => (r.Item2, r.Item3))
+            .ToDictionary(g => g.Key, g => DatasetDomains.Open(string.Join('\n', g.Select(r => r.Item1).Distinct()), g.Key.Item1, g.Key.Item2)));
+
     private static TaskScore Verdict(string line, string answer, DatasetMatch match, double tolerance, bool exact)
     {
-        var domain = DatasetDomain.Parse("parity.jsonl", Encoding.UTF8.GetBytes(line), match, tolerance);
-        var task = domain.AllTasks().Single().Task;
+        var domain = Domains.Value.TryGetValue((match, tolerance), out var shared) && LineOf(shared, line) > 0 ? shared : DatasetDomains.Open(line, match, tolerance);
+        var number = LineOf(domain, line);
+        var task = domain.AllTasks().Single(t => t.Task.Id == $"line-{number}").Task;
         return exact ? domain.EvaluateExact(task, answer) : domain.Evaluate(task, answer);
     }
+
+    private static int LineOf(PackageDomain domain, string line) =>
+        Encoding.UTF8.GetString(domain.Package.Files[DatasetPackage.DataPath]).Split('\n').ToList().IndexOf(line) + 1;
 
     public static TheoryData<string, string, DatasetMatch, double, bool, bool, double, string> Rows => new()
     {
@@ -70,7 +78,7 @@ public sealed class DatasetVerdictParityTests
     [Fact]
     public void Task_descriptions_state_the_match_mode_and_tolerance()
     {
-        var domain = DatasetDomain.Parse("parity.jsonl", Encoding.UTF8.GetBytes("""{"input": "What is 2+2?", "expected": 4, "split": "train", "id": "sum"}"""), DatasetMatch.Numeric, 1e-9);
+        var domain = DatasetDomains.Open("""{"input": "What is 2+2?", "expected": 4, "split": "train", "id": "sum"}""", DatasetMatch.Numeric, 1e-9);
         var task = domain.GetTasks(Split.Train).Single();
 
         Assert.Equal(("dataset", "sum", "What is 2+2?", "numeric"), (task.Domain, task.Id, task.Input, task.Parameters["match"]));

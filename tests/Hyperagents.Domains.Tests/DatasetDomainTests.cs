@@ -1,17 +1,20 @@
 using System.Text;
+using Hyperagents.Compiler;
 using Hyperagents.Domains;
+using Hyperagents.Domains.Tests.Packages;
 
 namespace Hyperagents.Domains.Tests;
 
 public sealed class DatasetDomainTests
 {
-    private static DatasetDomain Parse(string text, DatasetMatch match = DatasetMatch.Exact, double tolerance = DatasetDomain.DefaultTolerance) =>
-        DatasetDomain.Parse("test.jsonl", Encoding.UTF8.GetBytes(text), match, tolerance);
+    private static DomainPackage Parse(string text, DatasetMatch match = DatasetMatch.Exact, double tolerance = DatasetPackage.DefaultTolerance) =>
+        DatasetPackage.Generate("test.jsonl", Encoding.UTF8.GetBytes(text), DomainCatalog.DatasetEvaluator(), match, tolerance);
 
     [Fact]
     public void Shipped_example_file_loads_with_all_three_splits()
     {
-        var domain = DatasetDomain.Load(Some.DataPath("arithmetic.jsonl"));
+        var package = DatasetPackage.Load(Some.DataPath("arithmetic.jsonl"), DomainCatalog.DatasetEvaluator());
+        using var domain = EvaluatorWorker.Open(package, TestPackages.Launch);
 
         Assert.Equal(18, domain.GetTasks(Split.Train).Count);
         Assert.Equal(6, domain.GetTasks(Split.Val).Count);
@@ -21,29 +24,31 @@ public sealed class DatasetDomainTests
         Assert.Equal("What is 17 + 25?", first.Input);
         Assert.Equal("numeric", first.Parameters["match"]);
         Assert.Equal(1, domain.Evaluate(first, " 42\n").Score);
-        Assert.Equal(64, domain.ContentHash.Length);
+        Assert.Equal(File.ReadAllBytes(Some.DataPath("arithmetic.jsonl")), package.Files[DatasetPackage.DataPath]);
     }
 
     [Fact]
-    public void Expected_answers_never_appear_in_task_specs()
+    public void Expected_answers_never_appear_in_task_specs_or_any_package_file_but_the_data()
     {
-        var domain = Parse("""
+        var package = Parse("""
             {"input": "q1", "expected": "SECRET-TRAIN", "split": "train"}
             {"input": "q2", "expected": "SECRET-VAL", "split": "val"}
             {"input": "q3", "expected": "SECRET-TEST", "split": "test"}
             """);
 
-        foreach (var (_, task) in domain.AllTasks())
+        foreach (var task in package.Tasks)
         {
             var visible = task.Description + task.Input + task.Id + string.Join(",", task.Parameters.Select(p => p.Key + p.Value));
             Assert.DoesNotContain("SECRET", visible, StringComparison.Ordinal);
         }
+
+        Assert.Equal([DatasetPackage.DataPath], package.Files.Where(f => Encoding.UTF8.GetString(f.Value).Contains("SECRET", StringComparison.Ordinal)).Select(f => f.Key));
     }
 
     [Fact]
     public void Feedback_reveals_the_expected_answer_for_train_tasks_only()
     {
-        var domain = Parse("""
+        var domain = DatasetDomains.Open("""
             {"input": "q1", "expected": "SECRET-TRAIN", "split": "train"}
             {"input": "q2", "expected": "SECRET-VAL", "split": "val"}
             {"input": "q3", "expected": "SECRET-TEST", "split": "test"}
@@ -57,41 +62,10 @@ public sealed class DatasetDomainTests
         Assert.Equal(1, domain.Evaluate(domain.GetTasks(Split.Test)[0], "SECRET-TEST").Score);
     }
 
-    [Theory]
-    [InlineData(DatasetMatch.Exact, "Paris", "  Paris \n", 1)]
-    [InlineData(DatasetMatch.Exact, "Paris", "paris", 0)]
-    [InlineData(DatasetMatch.CaseInsensitive, "New York", " new   YORK ", 1)]
-    [InlineData(DatasetMatch.CaseInsensitive, "New York", "NewYork", 0)]
-    [InlineData(DatasetMatch.Numeric, "42", "42.0", 1)]
-    [InlineData(DatasetMatch.Numeric, "0.1", "0.1000000000001", 1)]
-    [InlineData(DatasetMatch.Numeric, "42", "43", 0)]
-    [InlineData(DatasetMatch.Numeric, "1e6", "1000000.0005", 1)]
-    public void Match_modes(DatasetMatch match, string expected, string answer, double score)
-    {
-        var domain = Parse($$"""{"input": "q", "expected": "{{expected}}", "split": "train"}""", match);
-
-        var result = domain.Evaluate(domain.GetTasks(Split.Train)[0], answer);
-
-        Assert.True(result.Valid);
-        Assert.Equal(score, result.Score);
-    }
-
-    [Fact]
-    public void Numeric_mode_rejects_a_non_number_as_invalid()
-    {
-        var domain = Parse("""{"input": "q", "expected": 42, "split": "train"}""", DatasetMatch.Numeric);
-
-        var result = domain.Evaluate(domain.GetTasks(Split.Train)[0], "forty-two");
-
-        Assert.False(result.Valid);
-        Assert.Contains("not a number", result.Feedback, StringComparison.Ordinal);
-        Assert.False(domain.Evaluate(domain.GetTasks(Split.Train)[0], "NaN").Valid);
-    }
-
     [Fact]
     public void A_line_match_field_overrides_the_file_mode()
     {
-        var domain = Parse("""
+        var domain = DatasetDomains.Open("""
             {"input": "a", "expected": "Paris", "split": "train", "match": "case-insensitive"}
             {"input": "b", "expected": "Paris", "split": "train"}
             """);
@@ -108,13 +82,13 @@ public sealed class DatasetDomainTests
         var a = Parse(lines);
         var b = Parse(lines);
 
-        Assert.Equal(a.GetTasks(Split.Test).Select(t => t.Id), b.GetTasks(Split.Test).Select(t => t.Id));
-        Assert.InRange(a.GetTasks(Split.Train).Count, 540, 660);
-        Assert.InRange(a.GetTasks(Split.Val).Count, 150, 250);
-        Assert.InRange(a.GetTasks(Split.Test).Count, 150, 250);
-        foreach (var (split, task) in a.AllTasks())
+        Assert.Equal(a.Hash, b.Hash);
+        Assert.InRange(a.Tasks.Count(t => t.Split == Split.Train), 540, 660);
+        Assert.InRange(a.Tasks.Count(t => t.Split == Split.Val), 150, 250);
+        Assert.InRange(a.Tasks.Count(t => t.Split == Split.Test), 150, 250);
+        foreach (var task in a.Tasks)
         {
-            Assert.Equal(DatasetDomain.AssignSplit(task.Input!), split);
+            Assert.Equal(DatasetPackage.AssignSplit(task.Input!), task.Split);
         }
     }
 
@@ -153,18 +127,20 @@ public sealed class DatasetDomainTests
         Assert.Contains("no examples", Assert.Throws<DatasetFormatException>(() => Parse("\n \n")).Message, StringComparison.Ordinal);
 
         var missing = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.jsonl");
-        var error = Assert.Throws<DatasetFormatException>(() => DatasetDomain.Load(missing));
+        var error = Assert.Throws<DatasetFormatException>(() => DatasetPackage.Load(missing, DomainCatalog.DatasetEvaluator()));
         Assert.Equal(0, error.LineNumber);
         Assert.Contains("cannot read the dataset file", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Evaluator_hash_includes_the_dataset_content()
+    public void The_generated_package_is_content_addressed_by_the_dataset_and_the_match_settings()
     {
-        var a = Parse("{\"input\": \"q\", \"expected\": \"a\"}");
-        var b = Parse("{\"input\": \"q\", \"expected\": \"b\"}");
+        var a = Parse("{\"input\": \"q\", \"expected\": \"1\"}");
 
-        Assert.StartsWith(EvaluatorHash.BuiltIn + "+sha256:", EvaluatorHash.For(a), StringComparison.Ordinal);
-        Assert.NotEqual(EvaluatorHash.For(a), EvaluatorHash.For(b));
+        Assert.Equal(a.Hash, Parse("{\"input\": \"q\", \"expected\": \"1\"}").Hash);
+        Assert.NotEqual(a.Hash, Parse("{\"input\": \"q\", \"expected\": \"2\"}").Hash);
+        Assert.NotEqual(a.Hash, Parse("{\"input\": \"q\", \"expected\": \"1\"}", DatasetMatch.Numeric).Hash);
+        Assert.NotEqual(a.Hash, Parse("{\"input\": \"q\", \"expected\": \"1\"}", DatasetMatch.Numeric, 1e-3).Hash);
+        Assert.Equal(DomainCatalog.DatasetEvaluator().Keys.Order(StringComparer.Ordinal), a.Files.Keys.Where(k => k.StartsWith("evaluator/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
 }

@@ -35,7 +35,7 @@ internal static class ScoreCommand
         };
         var toleranceOption = new Option<double?>("--tolerance")
         {
-            Description = $"Dataset numeric matching: relative tolerance (default {DatasetDomain.DefaultTolerance.ToString("0e0", CultureInfo.InvariantCulture)}).",
+            Description = $"Dataset numeric matching: relative tolerance (default {DatasetPackage.DefaultTolerance.ToString("0e0", CultureInfo.InvariantCulture)}).",
         };
         var isolationOption = new Option<string>("--isolation")
         {
@@ -185,7 +185,7 @@ internal static class DomainArguments
         }
 
         var match = DatasetMatch.Exact;
-        if (matchName is not null && !DatasetDomain.TryParseMode(matchName, out match))
+        if (matchName is not null && !DatasetPackage.TryParseMode(matchName, out match))
         {
             console.MarkupLine($"[red]error:[/] unknown --match '{Markup.Escape(matchName)}'; use exact, case-insensitive or numeric.");
             return false;
@@ -199,7 +199,7 @@ internal static class DomainArguments
 
         try
         {
-            domain = DomainSource.Open(domainName, dataset?.FullName, match, tolerance ?? DatasetDomain.DefaultTolerance);
+            domain = DomainSource.Open(domainName, dataset?.FullName, match, tolerance ?? DatasetPackage.DefaultTolerance);
             return true;
         }
         catch (Exception e) when (e is ArgumentException or DatasetFormatException or Hyperagents.Transport.UserErrorException or IOException)

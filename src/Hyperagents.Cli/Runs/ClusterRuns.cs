@@ -24,7 +24,6 @@ internal static class ClusterRuns
     }
 
     /// <summary>A domain as it travels to nodes: a package by its files and hash, a built-in by name and evaluator hash.</summary>
-    /// <exception cref="InvalidOperationException">The domain cannot travel (the dataset domain reads a local file).</exception>
     public static DomainShipment Shipment(IDomain domain)
     {
         var inner = domain is TaskLimitedDomain limited ? limited.Inner : domain;
@@ -37,11 +36,6 @@ internal static class ClusterRuns
                 Hash = package.Hash,
                 PackageFiles = package.Files.ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal),
             };
-        }
-
-        if (inner is DatasetDomain)
-        {
-            throw new InvalidOperationException("The dataset domain reads a local file and cannot run on a cluster; make it a domain package (hyperagents new domain <folder>) and run that.");
         }
 
         var hash = EvaluatorHash.For(inner);

@@ -7,8 +7,8 @@ using Hyperagents.Hosting;
 namespace Hyperagents.Cli.Runs;
 
 /// <summary>The one way every command turns <c>--domain</c> into a domain: a folder holding <c>domain.json</c> is a
-/// domain package (its evaluator runs in an evaluator worker), anything else a built-in name (one shipped as a package,
-/// such as <c>coding</c>, loads from the program's <c>domains/</c> folder the same way). A run's domain comes from
+/// domain package (its evaluator runs in an evaluator worker), anything else a built-in name (a package shipped in the
+/// program's <c>domains/</c> folder, loaded the same way, or for <c>dataset</c> the package generated from its file). A run's domain comes from
 /// the package archived in the run when there is one, so replay, eval and resume never read the user's folder again.</summary>
 internal static class DomainSource
 {
@@ -19,12 +19,13 @@ internal static class DomainSource
     /// <param name="tolerance">The dataset tolerance.</param>
     /// <exception cref="DomainPackageException">The folder is not a usable package.</exception>
     /// <exception cref="UnknownDomainException">No built-in has that name.</exception>
-    public static IDomain Open(string nameOrFolder, string? datasetPath = null, DatasetMatch match = DatasetMatch.Exact, double tolerance = DatasetDomain.DefaultTolerance) =>
+    public static IDomain Open(string nameOrFolder, string? datasetPath = null, DatasetMatch match = DatasetMatch.Exact, double tolerance = DatasetPackage.DefaultTolerance) =>
         DomainPackage.LooksLikePath(nameOrFolder)
             ? OpenPackage(DomainPackage.LoadFolder(nameOrFolder))
             : DomainCatalog.Create(nameOrFolder, OpenPackage, datasetPath, match, tolerance);
 
-    /// <summary>The package a new run will archive, or <see langword="null"/> for the dataset domain (made in process).</summary>
+    /// <summary>The package a shipped built-in or a folder names, or <see langword="null"/> for <c>dataset</c> (whose package
+    /// is generated from its file) and unknown names.</summary>
     /// <param name="nameOrFolder">The <c>--domain</c> value: a folder, or a built-in name shipped as a package
     /// (<see cref="DomainCatalog.PackageNames"/>), loaded from the program's <c>domains/</c> folder like any folder.</param>
     /// <exception cref="DomainPackageException">The folder is not a usable package, or the shipped one is missing.</exception>
@@ -52,8 +53,9 @@ internal static class DomainSource
     }
 
     /// <summary>The domain of a run: its archived package when it has one, else the built-in its settings name. A run
-    /// archived before the math built-ins became packages has no archived package: its built-in name resolves to the
-    /// shipped package, with a one-line note on standard error when the evaluator hash the run recorded differs.</summary>
+    /// archived before the built-ins became packages has no archived package: its built-in name resolves to the shipped
+    /// package (for <c>dataset</c>, the package generated from the file its settings name), with a one-line note on
+    /// standard error when the evaluator hash the run recorded differs.</summary>
     /// <param name="archive">The run.</param>
     /// <param name="settings">Its settings.</param>
     /// <exception cref="DomainPackageException">The archived package is damaged or its evaluator cannot load.</exception>
@@ -61,12 +63,18 @@ internal static class DomainSource
     {
         if (archive.ReadDomainPackage() is not { } files)
         {
-            if (ShippedNote(archive, settings.Domain) is { } note)
+            if (settings.Domain == DomainCatalog.DatasetName && settings.DatasetPath is { } path && !File.Exists(path))
+            {
+                throw new DomainPackageException($"Run '{archive.ReadManifest().Name}' predates the dataset domain being a package, so it did not archive its dataset, and {path} is gone; put the file back there to verify, replay or evaluate it.");
+            }
+
+            var builtIn = DomainCatalog.Package(settings.Domain, settings.DatasetPath);
+            if (ShippedNote(archive, settings.Domain, builtIn) is { } note)
             {
                 Console.Error.WriteLine(note);
             }
 
-            return DomainCatalog.Create(settings.Domain, OpenPackage, settings.DatasetPath);
+            return OpenPackage(builtIn);
         }
 
         var expected = archive.ReadManifest().DomainPackage;
@@ -79,23 +87,19 @@ internal static class DomainSource
         return OpenPackage(package);
     }
 
-    /// <summary>For a run without an archived package whose domain is now a shipped package: the note saying its
-    /// scores came from another evaluator, when the hash its root variant recorded is not the shipped package's;
-    /// otherwise <see langword="null"/>.</summary>
+    /// <summary>For a run without an archived package, whose built-in domain is now a package: the note saying its
+    /// scores came from another evaluator, when the hash its root variant recorded is not the package's; otherwise
+    /// <see langword="null"/>.</summary>
     /// <param name="archive">The run.</param>
     /// <param name="name">The built-in name its settings record.</param>
-    internal static string? ShippedNote(ArchiveRun archive, string name)
+    /// <param name="package">The package that name resolves to now.</param>
+    internal static string? ShippedNote(ArchiveRun archive, string name, DomainPackage package)
     {
-        if (DomainCatalog.Shipped(name) is not { } package)
-        {
-            return null;
-        }
-
         var root = archive.ListVariants().FirstOrDefault(v => v.Parent is null);
         var recorded = root is null ? null : archive.ReadProvenance(root.Id).EvaluatorHash;
         return recorded is null || recorded == package.Hash
             ? null
-            : $"note: run '{archive.ReadManifest().Name}' predates the built-in '{name}' being a package; it is evaluated with the shipped package {package.Hash} (the run recorded evaluator {recorded}).";
+            : $"note: run '{archive.ReadManifest().Name}' predates the built-in '{name}' being a package; it is evaluated with the {(name == DomainCatalog.DatasetName ? "package generated from its dataset file" : "shipped package")} {package.Hash} (the run recorded evaluator {recorded}).";
     }
 
     /// <summary>A package's domain: its evaluator in an evaluator worker and, for C#-source answers, a code runner

@@ -82,12 +82,13 @@ internal static class TestRuns
     private static readonly Dictionary<string, IDomain> Shipped = new(StringComparer.Ordinal);
 
     /// <summary>A built-in domain as the CLI opens it: a shipped package's evaluator in an evaluator worker (opened once
-    /// per test process, the worker ended at exit), or the dataset domain from its file.</summary>
+    /// per test process and file, the worker ended at exit), or the dataset domain from the package generated from its file.</summary>
     public static IDomain Domain(string name, string? datasetPath = null)
     {
+        var key = datasetPath is null ? name : $"{name}:{datasetPath}";
         lock (Shipped)
         {
-            if (Shipped.TryGetValue(name, out var opened))
+            if (Shipped.TryGetValue(key, out var opened))
             {
                 return opened;
             }
@@ -96,7 +97,7 @@ internal static class TestRuns
             var domain = DomainCatalog.Create(name, package => EvaluatorWorker.Open(package, launch), datasetPath);
             if (domain is PackageDomain package)
             {
-                Shipped.Add(name, package);
+                Shipped.Add(key, package);
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => package.Dispose();
             }
 

@@ -43,18 +43,21 @@ public sealed class DatasetFormatException : Hyperagents.Transport.UserErrorExce
     public string Problem { get; }
 }
 
-/// <summary>A user-supplied question/answer dataset (JSONL), scored by matching the agent's answer with the expected one.</summary>
+/// <summary>A user-supplied question/answer dataset (JSONL), turned into a domain package at run start: the shipped
+/// <c>dataset</c> evaluator, the user's file as <c>data/dataset.jsonl</c> and a task list derived from it. The package is
+/// archived in the run like any other, so replay, verify and eval never read the user's file again.</summary>
 /// <remarks>
 /// <para>Each non-blank line is a JSON object: <c>{"input": "...", "expected": "...", "split": "train|val|test",
 /// "id": "...", "match": "exact|case-insensitive|numeric"}</c>. <c>input</c> (string) and <c>expected</c> (string or
 /// number) are required; <c>split</c> defaults to a deterministic assignment by SHA-256 of the input into 60 % train,
 /// 20 % val, 20 % test; <c>id</c> defaults to <c>line-N</c>; <c>match</c> overrides the file-wide mode for that line.
 /// Other fields are ignored.</para>
-/// <para>The expected answer never appears in a <see cref="TaskSpec"/>. Feedback names the expected answer for train
-/// tasks only (train feedback is what agents learn from); val and test feedback only says correct or incorrect.</para>
+/// <para>The expected answer never appears in a task: a task's parameters are its line number, match mode and
+/// tolerance. Feedback names the expected answer for train tasks only (train feedback is what agents learn from); val
+/// and test feedback only says correct or incorrect.</para>
 /// <para>Score: 1 when the answer matches, else 0. In numeric mode an answer that is not a number is invalid.</para>
 /// </remarks>
-public sealed class DatasetDomain : IDomain, IExactCheck
+public static class DatasetPackage
 {
     /// <summary>The most examples a dataset may hold.</summary>
     public const int MaxExamples = 100_000;
@@ -62,56 +65,17 @@ public sealed class DatasetDomain : IDomain, IExactCheck
     /// <summary>The default relative tolerance of <see cref="DatasetMatch.Numeric"/>.</summary>
     public const double DefaultTolerance = 1e-9;
 
-    private readonly Dictionary<string, Example> _byId;
-    private readonly Dictionary<Split, TaskSpec[]> _bySplit;
+    /// <summary>The generated package's copy of the user's file.</summary>
+    public const string DataPath = "data/dataset.jsonl";
 
-    private DatasetDomain(string path, string contentHash, List<Example> examples, DatasetMatch match, double tolerance)
-    {
-        SourcePath = path;
-        ContentHash = contentHash;
-        Match = match;
-        Tolerance = tolerance;
-        _byId = examples.ToDictionary(e => e.Spec.Id, StringComparer.Ordinal);
-        _bySplit = Enum.GetValues<Split>().ToDictionary(s => s, s => examples.Where(e => e.Split == s).Select(e => e.Spec).ToArray());
-    }
-
-    /// <inheritdoc/>
-    public string Name => "dataset";
-
-    /// <inheritdoc/>
-    public string Description =>
-        $"Question/answer examples from {System.IO.Path.GetFileName(SourcePath)} ({_byId.Count} examples), scored 1 for a matching answer, else 0.";
-
-    /// <inheritdoc/>
-    public bool Deterministic => true;
-
-    /// <inheritdoc/>
-    public bool HigherIsBetter => true;
-
-    /// <inheritdoc/>
-    public string RawFigure => "accuracy";
-
-    /// <inheritdoc/>
-    public string? DefaultTaskId => null;
-
-    /// <summary>The file the examples came from.</summary>
-    public string SourcePath { get; }
-
-    /// <summary>The SHA-256 of the file's bytes, lower-case hex.</summary>
-    public string ContentHash { get; }
-
-    /// <summary>The file-wide match mode (a line's <c>match</c> field overrides it).</summary>
-    public DatasetMatch Match { get; }
-
-    /// <summary>The relative tolerance of numeric matching.</summary>
-    public double Tolerance { get; }
-
-    /// <summary>Loads a JSONL dataset file.</summary>
+    /// <summary>Reads a JSONL dataset file and generates its package.</summary>
     /// <param name="path">The file.</param>
+    /// <param name="evaluator">The shipped evaluator's files, by path relative to the package (<c>evaluator/...</c>).</param>
     /// <param name="match">The file-wide match mode.</param>
     /// <param name="tolerance">The relative tolerance of numeric matching.</param>
     /// <exception cref="DatasetFormatException">The file is missing, unreadable, empty or has a malformed line.</exception>
-    public static DatasetDomain Load(string path, DatasetMatch match = DatasetMatch.Exact, double tolerance = DefaultTolerance)
+    /// <exception cref="DomainPackageException">The generated package is too large.</exception>
+    public static DomainPackage Load(string path, IReadOnlyDictionary<string, byte[]> evaluator, DatasetMatch match = DatasetMatch.Exact, double tolerance = DefaultTolerance)
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] bytes;
@@ -124,19 +88,65 @@ public sealed class DatasetDomain : IDomain, IExactCheck
             throw new DatasetFormatException(path, 0, $"cannot read the dataset file ({e.Message}); pass an existing JSONL file");
         }
 
-        return Parse(path, bytes, match, tolerance);
+        return Generate(path, bytes, evaluator, match, tolerance);
     }
 
-    /// <summary>Parses JSONL dataset bytes; <paramref name="path"/> is used for messages and the description only.</summary>
+    /// <summary>Generates the package of JSONL dataset bytes; <paramref name="path"/> is used for messages and the
+    /// description only.</summary>
     /// <param name="path">Where the bytes came from.</param>
     /// <param name="bytes">The UTF-8 file content.</param>
+    /// <param name="evaluator">The shipped evaluator's files, by path relative to the package (<c>evaluator/...</c>).</param>
     /// <param name="match">The file-wide match mode.</param>
     /// <param name="tolerance">The relative tolerance of numeric matching.</param>
     /// <exception cref="DatasetFormatException">The content is empty or has a malformed line.</exception>
-    public static DatasetDomain Parse(string path, byte[] bytes, DatasetMatch match = DatasetMatch.Exact, double tolerance = DefaultTolerance)
+    /// <exception cref="DomainPackageException">The generated package is too large.</exception>
+    public static DomainPackage Generate(string path, byte[] bytes, IReadOnlyDictionary<string, byte[]> evaluator, DatasetMatch match = DatasetMatch.Exact, double tolerance = DefaultTolerance)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(evaluator);
+        var examples = Parse(path, bytes, match, tolerance);
+        var tasks = new StringBuilder();
+        foreach (var example in examples)
+        {
+            tasks.Append(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["id"] = example.Id,
+                ["split"] = example.Split.ToString().ToLowerInvariant(),
+                ["description"] = example.Description,
+                ["input"] = example.Input,
+                ["data"] = DataPath,
+                ["parameters"] = new SortedDictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["line"] = example.Line.ToString(CultureInfo.InvariantCulture),
+                    ["match"] = ModeName(example.Match),
+                    ["tolerance"] = tolerance.ToString("R", CultureInfo.InvariantCulture),
+                },
+            })).Append('\n');
+        }
+
+        var manifest = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["schema"] = "hyperagents.domain/1",
+            ["name"] = DomainCatalog.DatasetName,
+            ["version"] = "1.0.0",
+            ["description"] = $"Question/answer examples from {System.IO.Path.GetFileName(path)} ({examples.Count} examples), scored 1 for a matching answer, else 0.",
+            ["answer"] = "text",
+            ["rawFigure"] = "accuracy",
+            ["score"] = new Dictionary<string, string> { ["direction"] = "higher", ["normalise"] = "raw" },
+            ["tasks"] = "tasks.jsonl",
+        }, new JsonSerializerOptions { WriteIndented = true });
+        var files = new Dictionary<string, byte[]>(evaluator, StringComparer.Ordinal)
+        {
+            [DomainPackage.ManifestFile] = Encoding.UTF8.GetBytes(manifest + "\n"),
+            ["tasks.jsonl"] = Encoding.UTF8.GetBytes(tasks.ToString()),
+            [DataPath] = bytes,
+        };
+        return DomainPackage.FromFiles(files, $"generated from {path}");
+    }
+
+    private static List<Example> Parse(string path, byte[] bytes, DatasetMatch match, double tolerance)
+    {
         if (!double.IsFinite(tolerance) || tolerance < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The numeric tolerance must be a finite number >= 0.");
@@ -169,9 +179,9 @@ public sealed class DatasetDomain : IDomain, IExactCheck
             }
 
             var example = ParseLine(path, i + 1, line, match, tolerance);
-            if (!ids.Add(example.Spec.Id))
+            if (!ids.Add(example.Id))
             {
-                throw new DatasetFormatException(path, i + 1, $"duplicate id \"{example.Spec.Id}\"; ids must be unique");
+                throw new DatasetFormatException(path, i + 1, $"duplicate id \"{example.Id}\"; ids must be unique");
             }
 
             if (examples.Count == MaxExamples)
@@ -188,62 +198,7 @@ public sealed class DatasetDomain : IDomain, IExactCheck
                 "the dataset has no examples; write one JSON object per line: {\"input\": \"...\", \"expected\": \"...\", \"split\": \"train\"}");
         }
 
-        return new DatasetDomain(path, Convert.ToHexStringLower(SHA256.HashData(bytes)), examples, match, tolerance);
-    }
-
-    /// <inheritdoc/>
-    public IReadOnlyList<TaskSpec> GetTasks(Split split) => _bySplit[split];
-
-    /// <inheritdoc/>
-    public double? GetReference(TaskSpec task)
-    {
-        Resolve(task);
-        return null;
-    }
-
-    /// <inheritdoc/>
-    public TaskScore Evaluate(TaskSpec task, string answer) => Evaluate(task, answer, Tolerance);
-
-    /// <inheritdoc/>
-    public TaskScore EvaluateExact(TaskSpec task, string answer) => Evaluate(task, answer, tolerance: 0);
-
-    private TaskScore Evaluate(TaskSpec task, string answer, double tolerance)
-    {
-        ArgumentNullException.ThrowIfNull(answer);
-        var example = Resolve(task);
-        if (answer.Length > DomainLimits.MaxAnswerChars)
-        {
-            return TaskScore.Invalid($"answer too large: {answer.Length:N0} characters, at most {DomainLimits.MaxAnswerChars:N0} allowed");
-        }
-
-        var reveal = example.Split == Split.Train;
-        var got = Quote(answer.Trim());
-        bool correct;
-        switch (example.Match)
-        {
-            case DatasetMatch.Numeric:
-                if (!TryNumber(answer, out var value))
-                {
-                    return TaskScore.Invalid($"invalid: the answer {got} is not a number; answer with a number only (e.g. 42 or -3.5)");
-                }
-
-                correct = Math.Abs(value - example.Number) <= tolerance * Math.Max(1, Math.Abs(example.Number));
-                break;
-            case DatasetMatch.CaseInsensitive:
-                correct = string.Equals(Normalise(answer), Normalise(example.Expected), StringComparison.OrdinalIgnoreCase);
-                break;
-            default:
-                correct = string.Equals(answer.Trim(), example.Expected.Trim(), StringComparison.Ordinal);
-                break;
-        }
-
-        var mode = ModeName(example.Match);
-        var feedback = correct
-            ? $"correct ({mode} match)"
-            : reveal
-                ? $"incorrect: expected {Quote(example.Expected.Trim())}, got {got} ({mode} match)"
-                : $"incorrect: got {got} ({mode} match; the expected answer of a {example.Split.ToString().ToLowerInvariant()} task is not shown)";
-        return new TaskScore(true, correct ? 1 : 0, correct ? 1 : 0, DomainLimits.Cap(feedback));
+        return examples;
     }
 
     /// <summary>The name of a match mode as written in files and on the command line.</summary>
@@ -286,17 +241,6 @@ public sealed class DatasetDomain : IDomain, IExactCheck
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(input));
         var bucket = BitConverter.ToUInt64(hash, 0) % 100;
         return bucket < 60 ? Split.Train : bucket < 80 ? Split.Val : Split.Test;
-    }
-
-    private Example Resolve(TaskSpec task)
-    {
-        ArgumentNullException.ThrowIfNull(task);
-        if (!string.Equals(task.Domain, Name, StringComparison.Ordinal) || !_byId.TryGetValue(task.Id, out var example))
-        {
-            throw new ArgumentException($"Task '{task.Domain}/{task.Id}' is not a task of dataset {SourcePath}.", nameof(task));
-        }
-
-        return example;
     }
 
     private static Example ParseLine(string path, int lineNumber, string line, DatasetMatch fileMatch, double tolerance)
@@ -350,19 +294,17 @@ public sealed class DatasetDomain : IDomain, IExactCheck
                 throw new DatasetFormatException(path, lineNumber, "\"match\" must be \"exact\", \"case-insensitive\" or \"numeric\"");
             }
 
-            double number = 0;
-            if (match == DatasetMatch.Numeric && !TryNumber(expected, out number))
+            if (match == DatasetMatch.Numeric && !TryNumber(expected, out _))
             {
                 throw new DatasetFormatException(path, lineNumber, $"numeric matching needs a numeric \"expected\", but it is {Quote(expected)}");
             }
 
-            var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["match"] = ModeName(match) };
             var description = string.Create(CultureInfo.InvariantCulture, $"""
                 Answer the question or instruction given as the task input. Return only the answer text, nothing else.
                 It is compared with the expected answer by {ModeName(match)} matching: {MatchProse(match, tolerance)}
                 Score: 1 for a matching answer, 0 otherwise.
                 """);
-            return new Example(new TaskSpec("dataset", id, description, parameters, input), split, expected, match, number);
+            return new Example(id, split, input, description, match, lineNumber);
         }
     }
 
@@ -391,9 +333,7 @@ public sealed class DatasetDomain : IDomain, IExactCheck
     private static bool TryNumber(string text, out double value) =>
         double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
 
-    private static string Normalise(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        private static string Quote(string text) => text.Length <= 200 ? $"\"{text}\"" : $"\"{text[..197]}...\"";
 
-    private static string Quote(string text) => text.Length <= 200 ? $"\"{text}\"" : $"\"{text[..197]}...\"";
-
-    private sealed record Example(TaskSpec Spec, Split Split, string Expected, DatasetMatch Match, double Number);
+    private sealed record Example(string Id, Split Split, string Input, string Description, DatasetMatch Match, int Line);
 }

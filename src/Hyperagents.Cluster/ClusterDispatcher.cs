@@ -19,13 +19,13 @@ namespace Hyperagents.Cluster;
 /// <param name="State"><c>active</c>, <c>lost</c> (left or failed mid-draw) or <c>refused</c> (failed a check).</param>
 public sealed record NodeStatus(string NodeId, int Slots, int Busy, long Completed, int PerMinute, string State);
 
-/// <summary>Runs an evaluation's draws on a cluster's nodes, by free slots. Every node is challenged with the cluster
+/// <summary>Runs an evaluation's draws and the attempts' <c>ModifySelf</c> sessions on a cluster's nodes, by free slots (the node with the most first). Every node is challenged with the cluster
 /// secret before it gets work; every result is checked on arrival (it answers the work this node was given, its bytes
 /// match its hash, its HMAC verifies, it is the draw that was asked) and accepted once. A node that fails mid-draw is
 /// dropped and the draw dispatched again, with the same seed, to another node; a node whose result fails a check is
 /// refused from then on and the draw dispatched again. Draws are identified by the orchestrator, seeds are the loop's:
 /// where a draw ran never changes its result.</summary>
-public sealed class ClusterDispatcher : IDrawExecutor, IAsyncDisposable
+public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncDisposable
 {
     private readonly IGrainFactory _grains;
     private readonly ClusterSecret _secret;
@@ -207,7 +207,7 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAsyncDisposable
         return _accepted.TryAdd(work.WorkId, 0) ? null : $"node {nodeId} returned work '{work.WorkId}' again";
     }
 
-    private async Task<TaskResult> RunDrawAsync(CompiledAgent agent, TaskDraw draw, CancellationToken ct)
+    private Task<TaskResult> RunDrawAsync(CompiledAgent agent, TaskDraw draw, CancellationToken ct)
     {
         var work = new DrawWork
         {
@@ -219,15 +219,97 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAsyncDisposable
             Seed = draw.Seed,
             LimitsJson = _limits,
         };
+        return DispatchAsync<DrawOutcome, TaskResult>(work.WorkId, (nodeId, token) => CallAsync(nodeId, work, agent, token),
+            (nodeId, outcome) => (Check(work, draw, nodeId, outcome, out var result), result), ct);
+    }
+
+    /// <inheritdoc />
+    public Task<SessionResult> ModifySelfAsync(SessionWork work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var treeHash = ClusterSecret.TreeHash(work.ParentFiles);
+        var message = new SessionMessage
+        {
+            WorkId = $"s{Interlocked.Increment(ref _sequence)}:attempt-{work.Attempt}:{work.MetaAgent.Id[..12]}",
+            AgentId = work.MetaAgent.Id,
+            DomainKey = _domain.Key,
+            TreeHash = treeHash,
+            WorkJson = JsonSerializer.Serialize(SessionWire.Of(work), Wire.Json),
+        };
+        return DispatchAsync<SessionOutcome, SessionResult>(message.WorkId, (nodeId, token) => CallAsync(nodeId, message, work, token),
+            (nodeId, outcome) => (CheckSession(message, work, nodeId, outcome, out var result), result), cancellationToken);
+    }
+
+    /// <summary>The checks every session result passes before the loop compiles and gates its child.</summary>
+    /// <returns><see langword="null"/> when the result is good, else why it is refused.</returns>
+    internal string? CheckSession(SessionMessage message, SessionWork work, string nodeId, SessionOutcome outcome, out SessionResult? result)
+    {
+        result = null;
+        if (!_assigned.TryGetValue(outcome.WorkId, out var givenTo) || givenTo != nodeId)
+        {
+            return $"node {nodeId} returned a session for work '{outcome.WorkId}', which it was not given";
+        }
+
+        if (outcome.WorkId != message.WorkId || outcome.NodeId != nodeId)
+        {
+            return $"node {nodeId} answered session '{message.WorkId}' as '{outcome.WorkId}' from '{outcome.NodeId}'";
+        }
+
+        if (ClusterSecret.Hash(outcome.Result) != outcome.ResultHash)
+        {
+            return $"node {nodeId} returned a session for '{message.WorkId}' whose bytes do not match its hash";
+        }
+
+        if (!_secret.Verify(outcome.Mac, "session", outcome.WorkId, outcome.NodeId, outcome.ResultHash))
+        {
+            return $"node {nodeId} returned a session for '{message.WorkId}' not signed with the cluster secret";
+        }
+
+        SessionDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize<SessionDocument>(outcome.Result, Wire.Json);
+        }
+        catch (JsonException ex)
+        {
+            return $"node {nodeId} returned an unreadable session for '{message.WorkId}': {ex.Message}";
+        }
+
+        if (document?.Result is not { Files: not null, Outcome: not null, Transcript: not null, ProtectedPathAttempts: not null } session)
+        {
+            return $"node {nodeId} returned an incomplete session for '{message.WorkId}'";
+        }
+
+        if (document.ParentTreeHash != message.TreeHash || document.MetaSeed != work.MetaSeed || document.Session != work.Session)
+        {
+            return $"node {nodeId} returned a session for another attempt to '{message.WorkId}' (session {document.Session}, seed {document.MetaSeed:x16})";
+        }
+
+        if (ClusterSecret.TreeHash(session.Files) != document.ChildTreeHash)
+        {
+            return $"node {nodeId} returned a child tree for '{message.WorkId}' that does not match its hash";
+        }
+
+        result = session;
+        return _accepted.TryAdd(message.WorkId, 0) ? null : $"node {nodeId} returned work '{message.WorkId}' again";
+    }
+
+    /// <summary>Runs one piece of work on a node with a free slot until a node returns a result that passes
+    /// <paramref name="check"/>: a node lost mid-work or whose result is refused is excluded, and the same work (the
+    /// same seeds) goes to another node.</summary>
+    private async Task<TResult> DispatchAsync<TOutcome, TResult>(string workId, Func<string, CancellationToken, Task<TOutcome>> call,
+        Func<string, TOutcome, (string? Refusal, TResult? Result)> check, CancellationToken ct)
+    {
         while (true)
         {
             var node = await AcquireAsync(ct).ConfigureAwait(false);
-            _assigned[work.WorkId] = node.Id;
+            _assigned[workId] = node.Id;
             try
             {
-                using var call = CancellationTokenSource.CreateLinkedTokenSource(ct, node.Gone.Token);
-                var outcome = await CallAsync(node.Id, work, agent, call.Token).ConfigureAwait(false);
-                if (Check(work, draw, node.Id, outcome, out var result) is { } refusal)
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, node.Gone.Token);
+                var outcome = await call(node.Id, linked.Token).ConfigureAwait(false);
+                var (refusal, result) = check(node.Id, outcome);
+                if (refusal is not null)
                 {
                     Exclude(node.Id, "refused", refusal);
                     continue;
@@ -251,17 +333,38 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAsyncDisposable
             }
             catch (Exception ex) when (IsNodeLoss(ex) && !ct.IsCancellationRequested)
             {
-                Exclude(node.Id, "lost", $"node {node.Id} failed during work '{work.WorkId}' ({ex.GetType().Name}: {ex.Message}); dispatching it again with the same seed");
+                Exclude(node.Id, "lost", $"node {node.Id} failed during work '{workId}' ({ex.GetType().Name}: {ex.Message}); dispatching it again with the same seed");
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The node refused the content or the work (another version, a damaged cache): not a node for this run.
-                Exclude(node.Id, "refused", $"node {node.Id} could not run work '{work.WorkId}' ({ex.GetType().Name}: {ex.Message}); dispatching it again");
+                Exclude(node.Id, "refused", $"node {node.Id} could not run work '{workId}' ({ex.GetType().Name}: {ex.Message}); dispatching it again");
             }
             finally
             {
                 Release(node);
             }
+        }
+    }
+
+    private async Task<SessionOutcome> CallAsync(string nodeId, SessionMessage message, SessionWork work, CancellationToken ct)
+    {
+        var grain = _grains.GetGrain<INodeGrain>(nodeId);
+        for (var round = 0; ; round++)
+        {
+            var outcome = await grain.ModifySelfAsync(message).WaitAsync(ct).ConfigureAwait(false);
+            if (outcome.Missing is null || round >= 3)
+            {
+                return outcome;
+            }
+
+            var put = outcome.Missing switch
+            {
+                "agent" => grain.PutAgentAsync(work.MetaAgent.Id, work.MetaAgent.AssemblyName, work.MetaAgent.Image),
+                "tree" => grain.PutTreeAsync(message.TreeHash, new Dictionary<string, string>(work.ParentFiles, StringComparer.Ordinal)),
+                _ => grain.PutDomainAsync(_domain),
+            };
+            await put.WaitAsync(ct).ConfigureAwait(false);
         }
     }
 
@@ -324,7 +427,7 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAsyncDisposable
             lock (_gate)
             {
                 var free = _nodes.Values.Where(n => n.InFlight < n.Slots)
-                    .OrderBy(n => (double)n.InFlight / n.Slots).ThenBy(n => n.Id, StringComparer.Ordinal).FirstOrDefault();
+                    .OrderByDescending(n => n.Slots - n.InFlight).ThenBy(n => (double)n.InFlight / n.Slots).ThenBy(n => n.Id, StringComparer.Ordinal).FirstOrDefault();
                 if (free is not null)
                 {
                     free.InFlight++;

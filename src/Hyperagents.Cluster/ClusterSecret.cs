@@ -91,4 +91,24 @@ public sealed class ClusterSecret
     /// <summary>The lower-case hex SHA-256 of some bytes.</summary>
     /// <param name="bytes">The bytes.</param>
     public static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>The content hash of a file tree: SHA-256 over its paths and contents in ordinal path order, each
+    /// length-prefixed (no two trees share the bytes hashed).</summary>
+    /// <param name="files">The files.</param>
+    public static string TreeHash(IReadOnlyDictionary<string, string> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (path, content) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            foreach (var part in new[] { path, content })
+            {
+                var bytes = System.Text.Encoding.UTF8.GetBytes(part);
+                hash.AppendData(BitConverter.GetBytes((long)bytes.Length));
+                hash.AppendData(bytes);
+            }
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 }

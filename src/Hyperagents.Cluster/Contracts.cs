@@ -53,6 +53,52 @@ public sealed record DrawOutcome
     [Id(5)] public string? Missing { get; init; }
 }
 
+/// <summary>One attempt's <c>ModifySelf</c> session sent to a node: the meta agent, the parent's tree and the domain by
+/// content hash, the rest (seed, lineage, settings: <c>SessionWork</c> without the files) as JSON. No model key.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionMessage
+{
+    /// <summary>The dispatch's identity; a result must name it.</summary>
+    [Id(0)] public required string WorkId { get; init; }
+
+    /// <summary>The meta agent's content hash.</summary>
+    [Id(1)] public required string AgentId { get; init; }
+
+    /// <summary>The domain's key.</summary>
+    [Id(2)] public required string DomainKey { get; init; }
+
+    /// <summary>The parent tree's hash (<see cref="ClusterSecret.TreeHash"/>).</summary>
+    [Id(3)] public required string TreeHash { get; init; }
+
+    /// <summary>The session (<c>SessionWork</c> as JSON, with no files).</summary>
+    [Id(4)] public required string WorkJson { get; init; }
+}
+
+/// <summary>What a node answers for a <see cref="SessionMessage"/>: the session's result as JSON (child tree and its
+/// hash, transcript, model usage, and the parent tree, seed and session it answers), its SHA-256 and an HMAC; or what
+/// it lacks.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionOutcome
+{
+    /// <summary>The work the node says this answers.</summary>
+    [Id(0)] public required string WorkId { get; init; }
+
+    /// <summary>The node that ran it.</summary>
+    [Id(1)] public required string NodeId { get; init; }
+
+    /// <summary>The result document, or empty when <see cref="Missing"/> is set.</summary>
+    [Id(2)] public byte[] Result { get; init; } = [];
+
+    /// <summary>The lower-case hex SHA-256 of <see cref="Result"/>.</summary>
+    [Id(3)] public string ResultHash { get; init; } = "";
+
+    /// <summary>HMAC-SHA256 of <c>session</c>, work id, node id and result hash under the cluster secret.</summary>
+    [Id(4)] public byte[] Mac { get; init; } = [];
+
+    /// <summary><c>agent</c>, <c>domain</c> or <c>tree</c> when the node does not hold that content yet.</summary>
+    [Id(5)] public string? Missing { get; init; }
+}
+
 /// <summary>A node's answer to the orchestrator's challenge, with its capacity and load.</summary>
 [GenerateSerializer, Immutable]
 public sealed record NodeInfo
@@ -108,6 +154,15 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>Runs and scores one draw.</summary>
     /// <param name="work">The draw.</param>
     Task<DrawOutcome> EvaluateAsync(DrawWork work);
+
+    /// <summary>Runs one attempt's <c>ModifySelf</c> session with this node's runner and model configuration.</summary>
+    /// <param name="work">The session.</param>
+    Task<SessionOutcome> ModifySelfAsync(SessionMessage work);
+
+    /// <summary>Caches a file tree (a parent's files), checked against its hash.</summary>
+    /// <param name="hash">The tree's hash.</param>
+    /// <param name="files">Its files.</param>
+    Task PutTreeAsync(string hash, Dictionary<string, string> files);
 
     /// <summary>Caches a compiled agent, checked against its content hash.</summary>
     /// <param name="id">The agent's content hash.</param>

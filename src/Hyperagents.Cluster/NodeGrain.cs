@@ -20,6 +20,18 @@ internal sealed class NodeGrain(NodeWorker worker, ILocalSiloDetails silo, NodeI
         return worker.EvaluateAsync(NodeId, work);
     }
 
+    public Task<SessionOutcome> ModifySelfAsync(SessionMessage work)
+    {
+        CheckedId();
+        return worker.ModifySelfAsync(NodeId, work);
+    }
+
+    public Task PutTreeAsync(string hash, Dictionary<string, string> files)
+    {
+        worker.PutTree(hash, files);
+        return Task.CompletedTask;
+    }
+
     public Task PutAgentAsync(string id, string assemblyName, byte[] image)
     {
         worker.PutAgent(id, assemblyName, image);

@@ -1,3 +1,4 @@
+using Hyperagents.Compiler;
 using Hyperagents.Domains;
 using Hyperagents.Engine;
 using Hyperagents.Hosting;
@@ -21,7 +22,12 @@ public sealed class NodeServices
     /// it cannot.</summary>
     public required Func<DomainShipment, IDomain> OpenDomain { get; init; }
 
-    /// <summary>This node's model access for task-side chats, from this node's environment.</summary>
+    /// <summary>The compiler of this node's sessions (their compiles and try-evaluations; the orchestrator compiles and
+    /// gates every child again), or <see langword="null"/> for a node that runs draws only.</summary>
+    public AgentCompiler? Compiler { get; init; }
+
+    /// <summary>This node's model access (the meta sessions it runs and task-side chats), from this node's own
+    /// environment and keys; <see cref="ModelAccess.None"/> runs the offline engine.</summary>
     public IModelAccess Models { get; init; } = ModelAccess.None;
 
     /// <summary>Computes a domain's evaluator hash, which must equal the hash a built-in was shipped with.</summary>
@@ -29,4 +35,7 @@ public sealed class NodeServices
 
     /// <summary>Changes a result before it is signed: tests make a node misbehave with it.</summary>
     internal Func<DrawOutcome, DrawOutcome>? Tamper { get; init; }
+
+    /// <summary>Changes a session's result before it is signed: tests make a node misbehave with it.</summary>
+    internal Func<SessionOutcome, SessionOutcome>? SessionTamper { get; init; }
 }

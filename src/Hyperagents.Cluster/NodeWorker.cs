@@ -3,6 +3,7 @@ using System.Text.Json;
 using Hyperagents.Domains;
 using Hyperagents.Engine;
 using Hyperagents.Hosting;
+using Hyperagents.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Hyperagents.Cluster;
@@ -13,6 +14,7 @@ internal sealed class NodeWorker(NodeServices services, ILogger<NodeWorker> logg
 {
     private readonly ConcurrentDictionary<string, CompiledAgent> _agents = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IDomain> _domains = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _trees = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _slots = new(Math.Max(1, services.Slots));
     private readonly ConcurrentQueue<DateTime> _finished = new();
     private int _busy;
@@ -46,6 +48,63 @@ internal sealed class NodeWorker(NodeServices services, ILogger<NodeWorker> logg
         }
 
         _agents.TryAdd(id, new CompiledAgent(id, assemblyName, image));
+    }
+
+    public void PutTree(string hash, Dictionary<string, string> files)
+    {
+        if (ClusterSecret.TreeHash(files) != hash)
+        {
+            throw new ArgumentException($"The file tree sent as {hash[..Math.Min(12, hash.Length)]} hashes otherwise; refused.");
+        }
+
+        _trees.TryAdd(hash, new Dictionary<string, string>(files, StringComparer.Ordinal));
+    }
+
+    /// <summary>Runs one attempt's session with this node's runner, compiler and models (its own keys), and returns
+    /// the child tree, transcript and model usage content-addressed and signed. It gates nothing: the orchestrator does.</summary>
+    public async Task<SessionOutcome> ModifySelfAsync(string nodeId, SessionMessage message)
+    {
+        var compiler = services.Compiler ?? throw new InvalidOperationException("This node runs draws only (it has no compiler for sessions).");
+        if (!_agents.TryGetValue(message.AgentId, out var agent))
+        {
+            return new SessionOutcome { WorkId = message.WorkId, NodeId = nodeId, Missing = "agent" };
+        }
+
+        if (!_domains.TryGetValue(message.DomainKey, out var domain))
+        {
+            return new SessionOutcome { WorkId = message.WorkId, NodeId = nodeId, Missing = "domain" };
+        }
+
+        if (!_trees.TryGetValue(message.TreeHash, out var parent))
+        {
+            return new SessionOutcome { WorkId = message.WorkId, NodeId = nodeId, Missing = "tree" };
+        }
+
+        var wire = JsonSerializer.Deserialize<SessionWire>(message.WorkJson, Wire.Json) ?? throw new ArgumentException("No session.");
+        var work = wire.ToWork(parent, agent);
+        var sessionDomain = work.TasksPerSplit is { } perSplit ? new TaskLimitedDomain(domain, perSplit) : domain;
+        await _slots.WaitAsync().ConfigureAwait(false);
+        Interlocked.Increment(ref _busy);
+        try
+        {
+            var result = await ModifySelfSessions.RunAsync(work, sessionDomain, compiler, services.Runner, services.Models, CancellationToken.None).ConfigureAwait(false);
+            var document = new SessionDocument(message.TreeHash, work.MetaSeed, work.Session, ClusterSecret.TreeHash(result.Files), result);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(document, Wire.Json);
+            var outcome = new SessionOutcome { WorkId = message.WorkId, NodeId = nodeId, Result = bytes, ResultHash = ClusterSecret.Hash(bytes) };
+            outcome = services.SessionTamper?.Invoke(outcome) ?? outcome;
+            Interlocked.Increment(ref _completed);
+            return outcome with { Mac = services.Secret.Sign("session", outcome.WorkId, outcome.NodeId, outcome.ResultHash) };
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Session {Work} failed on this node", message.WorkId);
+            throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _busy);
+            _slots.Release();
+        }
     }
 
     public void PutDomain(DomainShipment shipment)
@@ -110,6 +169,39 @@ internal sealed class NodeWorker(NodeServices services, ILogger<NodeWorker> logg
         }
     }
 }
+
+/// <summary>A session as it travels: <see cref="SessionWork"/> without the parent's files and the meta agent's image,
+/// which travel by hash.</summary>
+internal sealed record SessionWire(int Attempt, string ParentId, string MetaAgentId, string MetaAgentName, ulong MetaSeed, string Session, int? MetaArm,
+    IReadOnlyList<LineageEntry> Lineage, string Instruction, RunLimits MetaLimits, RunLimits TaskLimits, int MaxTryEvaluations, TimeSpan CompileTimeout, int? TasksPerSplit)
+{
+    public static SessionWire Of(SessionWork w) => new(w.Attempt, w.ParentId, w.MetaAgent.Id, w.MetaAgent.AssemblyName, w.MetaSeed, w.Session, w.MetaArm,
+        w.Lineage, w.Instruction, w.MetaLimits, w.TaskLimits, w.MaxTryEvaluations, w.CompileTimeout, w.TasksPerSplit);
+
+    public SessionWork ToWork(IReadOnlyDictionary<string, string> parentFiles, CompiledAgent agent) => agent.Id != MetaAgentId
+        ? throw new ArgumentException("The meta agent does not match the session.")
+        : new()
+        {
+            Attempt = Attempt,
+            ParentId = ParentId,
+            ParentFiles = parentFiles,
+            MetaAgent = agent,
+            MetaSeed = MetaSeed,
+            Session = Session,
+            MetaArm = MetaArm,
+            Lineage = Lineage,
+            Instruction = Instruction,
+            MetaLimits = MetaLimits.Validate(),
+            TaskLimits = TaskLimits.Validate(),
+            MaxTryEvaluations = MaxTryEvaluations,
+            CompileTimeout = CompileTimeout,
+            TasksPerSplit = TasksPerSplit,
+        };
+}
+
+/// <summary>What a node returns for a session, whose bytes the result hash covers: the parent tree, seed and session
+/// it answers (so a result for another attempt is refused), the child tree's hash, and the result.</summary>
+internal sealed record SessionDocument(string ParentTreeHash, ulong MetaSeed, string Session, string ChildTreeHash, SessionResult Result);
 
 /// <summary>How results travel: a <see cref="TaskResult"/> as JSON, whose bytes are what the hash covers.</summary>
 internal static class Wire

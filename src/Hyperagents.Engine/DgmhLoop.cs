@@ -51,6 +51,10 @@ public sealed record RunServices
     /// <summary>Where the draws of the loop's evaluations run, or <see langword="null"/> for this process
     /// (<see cref="DgmhLoop.Evaluator"/>); a cluster's dispatcher runs them on its nodes.</summary>
     public IDrawExecutor? Draws { get; init; }
+
+    /// <summary>Where the attempts' <c>ModifySelf</c> sessions run, or <see langword="null"/> for this process; a
+    /// cluster's dispatcher runs them on its nodes. The loop compiles and gates every child itself either way.</summary>
+    public IAttemptExecutor? Attempts { get; init; }
 }
 
 /// <summary>What one <c>ModifySelf</c> call produced.</summary>
@@ -271,17 +275,32 @@ public sealed class DgmhLoop
             return;
         }
 
-        var modification = await ModifyAsync(parentId, metaAgent, context.Seeds.Meta!.Value, $"attempt-{attempt}", ct, arm?.Arm).ConfigureAwait(false);
-        var (child, outcome, workspace) = (modification.Files, modification.Outcome, modification.Workspace);
+        var work = SessionFor(attempt, parentId, parentFiles, metaAgent, context.Seeds.Meta!.Value, $"attempt-{attempt}", arm?.Arm);
+        SessionResult session;
+        IReadOnlyList<TranscriptRecord> sessionTranscript;
+        if (_s.Attempts is { } remote)
+        {
+            // On a node: the lineage travels with the session (the archive never does); what comes back was checked
+            // on arrival, and is compiled and gated below like a child made here.
+            session = await remote.ModifySelfAsync(work with { Lineage = MetaTools.LineageOf(_s.Archive, parentId, int.MaxValue) }, ct).ConfigureAwait(false);
+            sessionTranscript = Transcript.Read(session.Transcript);
+        }
+        else
+        {
+            var modification = await ModifySessionAsync(work, ct).ConfigureAwait(false);
+            (session, sessionTranscript) = (SessionResult.Of(modification), modification.Transcript);
+        }
+
+        var (child, outcome) = (session.Files, session.Outcome);
         AttemptResult Child(VariantStatus status, IEnumerable<TranscriptRecord>? more = null) =>
-            new(child, status, more is null ? modification.Transcript : [.. modification.Transcript, .. more], modification.Usage);
+            new(child, status, more is null ? sessionTranscript : [.. sessionTranscript, .. more], session.Usage);
 
         // A reach for protected paths is recorded as such even when the agent then crashed on the refusal: the attempt
         // is the finding (threats I1, I8), and it is never compiled.
-        if (workspace.ProtectedPathAttempts.Count > 0)
+        if (session.ProtectedPathAttempts.Count > 0)
         {
             // The paths are escaped and capped by the workspace; their number is capped here, so the status stays short.
-            var attempted = workspace.ProtectedPathAttempts.Distinct().ToList();
+            var attempted = session.ProtectedPathAttempts.Distinct().ToList();
             var shown = string.Join(", ", attempted.Take(20)) + (attempted.Count > 20 ? $" (+{attempted.Count - 20} more)" : string.Empty);
             Archive(context, Child(VariantStatus.Rejected($"protected-path attempt: {shown}")));
             return;
@@ -290,7 +309,7 @@ public sealed class DgmhLoop
         if (!outcome.IsCompleted)
         {
             var reason = $"ModifySelf ended {outcome.Label}: {outcome.ExceptionType} {outcome.Detail}".Trim();
-            if (modification.ModelFailure is { } modelFailure)
+            if (session.ModelFailure is { } modelFailure)
             {
                 // The model or the budget failed the agent, not its own code: the parent stays a valid parent.
                 Archive(context, Child(VariantStatus.Failed($"model: {modelFailure}; {reason}")));
@@ -411,46 +430,30 @@ public sealed class DgmhLoop
     /// <param name="metaArm">The meta model the bandit chose (an index in <see cref="IModelAccess.MetaModels"/>), or
     /// <see langword="null"/> for the ensemble's weighted draw.</param>
     /// <remarks>Deterministic for a given parent, agent, seed and model replies: <c>replay --modification</c> relies on it.</remarks>
-    public async Task<Modification> ModifyAsync(string parentId, CompiledAgent metaAgent, ulong metaSeed, string session, CancellationToken cancellationToken, int? metaArm = null)
+    public Task<Modification> ModifyAsync(string parentId, CompiledAgent metaAgent, ulong metaSeed, string session, CancellationToken cancellationToken, int? metaArm = null) =>
+        ModifySessionAsync(SessionFor(0, parentId, _s.Archive.GetFiles(parentId), metaAgent, metaSeed, session, metaArm), cancellationToken);
+
+    /// <summary>A session in this process: the lineage read from the archive as the agent asks for it.</summary>
+    private Task<Modification> ModifySessionAsync(SessionWork work, CancellationToken ct) =>
+        ModifySelfSessions.RunAsync(work, _s.Compiler, _evaluator, _s.Runner, _s.Models, max => MetaTools.LineageOf(_s.Archive, work.ParentId, max), ct);
+
+    private SessionWork SessionFor(int attempt, string parentId, IReadOnlyDictionary<string, string> parentFiles, CompiledAgent metaAgent, ulong metaSeed, string session, int? metaArm) => new()
     {
-        var parentFiles = _s.Archive.GetFiles(parentId);
-        var workspace = new AgentWorkspace(parentFiles, new WorkspaceLimits());
-        var tools = new MetaTools(_s.Compiler, _evaluator, _s.Archive, parentId, Seeds.Mix(metaSeed, "try"), cancellationToken, compileTimeout: _settings.CompileTimeout);
-        var chat = metaArm is null ? _s.Models.OpenMeta(session + "/meta") : _s.Models.OpenMeta(session + "/meta", metaArm);
-        var agentSession = AgentSession.ForMeta(workspace, tools, chat, new SessionOptions
-        {
-            WallClock = _settings.MetaLimits.WallClock,
-            MaxEvaluations = _settings.MaxTryEvaluations,
-        });
-        var invocation = new MetaInvocation(_settings.Instruction, metaSeed, chat is not null, [_s.Domain.Name]);
-        AgentOutcome outcome;
-        try
-        {
-            outcome = await _s.Runner.ModifySelfAsync(metaAgent, invocation, agentSession, _settings.MetaLimits, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _s.Models.Close(session + "/meta");
-            throw;
-        }
-
-        var model = _s.Models.Close(session + "/meta");
-
-        // A ModifySelf cut short by the caller (Ctrl+C) is no verdict on the parent: nothing is archived, and resume
-        // runs the attempt again with the same seeds.
-        cancellationToken.ThrowIfCancellationRequested();
-        var transcript = TranscriptRecords.Of(agentSession, outcome);
-        if (model.Transcript is { } exchanges)
-        {
-            transcript.Add(exchanges);
-        }
-
-        var modelFailure = agentSession.Transcript
-            .Where(e => e.Capability == Capabilities.Chat && e.Error is { Error: "model-failed" or "budget-exhausted" })
-            .Select(e => $"{e.Error!.Error}: {e.Error.Message}")
-            .FirstOrDefault();
-        return new Modification(workspace.Snapshot(), outcome, transcript, workspace, model.Usage, modelFailure);
-    }
+        Attempt = attempt,
+        ParentId = parentId,
+        ParentFiles = parentFiles,
+        MetaAgent = metaAgent,
+        MetaSeed = metaSeed,
+        Session = session,
+        MetaArm = metaArm,
+        Lineage = [],
+        Instruction = _settings.Instruction,
+        MetaLimits = _settings.MetaLimits,
+        TaskLimits = _settings.TaskLimits,
+        MaxTryEvaluations = _settings.MaxTryEvaluations,
+        CompileTimeout = _settings.CompileTimeout,
+        TasksPerSplit = _settings.TasksPerSplit,
+    };
 
     /// <summary>Compiles a variant's files (cached by content).</summary>
     /// <param name="variantId">The variant.</param>

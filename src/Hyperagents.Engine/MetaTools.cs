@@ -20,8 +20,7 @@ internal sealed class MetaTools : IMetaTools
 
     private readonly AgentCompiler _compiler;
     private readonly TaskEvaluator _evaluator;
-    private readonly ArchiveRun _archive;
-    private readonly string _variantId;
+    private readonly Func<int, IReadOnlyList<LineageEntry>> _lineage;
     private readonly ulong _seed;
     private readonly CancellationToken _runCancellation;
     private readonly TimeSpan _snippetWallClock;
@@ -31,13 +30,20 @@ internal sealed class MetaTools : IMetaTools
 
     public MetaTools(AgentCompiler compiler, TaskEvaluator evaluator, ArchiveRun archive, string variantId, ulong seed, CancellationToken runCancellation,
         TimeSpan? snippetWallClock = null, TimeSpan? compileTimeout = null)
+        : this(compiler, evaluator, max => LineageOf(archive, variantId, max), seed, runCancellation, snippetWallClock, compileTimeout)
+    {
+    }
+
+    /// <summary>Tools whose lineage comes from <paramref name="lineage"/> (given the most ancestors wanted): a node
+    /// has the lineage the orchestrator sent, not the archive.</summary>
+    public MetaTools(AgentCompiler compiler, TaskEvaluator evaluator, Func<int, IReadOnlyList<LineageEntry>> lineage, ulong seed, CancellationToken runCancellation,
+        TimeSpan? snippetWallClock = null, TimeSpan? compileTimeout = null)
     {
         _snippetWallClock = snippetWallClock ?? DefaultSnippetWallClock;
         _compileTimeout = compileTimeout ?? TimeSpan.FromSeconds(60);
         _compiler = compiler;
         _evaluator = evaluator;
-        _archive = archive;
-        _variantId = variantId;
+        _lineage = lineage;
         _seed = seed;
         _runCancellation = runCancellation;
     }
@@ -117,17 +123,21 @@ internal sealed class MetaTools : IMetaTools
 
     public (string Code, MutationReport Report) Mutate(string code, MutationRequest request) => MutationEngine.Mutate(code, request);
 
-    public IReadOnlyList<LineageEntry> GetLineage(int maxAncestors)
+    public IReadOnlyList<LineageEntry> GetLineage(int maxAncestors) => _lineage(maxAncestors);
+
+    /// <summary>A variant's lineage as a meta agent reads it: the variant, then its ancestors (at most
+    /// <paramref name="maxAncestors"/>), each with its train evidence and its diff from its parent.</summary>
+    public static IReadOnlyList<LineageEntry> LineageOf(ArchiveRun archive, string variantId, int maxAncestors)
     {
         var entries = new List<LineageEntry>();
-        string? id = _variantId;
+        string? id = variantId;
         while (id is not null && entries.Count <= maxAncestors)
         {
-            var summary = _archive.GetVariant(id);
-            var train = _archive.GetEvaluations(id)
+            var summary = archive.GetVariant(id);
+            var train = archive.GetEvaluations(id)
                 .Select(e => e.Splits.TryGetValue(SplitNames.Train, out var s) ? s : e.Splits.GetValueOrDefault(SplitNames.Staged))
                 .LastOrDefault(s => s is not null);
-            var diffs = _archive.GetDiff(id);
+            var diffs = archive.GetDiff(id);
             var diff = string.Join("\n", diffs.Select(d => d.Patch));
             if (diff.Length > DiffCap)
             {

@@ -17,7 +17,7 @@ public sealed class DispatchTests
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(5);
 
     [Fact]
-    public async Task A_run_whose_draws_run_on_three_nodes_has_the_lineage_of_the_same_run_on_one_machine()
+    public async Task A_run_whose_sessions_and_draws_run_on_three_nodes_has_the_lineage_of_the_same_run_on_one_machine()
     {
         TestNodes.Reset();
         using var folder = new TempFolder();
@@ -32,7 +32,69 @@ public sealed class DispatchTests
         Assert.Equal(TestNodes.Lineage(alone), TestNodes.Lineage(spread));
         Assert.Equal(4, TestNodes.Lineage(spread).Count);
         Assert.True(TestNodes.Ran.Count >= 2, $"draws ran on {TestNodes.Ran.Count} node(s)");
+        Assert.Equal(3, TestNodes.Sessions.Values.Sum());
         Assert.Empty(dispatcher.Refusals);
+    }
+
+    [Fact]
+    public async Task A_node_killed_mid_session_loses_nothing_the_attempt_runs_again_elsewhere_with_the_same_seed_and_the_lineage_is_unchanged()
+    {
+        TestNodes.Reset();
+        using var folder = new TempFolder();
+
+        var settings = TestNodes.Settings(2);
+        using var alone = await TestNodes.RunAsync(folder.Combine("alone"), settings, null);
+
+        var hung = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Secondary_1 has the most free slots: the first attempt goes to it, and hangs there until it is killed.
+        TestNodes.Setups["Secondary_1"] = new NodeSetup { HangSession = hung, Slots = 3 };
+        await using var cluster = await TestNodes.StartAsync(3);
+        await using var dispatcher = Dispatcher(cluster, settings);
+        await dispatcher.WaitForNodesAsync(3, new CancellationTokenSource(Guard).Token);
+        var run = TestNodes.RunAsync(folder.Combine("cluster"), settings, dispatcher);
+
+        await hung.Task.WaitAsync(Guard);
+        await cluster.KillSiloAsync(cluster.Silos.Single(s => s.Name == "Secondary_1"));
+        using var spread = await run.WaitAsync(Guard);
+
+        Assert.Equal(TestNodes.Lineage(alone), TestNodes.Lineage(spread));
+        Assert.Equal(2, TestNodes.Sessions.Values.Sum());
+        Assert.False(TestNodes.Sessions.ContainsKey("Secondary_1"));
+        Assert.Contains(dispatcher.Nodes, n => n.NodeId == "Secondary_1" && n.State == "lost");
+    }
+
+    public static TheoryData<string, string> SessionTampering => new()
+    {
+        { "other-work", "which it was not given" },
+        { "other-tree", "child tree for" },
+        { "other-attempt", "for another attempt" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SessionTampering))]
+    public async Task A_session_result_for_an_attempt_the_node_was_not_given_or_whose_child_tree_does_not_match_its_hash_is_refused_and_runs_elsewhere(string tamper, string refusal)
+    {
+        TestNodes.Reset();
+        using var folder = new TempFolder();
+        var settings = TestNodes.Settings(1);
+        using var alone = await TestNodes.RunAsync(folder.Combine("alone"), settings, null);
+
+        // The node with the most free slots gets the attempt first: it is the one that tampers.
+        TestNodes.Setups["Primary"] = new NodeSetup { Slots = 3, SessionTamper = o => tamper switch
+        {
+            "other-work" => o with { WorkId = "s999999:forged" },
+            "other-tree" => Rehashed(o, d => d["result"]!["files"]!.AsObject().Add("planted.cs", "// not what the session left")),
+            _ => Rehashed(o, d => d["session"] = "attempt-99"),
+        } };
+        await using var cluster = await TestNodes.StartAsync(2);
+        await using var dispatcher = Dispatcher(cluster, settings);
+        await dispatcher.WaitForNodesAsync(2, new CancellationTokenSource(Guard).Token);
+        using var spread = await TestNodes.RunAsync(folder.Combine("cluster"), settings, dispatcher).WaitAsync(Guard);
+
+        Assert.Equal(TestNodes.Lineage(alone), TestNodes.Lineage(spread));
+        Assert.Contains(dispatcher.Refusals, r => r.Contains("node Primary returned", StringComparison.Ordinal) && r.Contains(refusal, StringComparison.Ordinal));
+        Assert.Contains(dispatcher.Nodes, n => n.NodeId == "Primary" && n.State == "refused");
+        Assert.Equal(1, TestNodes.Sessions.GetValueOrDefault("Secondary_1"));
     }
 
     [Fact]
@@ -117,6 +179,15 @@ public sealed class DispatchTests
     {
         var domain = TestDomains.Open(settings.Domain);
         return new ClusterDispatcher(cluster.Client, TestNodes.ClusterSecret, TestNodes.Shipment(domain), settings.TaskLimits, watchInterval: TimeSpan.FromMilliseconds(500));
+    }
+
+    /// <summary>A session result changed by <paramref name="change"/>, with a hash that matches the changed bytes.</summary>
+    private static SessionOutcome Rehashed(SessionOutcome outcome, Action<System.Text.Json.Nodes.JsonNode> change)
+    {
+        var document = System.Text.Json.Nodes.JsonNode.Parse(outcome.Result)!;
+        change(document);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(document.ToJsonString());
+        return outcome with { Result = bytes, ResultHash = ClusterSecret.Hash(bytes) };
     }
 
     /// <summary>The same result document, claiming another task.</summary>

@@ -38,10 +38,14 @@ internal static class TestNodes
     /// <summary>Draws each node ran, by silo name.</summary>
     public static ConcurrentDictionary<string, int> Ran { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>ModifySelf sessions each node ran, by silo name.</summary>
+    public static ConcurrentDictionary<string, int> Sessions { get; } = new(StringComparer.Ordinal);
+
     public static void Reset()
     {
         Setups.Clear();
         Ran.Clear();
+        Sessions.Clear();
     }
 
     public static NodeServices For(string silo)
@@ -51,9 +55,11 @@ internal static class TestNodes
         {
             Secret = setup.Secret ?? ClusterSecret,
             Runner = new ObservedRunner(silo, setup),
-            Slots = 2,
+            Slots = setup.Slots,
+            Compiler = Compiler,
             OpenDomain = shipment => TestDomains.Open(shipment.Name),
             Tamper = setup.Tamper,
+            SessionTamper = setup.SessionTamper,
         };
     }
 
@@ -87,7 +93,7 @@ internal static class TestNodes
         Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "seeds", "default"), "*.cs", SearchOption.AllDirectories)
             .ToDictionary(f => Path.GetRelativePath(Path.Combine(AppContext.BaseDirectory, "seeds", "default"), f).Replace('\\', '/'), File.ReadAllText);
 
-    /// <summary>Runs a loop whose draws run on <paramref name="draws"/> (this process when null).</summary>
+    /// <summary>Runs a loop whose draws and sessions run on <paramref name="draws"/> (this process when null).</summary>
     public static async Task<ArchiveRun> RunAsync(string folder, RunSettings settings, IDrawExecutor? draws)
     {
         var archive = ArchiveRun.Create(Path.Combine(folder, "run"), new RunManifest("test", settings.Domain, "test"));
@@ -101,6 +107,7 @@ internal static class TestNodes
             Runner = Native,
             EvaluatorHash = EvaluatorHash.For(domain),
             Draws = draws,
+            Attempts = draws as IAttemptExecutor,
         });
         await loop.RunAsync(SeedAgent(), CancellationToken.None);
         return archive;
@@ -142,8 +149,16 @@ internal sealed record NodeSetup
 
     public Func<DrawOutcome, DrawOutcome>? Tamper { get; init; }
 
+    public Func<SessionOutcome, SessionOutcome>? SessionTamper { get; init; }
+
+    /// <summary>Its slots: the node with the most free slots gets work first.</summary>
+    public int Slots { get; init; } = 2;
+
     /// <summary>When set, the node's draws never finish and the first one completes this.</summary>
     public TaskCompletionSource? Hang { get; init; }
+
+    /// <summary>When set, the node's ModifySelf sessions never finish and the first one completes this.</summary>
+    public TaskCompletionSource? HangSession { get; init; }
 }
 
 /// <summary>The shared native runner, counting each node's draws and hanging them on a node set to hang.</summary>
@@ -165,8 +180,17 @@ internal sealed class ObservedRunner(string silo, NodeSetup setup) : IAgentRunne
         return await TestNodes.Native.SolveTaskAsync(agent, invocation, host, limits, cancellationToken);
     }
 
-    public Task<AgentOutcome> ModifySelfAsync(CompiledAgent agent, MetaInvocation invocation, ICapabilityHandler host, RunLimits limits, CancellationToken cancellationToken) =>
-        TestNodes.Native.ModifySelfAsync(agent, invocation, host, limits, cancellationToken);
+    public async Task<AgentOutcome> ModifySelfAsync(CompiledAgent agent, MetaInvocation invocation, ICapabilityHandler host, RunLimits limits, CancellationToken cancellationToken)
+    {
+        if (setup.HangSession is { } hang)
+        {
+            hang.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        TestNodes.Sessions.AddOrUpdate(silo, 1, (_, n) => n + 1);
+        return await TestNodes.Native.ModifySelfAsync(agent, invocation, host, limits, cancellationToken);
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -18,7 +18,7 @@ internal static class NodeCommand
         var slots = new Option<int?>("--slots") { Description = "Draws this node runs at once (default: its processor count)." };
         var isolation = new Option<string?>("--isolation") { Description = "Where agent code runs on this node: sandbox (default), contained or native." };
         var address = new Option<string?>("--address") { Description = "With Redis membership: the IP address other machines reach this node on (default 127.0.0.1)." };
-        var command = new Command("node", "Run a worker node of a cluster: it runs evaluations for `run --cluster` (the secret comes from HYPERAGENTS_CLUSTER_SECRET; see docs/cluster.md).");
+        var command = new Command("node", "Run a worker node of a cluster: it runs ModifySelf sessions (with its own model configuration and keys) and evaluations for `run --cluster` (the secret comes from HYPERAGENTS_CLUSTER_SECRET; see docs/cluster.md).");
         command.Options.Add(cluster);
         command.Options.Add(slots);
         command.Options.Add(isolation);
@@ -58,14 +58,29 @@ internal static class NodeCommand
             return ArchiveCommandSupport.Error(context, ex.Message);
         }
 
+        // The node's own model configuration and keys (HYPERAGENTS_MODEL / HYPERAGENTS_META_MODEL, OPENAI_API_KEY, …):
+        // the sessions it runs call models from here; no key ever comes from the orchestrator.
+        Hyperagents.Models.ModelServices? models;
+        try
+        {
+            var modelOptions = Hyperagents.Models.ModelOptions.Load(null);
+            models = modelOptions.HasAnyModel ? Hyperagents.Models.ModelServices.Create(modelOptions) : null;
+        }
+        catch (Exception ex) when (ex is InvalidOptionsException or ArgumentException)
+        {
+            await runner.DisposeAsync().ConfigureAwait(false);
+            return ArchiveCommandSupport.Error(context, $"The node's model configuration is invalid: {ex.Message}");
+        }
+
         CliContext.ConfigureLogging(CliContext.DefaultLogDirectory(), verbose: false);
+        using var ownedModels = models;
         await using (runner.ConfigureAwait(false))
         {
             using var compiler = Runners.Compiler();
             NodeHost node;
             try
             {
-                node = await NodeHost.StartAsync(spec!, ClusterRuns.NodeServices(secret!, runner, compiler, slots), isolation, address, ClusterRuns.Logging, ct).ConfigureAwait(false);
+                node = await NodeHost.StartAsync(spec!, ClusterRuns.NodeServices(secret!, runner, compiler, slots, models), isolation, address, ClusterRuns.Logging, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidOperationException or Orleans.Runtime.OrleansException or System.Net.Sockets.SocketException or TimeoutException)
             {
@@ -75,7 +90,8 @@ internal static class NodeCommand
 
             await using (node.ConfigureAwait(false))
             {
-                context.Console.MarkupLine(Markup.Escape($"node {node.NodeId} ready: {node.Endpoint}, {slots} slots, {isolation} isolation. Ctrl+C stops it."));
+                var modelLine = models is null ? "offline mutation engine (no model configured on this node)" : "models from this node's environment";
+                context.Console.MarkupLine(Markup.Escape($"node {node.NodeId} ready: {node.Endpoint}, {slots} slots, {isolation} isolation, {modelLine}. Ctrl+C stops it."));
                 try
                 {
                     await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);

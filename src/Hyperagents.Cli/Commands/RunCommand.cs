@@ -245,8 +245,8 @@ internal static class RunCommand
             {
                 if (clusterSession is not null && host.Models?.HasModel(ChatRole.Task) == true)
                 {
-                    // Nodes run SolveTask with no model today: the draws would silently differ from one machine's.
-                    return ArchiveCommandSupport.Error(context, "--cluster with a task-side model is not supported yet (nodes run SolveTask without a model); give only --meta-model, or run without --cluster.");
+                    // Task-side chats on nodes would use each node's own configuration, not this one: refused rather than silently different.
+                    return ArchiveCommandSupport.Error(context, "--cluster with a task-side model is not supported yet (draws on nodes would use each node's own model configuration, not this one); give only --meta-model, or run without --cluster.");
                 }
 
                 if (clusterSession is not null && settings.ShareBest)
@@ -261,6 +261,13 @@ internal static class RunCommand
                     (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelSettings.ToFlags().Select(f => f.Flag + " " + f.Value)))) +
                     (settings.ShareBest ? ", sharing train answers (--share-best)" : string.Empty) +
                     (before > 0 ? $", {before} attempts already archived" : string.Empty));
+                if (clusterSession is not null)
+                {
+                    context.Console.MarkupLine(Markup.Escape(host.Models is null
+                        ? "note: with --cluster the ModifySelf sessions run on the nodes, each with its own model configuration and keys (the offline engine on a node with none)."
+                        : "note: with --cluster the ModifySelf sessions run on the nodes with each node's OWN model configuration and keys (HYPERAGENTS_META_MODEL / HYPERAGENTS_MODEL and the key variables in the node's environment); the model given here is not used for them and no key is sent (a node with none runs the offline engine)."));
+                }
+
                 if (settings.ModelBandit && (host.Models is null || host.Models.ModelsFor(ChatRole.Meta).Count == 0))
                 {
                     context.Console.MarkupLine("note: --model-bandit is inert: there is no meta model ensemble to choose from (it needs --model, --meta-model or --ensemble).");

@@ -42,12 +42,15 @@ internal static class ClusterRuns
         return new DomainShipment { Key = $"builtin:{inner.Name}@{hash}", Name = inner.Name, Hash = hash };
     }
 
-    /// <summary>A node's services: its own runner and compiler, domains opened from what arrived.</summary>
-    public static NodeServices NodeServices(ClusterSecret secret, IAgentRunner runner, AgentCompiler compiler, int slots) => new()
+    /// <summary>A node's services: its own runner, compiler and models (from its own environment: keys never travel),
+    /// domains opened from what arrived.</summary>
+    public static NodeServices NodeServices(ClusterSecret secret, IAgentRunner runner, AgentCompiler compiler, int slots, Hyperagents.Models.ModelServices? models = null) => new()
     {
         Secret = secret,
         Runner = runner,
         Slots = slots,
+        Compiler = compiler,
+        Models = models is null ? ModelAccess.None : new CliModelAccess(models),
         OpenDomain = shipment =>
         {
             IDomain domain;

@@ -93,8 +93,8 @@ internal sealed class RunHost : IAsyncDisposable
     /// (<c>replay</c> serves recorded exchanges this way); the host disposes them.</param>
     /// <param name="domain">The domain when the caller already opened it; otherwise the run's (its archived package, or
     /// the built-in its settings name). The host disposes it.</param>
-    /// <param name="draws">Where the loop's draws run, made from the run's domain (a cluster's dispatcher); in this
-    /// process when <see langword="null"/>.</param>
+    /// <param name="draws">Where the loop's draws run, made from the run's domain (a cluster's dispatcher, which runs the
+    /// attempts' sessions too); in this process when <see langword="null"/>.</param>
     public static RunHost Create(ArchiveRun archive, RunSettings settings, ModelOptions modelOptions, Action<RunEvent>? listener, ModelServices? replayModels = null, IDomain? domain = null,
         Func<IDomain, IDrawExecutor>? draws = null)
     {
@@ -114,6 +114,7 @@ internal sealed class RunHost : IAsyncDisposable
             ModelLedgerStore.Attach(archive, models);
         }
 
+        var remote = draws?.Invoke(domain);
         var loop = new DgmhLoop(new RunServices
         {
             Archive = archive,
@@ -127,7 +128,8 @@ internal sealed class RunHost : IAsyncDisposable
             Logger = loggers.CreateLogger("run"),
             Listener = listener,
             Features = ((domain as TaskLimitedDomain)?.Inner ?? domain) is PackageDomain package ? package.Package.Features : null,
-            Draws = draws?.Invoke(domain),
+            Draws = remote,
+            Attempts = remote as IAttemptExecutor,
         });
         return new RunHost(archive, settings, domain, runner, models, loop, loggers, compiler);
     }

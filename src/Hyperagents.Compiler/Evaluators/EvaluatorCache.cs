@@ -24,7 +24,9 @@ public enum EvaluatorCacheResult
 /// <summary>The on-disk cache of compiled package evaluators, one file per key, in
 /// <c>$XDG_CACHE_HOME/hyperagents/evaluators</c> (else <c>~/.cache/hyperagents/evaluators</c>, mode 0700).</summary>
 /// <remarks>
-/// The key covers everything the compiled image depends on: the package's content hash, the evaluator policy's hash,
+/// The key covers everything the compiled image depends on: the hash of the package's evaluator sources (not its data,
+/// which the evaluator reads at run time, so packages that differ only in data — every generated dataset package —
+/// share one entry), the evaluator policy's hash,
 /// the Roslyn and runtime versions and the identity of the evaluator API and compiler assemblies; any change misses.
 /// An entry is <c>magic · SHA-256(key · image) · image</c>: it is used only when the digest matches the bytes read (read
 /// once into memory and loaded from that same buffer) and the image passes the evaluator policy's IL scan again, so a
@@ -50,19 +52,34 @@ internal static class EvaluatorCache
     }
 
     /// <summary>The cache key of a package's evaluator under a policy, as 64 hex digits.</summary>
-    /// <param name="packageHash">The package's content hash.</param>
+    /// <param name="sourcesHash">The evaluator sources' hash (<see cref="SourcesHash"/>).</param>
     /// <param name="policyHash">The evaluator policy's hash.</param>
-    public static string Key(string packageHash, string policyHash)
+    public static string Key(string sourcesHash, string policyHash)
     {
         var parts = string.Join('\n',
-            "hyperagents-evaluator-cache/1",
-            packageHash,
+            "hyperagents-evaluator-cache/2",
+            sourcesHash,
             policyHash,
             typeof(Microsoft.CodeAnalysis.CSharp.CSharpCompilation).Assembly.GetName().Version?.ToString(),
             Environment.Version.ToString(),
             typeof(IEvaluator).Assembly.ManifestModule.ModuleVersionId.ToString("N"),
             typeof(EvaluatorCache).Assembly.ManifestModule.ModuleVersionId.ToString("N"));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(parts)));
+    }
+
+    /// <summary>The hash of an evaluator's sources: SHA-256 over each file's path and text, in ordinal path order.</summary>
+    /// <param name="sources">The evaluator's C# files by package-relative path.</param>
+    public static string SourcesHash(IReadOnlyDictionary<string, string> sources)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (path, text) in sources.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            hash.AppendData(Encoding.UTF8.GetBytes($"{path}\n{bytes.Length}\n"));
+            hash.AppendData(bytes);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>Compiles the evaluator, or takes its verified image from the cache.</summary>

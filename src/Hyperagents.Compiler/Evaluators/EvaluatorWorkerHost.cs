@@ -104,7 +104,7 @@ public static class EvaluatorWorkerHost
             .ToDictionary(f => f.Key, f => Encoding.UTF8.GetString(f.Value), StringComparer.Ordinal);
         try
         {
-            var (image, problems, cache) = EvaluatorCache.Compile(request.CacheFolder, EvaluatorCache.Key(request.PackageHash!, policy.Hash), sources, policy);
+            var (image, problems, cache) = EvaluatorCache.Compile(request.CacheFolder, EvaluatorCache.Key(EvaluatorCache.SourcesHash(sources), policy.Hash), sources, policy);
             if (image is null)
             {
                 return (null, Rejected(string.Join(Environment.NewLine, problems.Select(p => $"{p.File}({p.Line},{p.Column}): {p.Id} {p.Message}"))));

@@ -26,6 +26,15 @@ public sealed class EvaluatorCacheTests : IDisposable
         Assert.Equal(EvaluatorCacheResult.Miss, LoadAndCheck(package));
         Assert.Equal(EvaluatorCacheResult.Hit, LoadAndCheck(package));
 
+        // Another package with the same evaluator sources and other data (as every generated dataset package is)
+        // takes the same compiled evaluator.
+        var folder = TestPackages.Write();
+        Directory.CreateDirectory(Path.Combine(folder, "data"));
+        File.WriteAllText(Path.Combine(folder, "data", "notes.txt"), "other data");
+        var otherData = DomainPackage.LoadFolder(folder);
+        Assert.NotEqual(package.Hash, otherData.Hash);
+        Assert.Equal(EvaluatorCacheResult.Hit, LoadAndCheck(otherData));
+
         var changed = DomainPackage.LoadFolder(TestPackages.Write(TestPackages.CloseToTarget + "\n// another package\n"));
         Assert.Equal(EvaluatorCacheResult.Miss, LoadAndCheck(changed));
         Assert.Equal(2, Directory.GetFiles(_cache, "*.evaluator").Length);

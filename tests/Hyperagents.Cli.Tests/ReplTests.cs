@@ -45,11 +45,14 @@ public sealed class ReplTests : IDisposable
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "hyperagents.dll");
         var start = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _cli.Root };
-        foreach (var a in new[] { "-q", "-f", "-e", "-c", $"dotnet '{dll}' repl --timeout 600", "/dev/null" })
+        foreach (var a in new[] { "-q", "-f", "-e", "-c", $"exec dotnet '{dll}' repl --timeout 600", "/dev/null" })
         {
             start.ArgumentList.Add(a);
         }
 
+        // script runs the command through $SHELL -c; 'exec' makes the REPL script's own child whatever the shell, so
+        // the terminal's SIGINT reaches no shell that would die of it (and turn the exit code into 130).
+        start.Environment["SHELL"] = "/bin/sh";
         start.Environment["XDG_STATE_HOME"] = _cli.Root;
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
@@ -80,7 +83,7 @@ public sealed class ReplTests : IDisposable
             await TypeAsync(process, "#quit\n");
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
             await reader.WaitAsync(TimeSpan.FromMinutes(1));
-            Assert.Equal(0, process.ExitCode);
+            Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {output}");
             Assert.True(File.Exists(Directory.GetFiles(Path.Combine(_cli.Root, "hyperagents", "repl")).Single()), "the session's history");
         }
         finally

@@ -301,6 +301,32 @@ public sealed class NativeRunnerTests
     }
 
     [Fact]
+    public async Task A_worker_runs_in_a_session_of_its_own_so_a_terminal_ctrl_c_does_not_reach_it()
+    {
+        // A Ctrl+C typed in a terminal goes to its foreground process group; a worker in the host's group would die
+        // with it while the host is still stopping gracefully.
+        var worker = await WorkerProcess.StartAsync(Some.Options(), new RunLimits().MemoryBytes, CancellationToken.None);
+        try
+        {
+            var (host, child) = (Session("self"), Session(worker.ProcessId.ToString(CultureInfo.InvariantCulture)));
+            Assert.NotEqual(host, child);
+            Assert.Equal(worker.ProcessId, child);
+        }
+        finally
+        {
+            worker.Kill();
+            worker.Dispose();
+        }
+
+        // /proc/<pid>/stat: "pid (comm) state ppid pgrp session ..."; comm may hold spaces, so count after the ')'.
+        static int Session(string pid)
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3], CultureInfo.InvariantCulture);
+        }
+    }
+
+    [Fact]
     public async Task A_spare_started_ahead_takes_the_next_call_and_no_worker_is_used_twice()
     {
         await using var runner = new NativeRunner(Some.Options(poolSize: 2) with { SpareWorkers = 2 });

@@ -116,6 +116,7 @@ internal sealed class WorkerProcess
             (start, confinement) = launcher.Wrap(start, memoryBytes) ?? throw new InvalidOperationException("The worker launcher returned no process start.");
         }
 
+        start = InOwnSession(start);
         Process process;
         try
         {
@@ -161,6 +162,48 @@ internal sealed class WorkerProcess
                 $"({(ex is OperationCanceledException ? $"no hello within {options.StartTimeout.TotalSeconds:0.#} s" : ex.Message)}; {worker.Describe()}). " +
                 "Check that the arguments name the hidden 'worker' command of the hyperagents CLI.", ex);
         }
+    }
+
+    /// <summary>The places util-linux's <c>setsid</c> is found.</summary>
+    private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
+    /// <summary>Starts the worker (or its launcher: bubblewrap, runsc) in a session of its own, through util-linux's
+    /// <c>setsid</c> (which execs in place: the process id stays the one the host tracks). A Ctrl+C typed in the
+    /// terminal is sent to the terminal's whole foreground process group; without this it would kill every worker at
+    /// once, so a run stopping gracefully would see its evaluations in flight crash, and the REPL would lose its
+    /// compile worker. The host alone decides when a worker ends. Without <c>setsid</c> the worker starts as before.</summary>
+    internal static ProcessStartInfo InOwnSession(ProcessStartInfo start)
+    {
+        if (Setsid is null)
+        {
+            return start;
+        }
+
+        var detached = new ProcessStartInfo(Setsid)
+        {
+            UseShellExecute = start.UseShellExecute,
+            RedirectStandardInput = start.RedirectStandardInput,
+            RedirectStandardOutput = start.RedirectStandardOutput,
+            RedirectStandardError = start.RedirectStandardError,
+            CreateNoWindow = start.CreateNoWindow,
+            StandardErrorEncoding = start.StandardErrorEncoding,
+            StandardOutputEncoding = start.StandardOutputEncoding,
+            WorkingDirectory = start.WorkingDirectory,
+        };
+        detached.Environment.Clear();
+        foreach (var (name, value) in start.Environment)
+        {
+            detached.Environment[name] = value;
+        }
+
+        detached.ArgumentList.Add("--");
+        detached.ArgumentList.Add(start.FileName);
+        foreach (var argument in start.ArgumentList)
+        {
+            detached.ArgumentList.Add(argument);
+        }
+
+        return detached;
     }
 
     /// <summary>Reads one whole frame of the expected type with the small control-frame cap; null on end of stream.</summary>

@@ -11,7 +11,7 @@ public sealed class ContainedRunTests : IDisposable
     [Fact]
     public void A_contained_run_records_the_runner_by_name_and_its_replay_states_the_tolerance()
     {
-        var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "1", "--isolation", "contained", "--name", "c", "--seed-agent", CliProcess.SeedAgent);
+        var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "1", "--isolation", "contained", "--tasks", "1", "--replicates", "1", "--name", "c", "--seed-agent", CliProcess.SeedAgent);
         Assert.True(exit == 0, output);
         Assert.Contains("contained isolation", output);
 
@@ -30,7 +30,7 @@ public sealed class ContainedRunTests : IDisposable
     public void A_run_with_runtime_runsc_records_contained_runsc_and_its_replay_states_the_tolerance()
     {
         // Needs gVisor's runsc (the Hosting tests' fixture installs it); without it the run fails with the reason.
-        var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "1", "--isolation", "contained", "--runtime", "runsc", "--name", "g", "--seed-agent", CliProcess.SeedAgent);
+        var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "1", "--isolation", "contained", "--runtime", "runsc", "--tasks", "1", "--replicates", "1", "--name", "g", "--seed-agent", CliProcess.SeedAgent);
         Assert.True(exit == 0, output);
         Assert.Contains("contained-runsc isolation", output);
 

@@ -21,7 +21,7 @@ public sealed class DatasetRunTests : IDisposable
             """);
         var bytes = File.ReadAllBytes(dataset);
 
-        var (exit, output) = _cli.Run("run", "--domain", "dataset", "--dataset", dataset, "--generations", "1", "--isolation", "native", "--name", "d");
+        var (exit, output) = _cli.Run("run", "--domain", "dataset", "--dataset", dataset, "--generations", "1", "--isolation", "native", "--replicates", "1", "--name", "d");
         Assert.True(exit == 0, output);
         using (var run = ArchiveRun.Open(Path.Combine(_cli.Archive, "d")))
         {

@@ -54,7 +54,7 @@ public sealed class DomainPackageRunTests : IDisposable
         File.WriteAllText(Path.Combine(package, "data", "v1.txt"), "0.25");
         var seed = CopySeedAnswering(Path.Combine(_cli.Root, "seed"), "{\"x\": 2.5}");
 
-        var (exit, output) = _cli.Run("run", "--domain", package, "--generations", "1", "--isolation", "native", "--name", "p", "--seed-agent", seed);
+        var (exit, output) = _cli.Run("run", "--domain", package, "--generations", "1", "--isolation", "native", "--replicates", "1", "--name", "p", "--seed-agent", seed);
         Assert.True(exit == 0, output);
         var (resumeExit, resumed) = _cli.Run("resume", "p", "--generations", "2");
         Assert.True(resumeExit == 0, resumed);

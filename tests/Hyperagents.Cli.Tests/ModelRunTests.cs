@@ -22,7 +22,7 @@ public sealed class ModelRunTests : IDisposable
         await using (var server = await ScriptedOpenAiServer.StartAsync())
         {
             server.Responder = ScriptedMetaModel.Reply;
-            var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "3", "--name", "m",
+            var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "3", "--tasks", "1", "--replicates", "1", "--name", "m",
                 "--seed-agent", CliProcess.SeedAgent, "--model", "openai:gpt-scripted", "--endpoint", server.BaseUrl.ToString());
 
             Assert.True(exit == 0, output);
@@ -108,7 +108,7 @@ public sealed class ModelBudgetTests : IDisposable
         await using var server = await ScriptedOpenAiServer.StartAsync();
         server.Responder = ScriptedMetaModel.Reply;
         // One attempt costs 110 + 0.25 * 2700 = 785 equivalent tokens: the budget is spent after the first.
-        var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "2", "--isolation", "native", "--name", "b",
+        var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "2", "--isolation", "native", "--tasks", "1", "--replicates", "1", "--name", "b",
             "--seed-agent", CliProcess.SeedAgent, "--model", "openai:gpt-scripted", "--endpoint", server.BaseUrl.ToString(), "--stream", "true",
             "--token-budget", "785", "--staged-gate", "1");
 
@@ -153,7 +153,7 @@ public sealed class ModelFailureTests : IDisposable
         await using var server = await ScriptedOpenAiServer.StartAsync();
         server.Enqueue(ScriptedReply.Malformed(), ScriptedReply.NoChoices());
         server.Responder = ScriptedMetaModel.Reply;
-        var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "2", "--isolation", "native", "--name", "f",
+        var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "2", "--isolation", "native", "--tasks", "1", "--replicates", "1", "--name", "f",
             "--seed-agent", CliProcess.SeedAgent, "--model", "openai:gpt-scripted", "--endpoint", server.BaseUrl.ToString(), "--staged-gate", "1");
 
         Assert.True(exit == 0, output);

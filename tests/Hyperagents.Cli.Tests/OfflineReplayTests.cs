@@ -13,7 +13,7 @@ public sealed class OfflineReplayTests : IDisposable
     [Fact]
     public void Replay_matches_every_variant_of_an_offline_run_and_reports_a_score_altered_through_git_notes()
     {
-        var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "3", "--isolation", "native", "--name", "o", "--seed-agent", CliProcess.SeedAgent);
+        var (exit, output) = _cli.Run("run", "--domain", "circle-packing", "--generations", "3", "--isolation", "native", "--tasks", "1", "--replicates", "1", "--name", "o", "--seed-agent", CliProcess.SeedAgent);
         Assert.True(exit == 0, output);
         var folder = Path.Combine(_cli.Archive, "o");
 

@@ -90,7 +90,7 @@ public sealed class CliTests
         var archive = TestRuns.TempFolder("cli");
         var console = new TestConsole().Width(200).Interactive();
 
-        var exit = await CliApp.RunAsync(["run", "--domain", "circle-packing", "--generations", "1", "--name", "live", "--archive", archive,
+        var exit = await CliApp.RunAsync(["run", "--domain", "circle-packing", "--generations", "1", "--tasks", "1", "--replicates", "1", "--name", "live", "--archive", archive,
             "--seed-agent", TestRuns.AgentFolder("Base"), "--time-budget", "30"], console);
 
         Assert.True(exit == 0, console.Output);
@@ -105,7 +105,7 @@ public sealed class CliTests
     public async Task Run_with_a_search_strategy_and_the_novelty_filter_names_them_and_says_the_offline_bandit_is_inert()
     {
         var archive = TestRuns.TempFolder("cli");
-        var (exit, output) = await RunAsync("run", "--domain", "circle-packing", "--generations", "1", "--name", "search", "--archive", archive,
+        var (exit, output) = await RunAsync("run", "--domain", "circle-packing", "--generations", "1", "--tasks", "1", "--replicates", "1", "--name", "search", "--archive", archive,
             "--seed-agent", TestRuns.AgentFolder("Base"), "--isolation", "native", "--selection", "Islands", "--novelty", "0.99", "--model-bandit");
 
         Assert.True(exit == 0, output);
@@ -126,7 +126,7 @@ public sealed class CliTests
     public async Task Run_with_selection_agent_lets_the_default_seeds_SelectParent_choose_on_the_offline_engine()
     {
         var archive = TestRuns.TempFolder("cli");
-        var (exit, output) = await RunAsync("run", "--domain", "circle-packing", "--generations", "1", "--name", "agent", "--archive", archive,
+        var (exit, output) = await RunAsync("run", "--domain", "circle-packing", "--generations", "1", "--tasks", "1", "--replicates", "1", "--name", "agent", "--archive", archive,
             "--seed-agent", Path.Combine(AppContext.BaseDirectory, "seeds", "default"), "--isolation", "native", "--selection", "agent");
 
         Assert.True(exit == 0, output);
@@ -142,7 +142,7 @@ public sealed class CliTests
     public async Task Run_with_selection_agent_and_a_seed_without_SelectParent_says_so_before_the_first_generation()
     {
         var archive = TestRuns.TempFolder("cli");
-        var (exit, output) = await RunAsync("run", "--domain", "circle-packing", "--generations", "1", "--name", "noselector", "--archive", archive,
+        var (exit, output) = await RunAsync("run", "--domain", "circle-packing", "--generations", "1", "--tasks", "1", "--replicates", "1", "--name", "noselector", "--archive", archive,
             "--seed-agent", TestRuns.AgentFolder("Base"), "--isolation", "native", "--selection", "agent");
 
         Assert.True(exit == 0, output);

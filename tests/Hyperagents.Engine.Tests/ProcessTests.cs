@@ -25,7 +25,7 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper testOutput
         {
             var args = Directory.Exists(runFolder)
                 ? new[] { "resume", "k", "--archive", archiveFolder }
-                : ["run", "--domain", "circle-packing", "--generations", $"{generations}", "--isolation", "native", "--name", "k", "--archive", archiveFolder, "--seed-agent", seed];
+                : ["run", "--domain", "circle-packing", "--generations", $"{generations}", "--isolation", "native", "--tasks", "1", "--replicates", "1", "--name", "k", "--archive", archiveFolder, "--seed-agent", seed];
             var output = new StringBuilder();
             using var p = CliProcess.Start(root, output, args);
             // Round 0 dies at a random moment of start-up (creating the archive, evaluating the seed); later rounds
@@ -56,7 +56,7 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper testOutput
 
         var (exit, final) = await CliProcess.RunAsync(root, Directory.Exists(runFolder)
             ? ["resume", "k", "--archive", archiveFolder]
-            : ["run", "--domain", "circle-packing", "--generations", $"{generations}", "--isolation", "native", "--name", "k", "--archive", archiveFolder, "--seed-agent", seed]);
+            : ["run", "--domain", "circle-packing", "--generations", $"{generations}", "--isolation", "native", "--tasks", "1", "--replicates", "1", "--name", "k", "--archive", archiveFolder, "--seed-agent", seed]);
         Assert.True(exit == 0, log + final);
         testOutput.WriteLine(log.ToString());
         Assert.True(kills >= 2, log.ToString());
@@ -83,7 +83,7 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper testOutput
         var root = TestRuns.TempFolder("eval");
         var archiveFolder = Path.Combine(root, "archive");
         var seed = TestRuns.AgentFolder("Base");
-        var (exit, output) = await CliProcess.RunAsync(root, "run", "--domain", "circle-packing", "--generations", "1", "--isolation", "native", "--name", "e", "--archive", archiveFolder, "--seed-agent", seed);
+        var (exit, output) = await CliProcess.RunAsync(root, "run", "--domain", "circle-packing", "--generations", "1", "--isolation", "native", "--replicates", "1", "--name", "e", "--archive", archiveFolder, "--seed-agent", seed);
         Assert.True(exit == 0, output);
         Assert.Contains("hyperagents resume e", output);
         Assert.Contains("git -C", output);

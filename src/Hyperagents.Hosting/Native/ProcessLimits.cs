@@ -12,6 +12,12 @@ namespace Hyperagents.Hosting.Native;
 /// disk.</description></item>
 /// <item><description>Files written at most <see cref="MaxFileBytes"/> (<c>RLIMIT_FSIZE</c>).</description></item>
 /// <item><description>At most <see cref="MaxOpenFiles"/> descriptors (<c>RLIMIT_NOFILE</c>).</description></item>
+/// <item><description>Killed (<c>SIGKILL</c>) when the host dies (<c>PR_SET_PDEATHSIG</c>): a worker runs in a session of
+/// its own, out of reach of a terminal's Ctrl+C and of a kill of the host's process group, so without this a worker
+/// busy in a call (an evaluator or a compile does not read its pipe meanwhile) would outlive a host killed at once. The
+/// host starts workers from one long-lived thread (<see cref="ProcessSpawner"/>), since Linux sends the signal when the
+/// forking thread ends. A host that dies before the call never sends a job: the worker reads the end of its input and
+/// exits.</description></item>
 /// </list>
 /// Not set: a CPU-time limit (the host's deadline kills the process tree) and an address-space limit (the .NET GC
 /// reserves far more address space than it uses; <c>DOTNET_GCHeapHardLimit</c> bounds the heap instead).
@@ -29,6 +35,8 @@ internal static class ProcessLimits
     private const int RlimitNofile = 7;
     private const int RlimitCore = 4;
     private const int PrSetNoNewPrivs = 38;
+    private const int PrSetPdeathsig = 1;
+    private const int SigKill = 9;
 
     /// <summary>Applies the limits to this process.</summary>
     /// <returns>What could not be applied, one line each; empty when all were (always empty off Linux, where none is
@@ -44,6 +52,11 @@ internal static class ProcessLimits
         if (prctl(PrSetNoNewPrivs, 1, 0, 0, 0) != 0)
         {
             failures.Add($"PR_SET_NO_NEW_PRIVS failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        if (prctl(PrSetPdeathsig, SigKill, 0, 0, 0) != 0)
+        {
+            failures.Add($"PR_SET_PDEATHSIG failed (errno {Marshal.GetLastPInvokeError()})");
         }
 
         foreach (var (resource, name, value) in new[] { (RlimitCore, "RLIMIT_CORE", 0L), (RlimitFsize, "RLIMIT_FSIZE", MaxFileBytes), (RlimitNofile, "RLIMIT_NOFILE", MaxOpenFiles) })

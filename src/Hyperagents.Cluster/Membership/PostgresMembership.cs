@@ -96,7 +96,10 @@ public sealed class PostgresMembership : IAsyncDisposable
     /// <param name="cancellationToken">Stops it.</param>
     /// <exception cref="ClusterMembershipException">The password file is missing, the server unreachable, the login
     /// refused, the database missing, or the tables absent and not creatable.</exception>
-    public static async Task<PostgresMembership> OpenAsync(PostgresTarget target, CancellationToken cancellationToken)
+    public static Task<PostgresMembership> OpenAsync(PostgresTarget target, CancellationToken cancellationToken) => OpenAsync(target, Password, cancellationToken);
+
+    /// <summary>As <see cref="OpenAsync(PostgresTarget, CancellationToken)"/>, with the password from <paramref name="password"/>.</summary>
+    internal static async Task<PostgresMembership> OpenAsync(PostgresTarget target, Func<string?> password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         var builder = new NpgsqlDataSourceBuilder
@@ -116,9 +119,9 @@ public sealed class PostgresMembership : IAsyncDisposable
             builder.ConnectionStringBuilder.SslMode = ssl;
         }
 
-        if (Password() is { } password)
+        if (password() is { } given)
         {
-            builder.ConnectionStringBuilder.Password = password;
+            builder.ConnectionStringBuilder.Password = given;
         }
 
         var dataSource = builder.Build();

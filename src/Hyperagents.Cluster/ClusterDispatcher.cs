@@ -35,8 +35,9 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncD
     private readonly object _gate = new();
     private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _excluded = new(StringComparer.Ordinal);
+    // Work in flight, by work id: the node it was given to. Accepting a result removes its entry (so a result is
+    // accepted once, and this holds only what is in flight: a long run's finished work leaves nothing behind).
     private readonly ConcurrentDictionary<string, string> _assigned = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _accepted = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _refusals = new();
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
@@ -204,7 +205,7 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncD
             return $"node {nodeId} returned a result for task {result.TaskId} seed {result.Seed:x16} to work '{work.WorkId}' (task {draw.Task.Id} seed {draw.Seed:x16})";
         }
 
-        return _accepted.TryAdd(work.WorkId, 0) ? null : $"node {nodeId} returned work '{work.WorkId}' again";
+        return _assigned.TryRemove(new KeyValuePair<string, string>(work.WorkId, nodeId)) ? null : $"node {nodeId} returned work '{work.WorkId}' again";
     }
 
     private Task<TaskResult> RunDrawAsync(CompiledAgent agent, TaskDraw draw, CancellationToken ct)
@@ -291,7 +292,7 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncD
         }
 
         result = session;
-        return _accepted.TryAdd(message.WorkId, 0) ? null : $"node {nodeId} returned work '{message.WorkId}' again";
+        return _assigned.TryRemove(new KeyValuePair<string, string>(message.WorkId, nodeId)) ? null : $"node {nodeId} returned work '{message.WorkId}' again";
     }
 
     /// <summary>Runs one piece of work on a node with a free slot until a node returns a result that passes
@@ -342,10 +343,15 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncD
             }
             finally
             {
+                // Accepted, refused or lost: this node no longer holds the work (the next round assigns it again).
+                _assigned.TryRemove(new KeyValuePair<string, string>(workId, node.Id));
                 Release(node);
             }
         }
     }
+
+    /// <summary>How many pieces of work the dispatcher tracks now: only those in flight.</summary>
+    internal int Tracked => _assigned.Count;
 
     private async Task<SessionOutcome> CallAsync(string nodeId, SessionMessage message, SessionWork work, CancellationToken ct)
     {

@@ -9,7 +9,8 @@ using Orleans.Hosting;
 namespace Hyperagents.Cluster;
 
 /// <summary>Where a cluster's membership lives: <c>localhost</c> (nodes on this machine on a fixed port scheme, the
-/// first node holding membership) or <c>redis://host:port</c> (any number of machines).</summary>
+/// first node holding membership), <c>redis://host:port</c> or <c>postgresql://user@host:port/database</c> (any number
+/// of machines).</summary>
 public sealed record ClusterSpec
 {
     /// <summary>The Orleans cluster and service id of every hyperagents cluster (they name, never authenticate).</summary>
@@ -24,20 +25,29 @@ public sealed record ClusterSpec
     /// <summary>How many nodes the localhost scheme holds.</summary>
     public const int LocalMaxNodes = 32;
 
-    private ClusterSpec(string text, string? redis)
+    private ClusterSpec(string text, string? redis, PostgresTarget? postgres = null)
     {
         Text = text;
         Redis = redis;
+        Postgres = postgres;
     }
 
-    /// <summary>The spec as given.</summary>
+    /// <summary>The spec as shown and stored (a PostgreSQL spec in its normal form; it never holds a password).</summary>
     public string Text { get; }
 
     /// <summary>The Redis endpoint (<c>host:port</c>) for Redis membership, else <see langword="null"/>.</summary>
     public string? Redis { get; }
 
+    /// <summary>The database of PostgreSQL membership, else <see langword="null"/>.</summary>
+    public PostgresTarget? Postgres { get; }
+
     /// <summary>Whether this is the one-machine scheme.</summary>
-    public bool IsLocalhost => Redis is null;
+    public bool IsLocalhost => Redis is null && Postgres is null;
+
+    /// <summary>Where membership lives, for messages: what a user checks when the cluster cannot be reached.</summary>
+    public string MembershipHint => Redis is not null ? "check that Redis is reachable from this machine"
+        : Postgres is not null ? "check that PostgreSQL is reachable from this machine"
+        : "on localhost the first node holds membership: start it first, and keep it running";
 
     /// <summary>Parses <c>--cluster</c>.</summary>
     /// <param name="text">The value.</param>
@@ -55,17 +65,30 @@ public sealed record ClusterSpec
             return new ClusterSpec(text, $"{uri.Host}:{(uri.Port > 0 ? uri.Port : 6379)}");
         }
 
-        error = text.StartsWith("postgres", StringComparison.OrdinalIgnoreCase)
-            ? $"--cluster '{text}': PostgreSQL membership is not built yet; use redis://host:port (see docs/cluster.md)."
-            : $"--cluster '{text}' is not a cluster: use 'localhost' (nodes on this machine) or 'redis://host:port' (membership in Redis).";
+        if (text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
+        {
+            return PostgresTarget.Parse(text, out error) is { } target ? new ClusterSpec(target.ToString(), null, target) : null;
+        }
+
+        error = $"--cluster '{Redact(text)}' is not a cluster: use 'localhost' (nodes on this machine), 'redis://host:port' (membership in Redis) or 'postgresql://user@host:port/database' (membership in PostgreSQL).";
         return null;
+    }
+
+    /// <summary>The spec with any password in its user part replaced, for messages.</summary>
+    /// <param name="text">A spec as given.</param>
+    internal static string Redact(string text)
+    {
+        var scheme = text.IndexOf("://", StringComparison.Ordinal);
+        var at = text.LastIndexOf('@');
+        var colon = scheme < 0 || at < 0 ? -1 : text.IndexOf(':', scheme + 3);
+        return colon >= 0 && colon < at ? text[..(colon + 1)] + "***" + text[at..] : text;
     }
 
     /// <summary>Gateway ports the localhost scheme's clients try.</summary>
     internal static int[] LocalGateways() => [.. Enumerable.Range(0, LocalMaxNodes).Select(k => LocalGatewayBase + k)];
 
     /// <summary>Configures an orchestrator's client.</summary>
-    internal void ConfigureClient(IClientBuilder client)
+    internal void ConfigureClient(IClientBuilder client, PostgresMembership? membership)
     {
         // A draw may take as long as its task limit allows; a node that dies is noticed through membership instead
         // (the dispatcher stops waiting on its calls), so this is only the last guard.
@@ -73,6 +96,11 @@ public sealed record ClusterSpec
         if (Redis is { } redis)
         {
             client.UseRedisClustering(redis);
+            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ClusterId));
+        }
+        else if (membership is not null)
+        {
+            client.UseAdoNetClustering(o => (o.Invariant, o.DataSource) = ("Npgsql", membership.DataSource));
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ClusterId));
         }
         else
@@ -112,12 +140,14 @@ public sealed record ClusterSpec
 public sealed class NodeHost : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly PostgresMembership? _membership;
 
-    private NodeHost(IHost host, string nodeId, string endpoint)
+    private NodeHost(IHost host, string nodeId, string endpoint, PostgresMembership? membership = null)
     {
         _host = host;
         NodeId = nodeId;
         Endpoint = endpoint;
+        _membership = membership;
     }
 
     /// <summary>The node id (silo name).</summary>
@@ -135,6 +165,7 @@ public sealed class NodeHost : IAsyncDisposable
     /// <param name="logging">Log configuration.</param>
     /// <param name="cancellationToken">Stops start-up.</param>
     /// <exception cref="InvalidOperationException">No port of the localhost scheme is free.</exception>
+    /// <exception cref="ClusterMembershipException">PostgreSQL membership cannot be used (one line naming the fix).</exception>
     public static async Task<NodeHost> StartAsync(ClusterSpec spec, NodeServices services, string isolation, IPAddress? address, Action<ILoggingBuilder>? logging, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -175,14 +206,40 @@ public sealed class NodeHost : IAsyncDisposable
 
         var ip = address ?? IPAddress.Loopback;
         var (siloPort, gatewayPort) = (ClusterSpec.AnyFreePort(), ClusterSpec.AnyFreePort());
-        var redisHost = Build(services, isolation, nodeId, logging, b =>
+        var membership = spec.Postgres is { } target ? await PostgresMembership.OpenAsync(target, cancellationToken).ConfigureAwait(false) : null;
+        try
         {
-            b.UseRedisClustering(spec.Redis!);
-            b.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterSpec.ClusterId, ClusterSpec.ClusterId));
-            b.ConfigureEndpoints(ip, siloPort, gatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(ip));
-        });
-        await redisHost.StartAsync(cancellationToken).ConfigureAwait(false);
-        return new NodeHost(redisHost, nodeId, $"silo {ip}:{siloPort}, gateway {gatewayPort}");
+            var storeHost = Build(services, isolation, nodeId, logging, b =>
+            {
+                if (membership is not null)
+                {
+                    b.UseAdoNetClustering(o => (o.Invariant, o.DataSource) = ("Npgsql", membership.DataSource));
+                }
+                else
+                {
+                    b.UseRedisClustering(spec.Redis!);
+                }
+
+                b.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterSpec.ClusterId, ClusterSpec.ClusterId));
+                b.ConfigureEndpoints(ip, siloPort, gatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(ip));
+            });
+            try
+            {
+                await storeHost.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                storeHost.Dispose();
+                throw;
+            }
+
+            return new NodeHost(storeHost, nodeId, $"silo {ip}:{siloPort}, gateway {gatewayPort}", membership);
+        }
+        catch when (membership is not null)
+        {
+            await membership.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Configures a silo as a node: its name, its worker, its grain. Test clusters use it too.</summary>
@@ -204,6 +261,10 @@ public sealed class NodeHost : IAsyncDisposable
         finally
         {
             _host.Dispose();
+            if (_membership is not null)
+            {
+                await _membership.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -223,8 +284,9 @@ public sealed class NodeHost : IAsyncDisposable
 public sealed class ClusterConnection : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly PostgresMembership? _membership;
 
-    private ClusterConnection(IHost host) => _host = host;
+    private ClusterConnection(IHost host, PostgresMembership? membership) => (_host, _membership) = (host, membership);
 
     /// <summary>The client.</summary>
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
@@ -233,12 +295,14 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// <param name="spec">The cluster.</param>
     /// <param name="logging">Log configuration.</param>
     /// <param name="cancellationToken">Stops connecting.</param>
+    /// <exception cref="ClusterMembershipException">PostgreSQL membership cannot be used (one line naming the fix).</exception>
     public static async Task<ClusterConnection> ConnectAsync(ClusterSpec spec, Action<ILoggingBuilder>? logging, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        var membership = spec.Postgres is { } target ? await PostgresMembership.OpenAsync(target, cancellationToken).ConfigureAwait(false) : null;
         var host = new HostBuilder()
             .ConfigureLogging(l => logging?.Invoke(l))
-            .UseOrleansClient(spec.ConfigureClient)
+            .UseOrleansClient(c => spec.ConfigureClient(c, membership))
             .Build();
         try
         {
@@ -247,10 +311,15 @@ public sealed class ClusterConnection : IAsyncDisposable
         catch
         {
             host.Dispose();
+            if (membership is not null)
+            {
+                await membership.DisposeAsync().ConfigureAwait(false);
+            }
+
             throw;
         }
 
-        return new ClusterConnection(host);
+        return new ClusterConnection(host, membership);
     }
 
     /// <inheritdoc />
@@ -263,6 +332,10 @@ public sealed class ClusterConnection : IAsyncDisposable
         finally
         {
             _host.Dispose();
+            if (_membership is not null)
+            {
+                await _membership.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 }

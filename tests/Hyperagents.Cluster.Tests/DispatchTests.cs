@@ -34,6 +34,7 @@ public sealed class DispatchTests
         Assert.True(TestNodes.Ran.Count >= 2, $"draws ran on {TestNodes.Ran.Count} node(s)");
         Assert.Equal(3, TestNodes.Sessions.Values.Sum());
         Assert.Empty(dispatcher.Refusals);
+        Assert.Equal(0, dispatcher.Tracked);
     }
 
     [Fact]

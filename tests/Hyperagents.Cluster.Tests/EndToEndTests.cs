@@ -88,7 +88,10 @@ public sealed class EndToEndTests
 /// <summary>The hyperagents CLI built into the test output, as child processes holding the test cluster secret.</summary>
 internal static class Cli
 {
-    public static Process Start(string workingDirectory, StringBuilder output, params string[] args)
+    public static Process Start(string workingDirectory, StringBuilder output, params string[] args) => Start(workingDirectory, output, null, args);
+
+    /// <summary>Starts the CLI with extra environment variables.</summary>
+    public static Process Start(string workingDirectory, StringBuilder output, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hyperagents.dll"));
@@ -99,6 +102,11 @@ internal static class Cli
 
         psi.Environment["NO_COLOR"] = "1";
         psi.Environment[ClusterSecret.Variable] = TestNodes.Secret;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
+
         var p = new Process { StartInfo = psi };
         p.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         p.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
@@ -108,10 +116,12 @@ internal static class Cli
         return p;
     }
 
-    public static async Task<(int Exit, string Output)> RunAsync(string workingDirectory, params string[] args)
+    public static Task<(int Exit, string Output)> RunAsync(string workingDirectory, params string[] args) => RunAsync(workingDirectory, null, args);
+
+    public static async Task<(int Exit, string Output)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var output = new StringBuilder();
-        using var p = Start(workingDirectory, output, args);
+        using var p = Start(workingDirectory, output, environment, args);
         await p.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(8)).Token);
         p.WaitForExit();
         lock (output)
@@ -121,10 +131,13 @@ internal static class Cli
     }
 
     /// <summary>Starts `hyperagents node --cluster localhost` and waits for its ready line.</summary>
-    public static async Task<(Process, StringBuilder)> StartNodeAsync(string workingDirectory)
+    public static Task<(Process, StringBuilder)> StartNodeAsync(string workingDirectory) => StartNodeAsync(workingDirectory, "localhost", null);
+
+    /// <summary>Starts `hyperagents node --cluster <paramref name="cluster"/>` and waits for its ready line.</summary>
+    public static async Task<(Process, StringBuilder)> StartNodeAsync(string workingDirectory, string cluster, IReadOnlyDictionary<string, string>? environment)
     {
         var output = new StringBuilder();
-        var p = Start(workingDirectory, output, "node", "--cluster", "localhost", "--slots", "2", "--isolation", "native");
+        var p = Start(workingDirectory, output, environment, "node", "--cluster", cluster, "--slots", "2", "--isolation", "native");
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         while (true)
         {

@@ -48,11 +48,8 @@ public sealed class RedisTests
         public static async Task<RedisServer> StartAsync(string folder)
         {
             Directory.CreateDirectory(folder);
-            var binary = Find() ?? await InstallAsync();
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
+            var binary = await Apt.EnsureAsync("redis-server", Find);
+            var port = Apt.FreeLoopbackPort();
             var psi = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
             foreach (var a in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder })
             {
@@ -87,22 +84,5 @@ public sealed class RedisTests
         }
 
         private static string? Find() => new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists);
-
-        /// <summary>Debian's redis-server, installed the way the project's docs say (apt-get), when it is missing.</summary>
-        private static async Task<string> InstallAsync()
-        {
-            foreach (var args in new[] { "update -qq", "install -y -qq --no-install-recommends redis-server" })
-            {
-                var psi = new ProcessStartInfo("apt-get", args) { RedirectStandardOutput = true, RedirectStandardError = true };
-                psi.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-                using var apt = Process.Start(psi)!;
-                var stderr = apt.StandardError.ReadToEndAsync();
-                await apt.StandardOutput.ReadToEndAsync();
-                await apt.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(10)).Token);
-                Assert.True(apt.ExitCode == 0, $"apt-get {args} failed: {await stderr}");
-            }
-
-            return Find() ?? throw new InvalidOperationException("redis-server is still missing after apt-get install redis-server.");
-        }
     }
 }

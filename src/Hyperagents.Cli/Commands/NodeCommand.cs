@@ -14,10 +14,10 @@ internal static class NodeCommand
 {
     public static Command Create(CliContext context)
     {
-        var cluster = new Option<string>("--cluster") { Description = "The cluster: localhost (nodes on this machine; start the first node first) or redis://host:port (membership in Redis).", Required = true };
+        var cluster = new Option<string>("--cluster") { Description = "The cluster: localhost (nodes on this machine; start the first node first), redis://host:port (membership in Redis) or postgresql://user@host:port/database (membership in PostgreSQL; password from PGPASSWORD or HYPERAGENTS_CLUSTER_DB_PASSWORD_FILE).", Required = true };
         var slots = new Option<int?>("--slots") { Description = "Draws this node runs at once (default: its processor count)." };
         var isolation = new Option<string?>("--isolation") { Description = "Where agent code runs on this node: sandbox (default), contained or native." };
-        var address = new Option<string?>("--address") { Description = "With Redis membership: the IP address other machines reach this node on (default 127.0.0.1)." };
+        var address = new Option<string?>("--address") { Description = "With Redis or PostgreSQL membership: the IP address other machines reach this node on (default 127.0.0.1)." };
         var command = new Command("node", "Run a worker node of a cluster: it runs ModifySelf sessions (with its own model configuration and keys) and evaluations for `run --cluster` (the secret comes from HYPERAGENTS_CLUSTER_SECRET; see docs/cluster.md).");
         command.Options.Add(cluster);
         command.Options.Add(slots);
@@ -82,10 +82,13 @@ internal static class NodeCommand
             {
                 node = await NodeHost.StartAsync(spec!, ClusterRuns.NodeServices(secret!, runner, compiler, slots, models), isolation, address, ClusterRuns.Logging, ct).ConfigureAwait(false);
             }
+            catch (ClusterMembershipException ex)
+            {
+                return ArchiveCommandSupport.Error(context, ex.Message);
+            }
             catch (Exception ex) when (ex is InvalidOperationException or Orleans.Runtime.OrleansException or System.Net.Sockets.SocketException or TimeoutException)
             {
-                var hint = spec!.IsLocalhost ? " On localhost the first node holds membership: start it first, and keep it running." : " Check that Redis is reachable from this machine.";
-                return ArchiveCommandSupport.Error(context, $"The node could not join the cluster: {ex.Message}.{hint}");
+                return ArchiveCommandSupport.Error(context, $"The node could not join the cluster: {ex.Message}; {spec!.MembershipHint}.");
             }
 
             await using (node.ConfigureAwait(false))

@@ -133,7 +133,7 @@ internal static class RunCommand
 
     private static Option<string?> ClusterOption() => new("--cluster")
     {
-        Description = "Run the evaluations on a cluster's nodes (`hyperagents node`): localhost or redis://host:port. This process stays the only writer of the archive. See docs/cluster.md.",
+        Description = "Run the evaluations on a cluster's nodes (`hyperagents node`): localhost, redis://host:port or postgresql://user@host:port/database (password from PGPASSWORD or HYPERAGENTS_CLUSTER_DB_PASSWORD_FILE). This process stays the only writer of the archive. See docs/cluster.md.",
     };
 
     private static async Task<int> RunAsync(CliContext context, string archiveFolder, string runName, bool create, RunSettings settings,
@@ -158,6 +158,11 @@ internal static class RunCommand
             }
 
             clusterSession = new ClusterSession(spec!, secret!, settings.TaskLimits);
+            if (await clusterSession.CheckAsync(ct).ConfigureAwait(false) is { } unusable)
+            {
+                await clusterSession.DisposeAsync().ConfigureAwait(false);
+                return ArchiveCommandSupport.Error(context, unusable);
+            }
         }
 
         await using var clusterOwner = clusterSession;

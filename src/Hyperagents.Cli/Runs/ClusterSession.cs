@@ -25,15 +25,39 @@ internal sealed class ClusterSession(ClusterSpec spec, ClusterSecret secret, Run
     /// <summary>Where a run's node table is written while a <c>--cluster</c> session runs.</summary>
     public static string StatusPath(string archiveFolder, string runName) => Path.Combine(archiveFolder, "logs", runName + ".cluster.json");
 
+    /// <summary>Checks a store's membership before anything is archived (PostgreSQL: the login and the tables,
+    /// created when absent); the one-line problem, or <see langword="null"/>.</summary>
+    public async Task<string?> CheckAsync(CancellationToken ct)
+    {
+        if (spec.Postgres is not { } target)
+        {
+            return null;
+        }
+
+        try
+        {
+            await (await PostgresMembership.OpenAsync(target, ct).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+        catch (ClusterMembershipException ex)
+        {
+            return ex.Message;
+        }
+    }
+
     public async Task ConnectAsync(CliContext context, string archiveFolder, string runName, CancellationToken ct)
     {
         try
         {
             _connection = await ClusterConnection.ConnectAsync(spec, ClusterRuns.Logging, ct).ConfigureAwait(false);
         }
+        catch (ClusterMembershipException ex)
+        {
+            throw new ClusterUnavailableException(ex.Message);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var hint = spec.IsLocalhost ? "start `hyperagents node --cluster localhost` first" : "check that Redis is reachable and that nodes are running";
+            var hint = spec.IsLocalhost ? "start `hyperagents node --cluster localhost` first" : spec.MembershipHint + ", and that nodes are running";
             throw new ClusterUnavailableException($"Cannot connect to cluster {spec.Text}: {ex.Message}; {hint}.");
         }
 

@@ -174,8 +174,10 @@ internal sealed class WorkerProcess
     /// compile worker. The host alone decides when a worker ends. Without <c>setsid</c> the worker starts as before.</summary>
     internal static ProcessStartInfo InOwnSession(ProcessStartInfo start)
     {
-        if (Setsid is null)
+        if (Setsid is null || !CanExecute(start.FileName))
         {
+            // A program that cannot be found fails in Process.Start, with the message naming the option to fix,
+            // rather than later inside setsid as a worker that never said hello.
             return start;
         }
 
@@ -205,6 +207,13 @@ internal sealed class WorkerProcess
 
         return detached;
     }
+
+    /// <summary>Whether <paramref name="file"/> names an existing file: as a path when it holds a '/', else on <c>PATH</c>.</summary>
+    private static bool CanExecute(string file) =>
+        file.Contains('/', StringComparison.Ordinal)
+            ? File.Exists(file)
+            : (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
+                .Any(directory => File.Exists(Path.Combine(directory, file)));
 
     /// <summary>Reads one whole frame of the expected type with the small control-frame cap; null on end of stream.</summary>
     public async Task<byte[]?> ReadControlFrameAsync(FrameType expected, CancellationToken cancellationToken)

@@ -27,6 +27,7 @@ public sealed record NodeStatus(string NodeId, int Slots, int Busy, long Complet
 /// where a draw ran never changes its result.</summary>
 public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncDisposable
 {
+    private static readonly TimeSpan RefreshTimeout = TimeSpan.FromSeconds(30);
     private readonly IGrainFactory _grains;
     private readonly ClusterSecret _secret;
     private readonly DomainShipment _domain;
@@ -88,7 +89,9 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncD
         await _refreshing.WaitAsync().ConfigureAwait(false);
         try
         {
-            var hosts = await _grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true).ConfigureAwait(false);
+            // Bounded: the client's response timeout is long (a draw may take that long), and a refresh that never answered
+            // would hold the lock, so no lost node would ever be noticed and its work never dispatched again.
+            var hosts = await _grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true).WaitAsync(RefreshTimeout).ConfigureAwait(false);
             var active = hosts.Select(h => h.SiloName).Where(n => !string.IsNullOrEmpty(n)).ToHashSet(StringComparer.Ordinal);
             List<string> left;
             lock (_gate)
@@ -153,7 +156,17 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncD
     /// <inheritdoc />
     public async Task<IReadOnlyList<TaskResult>> EvaluateDrawsAsync(CompiledAgent agent, IReadOnlyList<TaskDraw> draws, CancellationToken cancellationToken)
     {
-        var results = await Task.WhenAll(draws.Select(d => RunDrawAsync(agent, d, cancellationToken))).ConfigureAwait(false);
+        var works = draws.Select(d => new DrawWork
+        {
+            WorkId = $"w{Interlocked.Increment(ref _sequence)}:{agent.Id[..12]}:{d.Task.Id}#{d.Replicate}",
+            TaskId = d.Task.Id,
+            Replicate = d.Replicate,
+            Seed = d.Seed,
+        }).ToList();
+        var index = works.Select((w, i) => (w.WorkId, i)).ToDictionary(p => p.WorkId, p => p.i, StringComparer.Ordinal);
+        var results = await DispatchAsync<DrawWork, DrawOutcome, TaskResult>(works, w => w.WorkId,
+            (nodeId, batch, token) => CallAsync(nodeId, new DrawBatch { AgentId = agent.Id, DomainKey = _domain.Key, LimitsJson = _limits, Draws = [.. batch] }, agent, token),
+            (nodeId, work, outcome) => (Check(work, draws[index[work.WorkId]], nodeId, outcome, out var result), result), cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return results;
     }
@@ -208,22 +221,6 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncD
         return _assigned.TryRemove(new KeyValuePair<string, string>(work.WorkId, nodeId)) ? null : $"node {nodeId} returned work '{work.WorkId}' again";
     }
 
-    private Task<TaskResult> RunDrawAsync(CompiledAgent agent, TaskDraw draw, CancellationToken ct)
-    {
-        var work = new DrawWork
-        {
-            WorkId = $"w{Interlocked.Increment(ref _sequence)}:{agent.Id[..12]}:{draw.Task.Id}#{draw.Replicate}",
-            AgentId = agent.Id,
-            DomainKey = _domain.Key,
-            TaskId = draw.Task.Id,
-            Replicate = draw.Replicate,
-            Seed = draw.Seed,
-            LimitsJson = _limits,
-        };
-        return DispatchAsync<DrawOutcome, TaskResult>(work.WorkId, (nodeId, token) => CallAsync(nodeId, work, agent, token),
-            (nodeId, outcome) => (Check(work, draw, nodeId, outcome, out var result), result), ct);
-    }
-
     /// <inheritdoc />
     public Task<SessionResult> ModifySelfAsync(SessionWork work, CancellationToken cancellationToken)
     {
@@ -237,8 +234,15 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncD
             TreeHash = treeHash,
             WorkJson = JsonSerializer.Serialize(SessionWire.Of(work), Wire.Json),
         };
-        return DispatchAsync<SessionOutcome, SessionResult>(message.WorkId, (nodeId, token) => CallAsync(nodeId, message, work, token),
-            (nodeId, outcome) => (CheckSession(message, work, nodeId, outcome, out var result), result), cancellationToken);
+        return SessionAsync(message, work, cancellationToken);
+    }
+
+    private async Task<SessionResult> SessionAsync(SessionMessage message, SessionWork work, CancellationToken cancellationToken)
+    {
+        var results = await DispatchAsync<SessionMessage, SessionOutcome, SessionResult>([message], m => m.WorkId,
+            async (nodeId, _, token) => [await CallAsync(nodeId, message, work, token).ConfigureAwait(false)],
+            (nodeId, _, outcome) => (CheckSession(message, work, nodeId, outcome, out var result), result), cancellationToken).ConfigureAwait(false);
+        return results[0];
     }
 
     /// <summary>The checks every session result passes before the loop compiles and gates its child.</summary>
@@ -295,59 +299,117 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncD
         return _assigned.TryRemove(new KeyValuePair<string, string>(message.WorkId, nodeId)) ? null : $"node {nodeId} returned work '{message.WorkId}' again";
     }
 
-    /// <summary>Runs one piece of work on a node with a free slot until a node returns a result that passes
-    /// <paramref name="check"/>: a node lost mid-work or whose result is refused is excluded, and the same work (the
-    /// same seeds) goes to another node.</summary>
-    private async Task<TResult> DispatchAsync<TOutcome, TResult>(string workId, Func<string, CancellationToken, Task<TOutcome>> call,
-        Func<string, TOutcome, (string? Refusal, TResult? Result)> check, CancellationToken ct)
+    /// <summary>Runs pieces of work on the nodes with free slots, as many to a node in one call as it has free slots,
+    /// until each has a result that passes <paramref name="check"/>. A node lost mid-call, or whose call fails, or that
+    /// returns anything that fails a check (one refused result refuses the node's whole batch), is excluded, and the
+    /// same work (the same seeds) goes to other nodes.</summary>
+    /// <returns>The results in the order of <paramref name="items"/>.</returns>
+    private async Task<TResult[]> DispatchAsync<TItem, TOutcome, TResult>(IReadOnlyList<TItem> items, Func<TItem, string> idOf,
+        Func<string, IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TOutcome>>> call,
+        Func<string, TItem, TOutcome, (string? Refusal, TResult? Result)> check, CancellationToken ct)
     {
-        while (true)
+        var results = new TResult[items.Count];
+        await DispatchAsync(items.Select((item, i) => (item, i)).ToList(), idOf, call, check, results, ct).ConfigureAwait(false);
+        return results;
+    }
+
+    private async Task DispatchAsync<TItem, TOutcome, TResult>(List<(TItem Item, int Index)> items, Func<TItem, string> idOf,
+        Func<string, IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TOutcome>>> call,
+        Func<string, TItem, TOutcome, (string? Refusal, TResult? Result)> check, TResult[] results, CancellationToken ct)
+    {
+        var batches = new List<Task>();
+        for (var next = 0; next < items.Count;)
         {
-            var node = await AcquireAsync(ct).ConfigureAwait(false);
-            _assigned[workId] = node.Id;
-            try
+            var (node, taken) = await AcquireAsync(items.Count - next, ct).ConfigureAwait(false);
+            batches.Add(RunBatchAsync(node, items.GetRange(next, taken), idOf, call, check, results, ct));
+            next += taken;
+        }
+
+        await Task.WhenAll(batches).ConfigureAwait(false);
+    }
+
+    private async Task RunBatchAsync<TItem, TOutcome, TResult>(Node node, List<(TItem Item, int Index)> batch, Func<TItem, string> idOf,
+        Func<string, IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TOutcome>>> call,
+        Func<string, TItem, TOutcome, (string? Refusal, TResult? Result)> check, TResult[] results, CancellationToken ct)
+    {
+        await Task.Yield();
+        var ids = batch.Select(b => idOf(b.Item)).ToList();
+        foreach (var id in ids)
+        {
+            _assigned[id] = node.Id;
+        }
+
+        try
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, node.Gone.Token);
+            var outcomes = await call(node.Id, [.. batch.Select(b => b.Item)], linked.Token).ConfigureAwait(false);
+            if (outcomes.Count != batch.Count)
             {
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, node.Gone.Token);
-                var outcome = await call(node.Id, linked.Token).ConfigureAwait(false);
-                var (refusal, result) = check(node.Id, outcome);
-                if (refusal is not null)
+                Exclude(node.Id, "refused", $"node {node.Id} answered {batch.Count} pieces of work ('{ids[0]}', …) with {outcomes.Count} results");
+            }
+            else
+            {
+                var accepted = new TResult[batch.Count];
+                string? refusal = null;
+                for (var i = 0; i < batch.Count && refusal is null; i++)
                 {
-                    Exclude(node.Id, "refused", refusal);
-                    continue;
+                    (refusal, var result) = check(node.Id, batch[i].Item, outcomes[i]);
+                    accepted[i] = result!;
                 }
 
-                lock (_gate)
+                if (refusal is null)
                 {
-                    node.Completed++;
-                    node.Finished.Enqueue(DateTime.UtcNow);
-                    while (node.Finished.Count > 0 && node.Finished.Peek() < DateTime.UtcNow.AddMinutes(-1))
+                    for (var i = 0; i < batch.Count; i++)
                     {
-                        node.Finished.Dequeue();
+                        results[batch[i].Index] = accepted[i];
                     }
+
+                    lock (_gate)
+                    {
+                        node.Completed += batch.Count;
+                        var now = DateTime.UtcNow;
+                        for (var i = 0; i < batch.Count; i++)
+                        {
+                            node.Finished.Enqueue(now);
+                        }
+
+                        while (node.Finished.Count > 0 && node.Finished.Peek() < now.AddMinutes(-1))
+                        {
+                            node.Finished.Dequeue();
+                        }
+                    }
+
+                    return;
                 }
 
-                return result!;
-            }
-            catch (OperationCanceledException) when (node.Gone.IsCancellationRequested && !ct.IsCancellationRequested)
-            {
-                // Logged when the node was excluded.
-            }
-            catch (Exception ex) when (IsNodeLoss(ex) && !ct.IsCancellationRequested)
-            {
-                Exclude(node.Id, "lost", $"node {node.Id} failed during work '{workId}' ({ex.GetType().Name}: {ex.Message}); dispatching it again with the same seed");
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The node refused the content or the work (another version, a damaged cache): not a node for this run.
-                Exclude(node.Id, "refused", $"node {node.Id} could not run work '{workId}' ({ex.GetType().Name}: {ex.Message}); dispatching it again");
-            }
-            finally
-            {
-                // Accepted, refused or lost: this node no longer holds the work (the next round assigns it again).
-                _assigned.TryRemove(new KeyValuePair<string, string>(workId, node.Id));
-                Release(node);
+                Exclude(node.Id, "refused", refusal);
             }
         }
+        catch (OperationCanceledException) when (node.Gone.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            // Logged when the node was excluded.
+        }
+        catch (Exception ex) when (IsNodeLoss(ex) && !ct.IsCancellationRequested)
+        {
+            Exclude(node.Id, "lost", $"node {node.Id} failed during work '{ids[0]}'{(ids.Count > 1 ? $" and {ids.Count - 1} more" : "")} ({ex.GetType().Name}: {ex.Message}); dispatching it again with the same seeds");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The node refused the content or the work (another version, a damaged cache): not a node for this run.
+            Exclude(node.Id, "refused", $"node {node.Id} could not run work '{ids[0]}'{(ids.Count > 1 ? $" and {ids.Count - 1} more" : "")} ({ex.GetType().Name}: {ex.Message}); dispatching it again");
+        }
+        finally
+        {
+            // Accepted, refused or lost: this node no longer holds the work (a refused or lost batch is assigned again).
+            foreach (var id in ids)
+            {
+                _assigned.TryRemove(new KeyValuePair<string, string>(id, node.Id));
+            }
+
+            Release(node, batch.Count);
+        }
+
+        await DispatchAsync(batch, idOf, call, check, results, ct).ConfigureAwait(false);
     }
 
     /// <summary>How many pieces of work the dispatcher tracks now: only those in flight.</summary>
@@ -374,15 +436,15 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncD
         }
     }
 
-    private async Task<DrawOutcome> CallAsync(string nodeId, DrawWork work, CompiledAgent agent, CancellationToken ct)
+    private async Task<IReadOnlyList<DrawOutcome>> CallAsync(string nodeId, DrawBatch batch, CompiledAgent agent, CancellationToken ct)
     {
         var grain = _grains.GetGrain<INodeGrain>(nodeId);
         for (var round = 0; ; round++)
         {
-            var outcome = await grain.EvaluateAsync(work).WaitAsync(ct).ConfigureAwait(false);
+            var outcome = await grain.EvaluateAsync(batch).WaitAsync(ct).ConfigureAwait(false);
             if (outcome.Missing is null || round >= 2)
             {
-                return outcome;
+                return outcome.Outcomes;
             }
 
             if (outcome.Missing == "agent")
@@ -425,19 +487,23 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncD
         _logger.LogInformation("Node {Node} joined with {Slots} slots ({Isolation})", name, info.Slots, info.Isolation);
     }
 
-    private async Task<Node> AcquireAsync(CancellationToken ct)
+    /// <summary>Takes free slots of the node with the most free slots (waiting for one): an even share of
+    /// <paramref name="wanted"/> over the nodes with free slots, so an evaluation's draws spread over the cluster rather
+    /// than fill one node, in one message per node.</summary>
+    private async Task<(Node Node, int Taken)> AcquireAsync(int wanted, CancellationToken ct)
     {
         while (true)
         {
             Task changed;
             lock (_gate)
             {
-                var free = _nodes.Values.Where(n => n.InFlight < n.Slots)
-                    .OrderByDescending(n => n.Slots - n.InFlight).ThenBy(n => (double)n.InFlight / n.Slots).ThenBy(n => n.Id, StringComparer.Ordinal).FirstOrDefault();
+                var open = _nodes.Values.Where(n => n.InFlight < n.Slots).ToList();
+                var free = open.OrderByDescending(n => n.Slots - n.InFlight).ThenBy(n => (double)n.InFlight / n.Slots).ThenBy(n => n.Id, StringComparer.Ordinal).FirstOrDefault();
                 if (free is not null)
                 {
-                    free.InFlight++;
-                    return free;
+                    var taken = Math.Min((wanted + open.Count - 1) / open.Count, free.Slots - free.InFlight);
+                    free.InFlight += taken;
+                    return (free, taken);
                 }
 
                 changed = _changed.Task;
@@ -449,11 +515,11 @@ public sealed class ClusterDispatcher : IDrawExecutor, IAttemptExecutor, IAsyncD
         }
     }
 
-    private void Release(Node node)
+    private void Release(Node node, int count)
     {
         lock (_gate)
         {
-            node.InFlight--;
+            node.InFlight -= count;
             Signal();
         }
     }

@@ -2,35 +2,56 @@ using Orleans;
 
 namespace Hyperagents.Cluster;
 
-/// <summary>One draw of an evaluation sent to a node: the agent and the domain by content hash, the task by id, the
-/// seed the orchestrator derived (a node never draws a seed of its own), the limits of the call.</summary>
+/// <summary>The draws of one evaluation a node runs at once, in one message: the agent and the domain by content hash,
+/// the limits of every call, and each draw (task by id, the seed the orchestrator derived: a node never draws a seed of
+/// its own). The orchestrator sends a node at most as many draws as it has free slots.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DrawBatch
+{
+    /// <summary>The compiled agent's content hash (<c>CompiledAgent.Id</c>).</summary>
+    [Id(0)] public required string AgentId { get; init; }
+
+    /// <summary>The domain's key (<see cref="DomainShipment.Key"/>).</summary>
+    [Id(1)] public required string DomainKey { get; init; }
+
+    /// <summary>The limits of each call (<c>RunLimits</c> as JSON).</summary>
+    [Id(2)] public required string LimitsJson { get; init; }
+
+    /// <summary>The draws.</summary>
+    [Id(3)] public required DrawWork[] Draws { get; init; }
+}
+
+/// <summary>One draw of a <see cref="DrawBatch"/>.</summary>
 [GenerateSerializer, Immutable]
 public sealed record DrawWork
 {
     /// <summary>The dispatch's identity, unique in the orchestrator's process; a result must name it.</summary>
     [Id(0)] public required string WorkId { get; init; }
 
-    /// <summary>The compiled agent's content hash (<c>CompiledAgent.Id</c>).</summary>
-    [Id(1)] public required string AgentId { get; init; }
-
-    /// <summary>The domain's key (<see cref="DomainShipment.Key"/>).</summary>
-    [Id(2)] public required string DomainKey { get; init; }
-
     /// <summary>The task id.</summary>
-    [Id(3)] public required string TaskId { get; init; }
+    [Id(1)] public required string TaskId { get; init; }
 
     /// <summary>The replicate index.</summary>
-    [Id(4)] public required int Replicate { get; init; }
+    [Id(2)] public required int Replicate { get; init; }
 
     /// <summary>The task seed.</summary>
-    [Id(5)] public required ulong Seed { get; init; }
+    [Id(3)] public required ulong Seed { get; init; }
+}
 
-    /// <summary>The limits of the call (<c>RunLimits</c> as JSON).</summary>
-    [Id(6)] public required string LimitsJson { get; init; }
+/// <summary>What a node answers for a <see cref="DrawBatch"/>: one outcome per draw, in the batch's order; or what it
+/// lacks to run any of them.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DrawBatchOutcome
+{
+    /// <summary>The outcomes, one per draw, each hashed and signed on its own.</summary>
+    [Id(0)] public DrawOutcome[] Outcomes { get; init; } = [];
+
+    /// <summary><c>agent</c> or <c>domain</c> when the node does not hold that content yet; the orchestrator sends it.</summary>
+    [Id(1)] public string? Missing { get; init; }
 }
 
 /// <summary>What a node answers for a <see cref="DrawWork"/>: the result (a <c>TaskResult</c> as JSON), its SHA-256,
-/// and an HMAC of work id, node id and hash under the cluster secret; or what it lacks to run the draw.</summary>
+/// and an HMAC of work id, node id and hash under the cluster secret.</summary>
 [GenerateSerializer, Immutable]
 public sealed record DrawOutcome
 {
@@ -40,7 +61,7 @@ public sealed record DrawOutcome
     /// <summary>The node that ran it.</summary>
     [Id(1)] public required string NodeId { get; init; }
 
-    /// <summary>The result document, or empty when <see cref="Missing"/> is set.</summary>
+    /// <summary>The result document.</summary>
     [Id(2)] public byte[] Result { get; init; } = [];
 
     /// <summary>The lower-case hex SHA-256 of <see cref="Result"/>.</summary>
@@ -48,9 +69,6 @@ public sealed record DrawOutcome
 
     /// <summary>HMAC-SHA256 of work id, node id and result hash under the cluster secret.</summary>
     [Id(4)] public byte[] Mac { get; init; } = [];
-
-    /// <summary><c>agent</c> or <c>domain</c> when the node does not hold that content yet; the orchestrator sends it.</summary>
-    [Id(5)] public string? Missing { get; init; }
 }
 
 /// <summary>One attempt's <c>ModifySelf</c> session sent to a node: the meta agent, the parent's tree and the domain by
@@ -151,9 +169,9 @@ public interface INodeGrain : IGrainWithStringKey
     /// <param name="nonce">The orchestrator's fresh challenge.</param>
     Task<NodeInfo> HelloAsync(byte[] nonce);
 
-    /// <summary>Runs and scores one draw.</summary>
-    /// <param name="work">The draw.</param>
-    Task<DrawOutcome> EvaluateAsync(DrawWork work);
+    /// <summary>Runs and scores a batch of draws at once (at most this node's free slots).</summary>
+    /// <param name="batch">The draws.</param>
+    Task<DrawBatchOutcome> EvaluateAsync(DrawBatch batch);
 
     /// <summary>Runs one attempt's <c>ModifySelf</c> session with this node's runner and model configuration.</summary>
     /// <param name="work">The session.</param>

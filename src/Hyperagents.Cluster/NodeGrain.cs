@@ -14,10 +14,10 @@ internal sealed class NodeGrain(NodeWorker worker, ILocalSiloDetails silo, NodeI
 
     public Task<NodeInfo> HelloAsync(byte[] nonce) => Task.FromResult(worker.Hello(CheckedId(), nonce, identity.Isolation));
 
-    public Task<DrawOutcome> EvaluateAsync(DrawWork work)
+    public Task<DrawBatchOutcome> EvaluateAsync(DrawBatch batch)
     {
         CheckedId();
-        return worker.EvaluateAsync(NodeId, work);
+        return worker.EvaluateAsync(NodeId, batch);
     }
 
     public Task<SessionOutcome> ModifySelfAsync(SessionMessage work)

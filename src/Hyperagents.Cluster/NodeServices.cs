@@ -33,6 +33,9 @@ public sealed class NodeServices
     /// <summary>Computes a domain's evaluator hash, which must equal the hash a built-in was shipped with.</summary>
     public Func<IDomain, string> EvaluatorHashOf { get; init; } = EvaluatorHash.For;
 
+    /// <summary>Sees every batch of draws this node is asked to run (its size): tests count messages with it.</summary>
+    internal Action<int>? Batched { get; init; }
+
     /// <summary>Changes a result before it is signed: tests make a node misbehave with it.</summary>
     internal Func<DrawOutcome, DrawOutcome>? Tamper { get; init; }
 

@@ -128,30 +128,37 @@ internal sealed class NodeWorker(NodeServices services, ILogger<NodeWorker> logg
         }
     }
 
-    public async Task<DrawOutcome> EvaluateAsync(string nodeId, DrawWork work)
+    /// <summary>Runs a batch's draws at once, each in a slot of its own, and returns their outcomes in the batch's order,
+    /// each hashed and signed.</summary>
+    public async Task<DrawBatchOutcome> EvaluateAsync(string nodeId, DrawBatch batch)
     {
-        if (!_agents.TryGetValue(work.AgentId, out var agent))
+        if (!_agents.TryGetValue(batch.AgentId, out var agent))
         {
-            return new DrawOutcome { WorkId = work.WorkId, NodeId = nodeId, Missing = "agent" };
+            return new DrawBatchOutcome { Missing = "agent" };
         }
 
-        if (!_domains.TryGetValue(work.DomainKey, out var domain))
+        if (!_domains.TryGetValue(batch.DomainKey, out var domain))
         {
-            return new DrawOutcome { WorkId = work.WorkId, NodeId = nodeId, Missing = "domain" };
+            return new DrawBatchOutcome { Missing = "domain" };
         }
 
-        var task = domain.FindTask(work.TaskId)?.Task
-            ?? throw new ArgumentException($"The domain has no task '{work.TaskId}'.");
-        var limits = JsonSerializer.Deserialize<RunLimits>(work.LimitsJson, Wire.Json) ?? throw new ArgumentException("No limits.");
+        services.Batched?.Invoke(batch.Draws.Length);
+        var limits = (JsonSerializer.Deserialize<RunLimits>(batch.LimitsJson, Wire.Json) ?? throw new ArgumentException("No limits.")).Validate();
+        var tasks = batch.Draws.Select(d => domain.FindTask(d.TaskId)?.Task ?? throw new ArgumentException($"The domain has no task '{d.TaskId}'.")).ToList();
+        var evaluator = new TaskEvaluator(domain, services.Runner, services.Models, limits, 1);
+        var outcomes = await Task.WhenAll(batch.Draws.Select((d, i) => EvaluateOneAsync(nodeId, evaluator, agent, tasks[i], d))).ConfigureAwait(false);
+        return new DrawBatchOutcome { Outcomes = outcomes };
+    }
+
+    private async Task<DrawOutcome> EvaluateOneAsync(string nodeId, TaskEvaluator evaluator, CompiledAgent agent, TaskSpec task, DrawWork work)
+    {
         await _slots.WaitAsync().ConfigureAwait(false);
         Interlocked.Increment(ref _busy);
         try
         {
-            var evaluator = new TaskEvaluator(domain, services.Runner, services.Models, limits.Validate(), 1);
             var result = await evaluator.EvaluateOneAsync(agent, task, work.Seed, CancellationToken.None).ConfigureAwait(false) with { Replicate = work.Replicate };
             var bytes = Wire.Encode(result);
-            var hash = ClusterSecret.Hash(bytes);
-            var outcome = new DrawOutcome { WorkId = work.WorkId, NodeId = nodeId, Result = bytes, ResultHash = hash };
+            var outcome = new DrawOutcome { WorkId = work.WorkId, NodeId = nodeId, Result = bytes, ResultHash = ClusterSecret.Hash(bytes) };
             outcome = services.Tamper?.Invoke(outcome) ?? outcome;
             Interlocked.Increment(ref _completed);
             _finished.Enqueue(DateTime.UtcNow);

@@ -176,6 +176,27 @@ public sealed class DispatchTests
         Assert.True(TestNodes.Ran["Primary"] > 0);
     }
 
+    [Fact]
+    public async Task An_evaluations_draws_reach_a_node_in_one_message_per_batch_of_its_free_slots_and_come_back_in_draw_order()
+    {
+        TestNodes.Reset();
+        var settings = TestNodes.Settings(1);
+        TestNodes.Setups["Primary"] = new NodeSetup { Slots = 4 };
+        await using var cluster = await TestNodes.StartAsync(1);
+        await using var dispatcher = Dispatcher(cluster, settings);
+        await dispatcher.WaitForNodesAsync(1, new CancellationTokenSource(Guard).Token);
+        var agent = TestNodes.Compiler.Compile(Compiler.AgentSource.FromFiles(TestNodes.SeedAgent())).Agent!;
+        var tasks = TestDomains.Open(settings.Domain).GetTasks(Split.Train);
+        var draws = Enumerable.Range(0, 6).Select(i => new Engine.TaskDraw(tasks[i % 2], i, 1000UL + (ulong)i)).ToList();
+
+        var results = await dispatcher.EvaluateDrawsAsync(agent, draws, CancellationToken.None).WaitAsync(Guard);
+
+        Assert.Equal([4, 2], TestNodes.Batches["Primary"]);
+        Assert.Equal(draws.Select(d => (d.Task.Id, d.Seed, d.Replicate)), results.Select(r => (r.TaskId, r.Seed, r.Replicate)));
+        Assert.Equal(6, dispatcher.Nodes.Single().Completed);
+        Assert.Equal(0, dispatcher.Tracked);
+    }
+
     private static ClusterDispatcher Dispatcher(Orleans.TestingHost.TestCluster cluster, Engine.RunSettings settings)
     {
         var domain = TestDomains.Open(settings.Domain);

@@ -34,7 +34,13 @@ public sealed class EndToEndTests
             using var run = Cli.Start(folder.Path, output, [.. common, "--name", "spread", "--cluster", "localhost"]);
             var status = Path.Combine(archive, "logs", "spread.cluster.json");
             var victim = await KillABusySecondaryAsync(status, nodes.Skip(1).Select(n => n.Process).ToList(), run);
-            await run.WaitForExitAsync(new CancellationTokenSource(Guard).Token);
+            if (!run.WaitForExit(Guard))
+            {
+                Cli.Kill(run);
+                Assert.Fail($"the run did not finish within {Guard} of the kill.\nnode table:\n{(File.Exists(status) ? File.ReadAllText(status) : "(none)")}\norchestrator:\n{Tail(output)}\n"
+                    + string.Join("\n", nodes.Select((n, i) => $"node {i} (pid {n.Process.Id}):\n{Tail(n.Output)}")));
+            }
+
             run.WaitForExit();
             Assert.True(run.ExitCode == 0, output.ToString());
 
@@ -57,6 +63,15 @@ public sealed class EndToEndTests
             {
                 Cli.Kill(process);
             }
+        }
+    }
+
+    private static string Tail(StringBuilder output)
+    {
+        lock (output)
+        {
+            var text = output.ToString();
+            return text.Length <= 6000 ? text : "…" + text[^6000..];
         }
     }
 

@@ -41,8 +41,12 @@ internal static class TestNodes
     /// <summary>ModifySelf sessions each node ran, by silo name.</summary>
     public static ConcurrentDictionary<string, int> Sessions { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The size of every batch of draws each node was sent, by silo name.</summary>
+    public static ConcurrentDictionary<string, ConcurrentQueue<int>> Batches { get; } = new(StringComparer.Ordinal);
+
     public static void Reset()
     {
+        Batches.Clear();
         Setups.Clear();
         Ran.Clear();
         Sessions.Clear();
@@ -60,6 +64,7 @@ internal static class TestNodes
             OpenDomain = shipment => TestDomains.Open(shipment.Name),
             Tamper = setup.Tamper,
             SessionTamper = setup.SessionTamper,
+            Batched = size => Batches.GetOrAdd(silo, _ => new ConcurrentQueue<int>()).Enqueue(size),
         };
     }
 

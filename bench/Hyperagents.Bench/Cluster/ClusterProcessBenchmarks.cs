@@ -55,7 +55,7 @@ public sealed class ClusterOverheadBenchmark : IBenchmark
         var wall = clock.Elapsed.TotalMilliseconds / attempts;
         var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / attempts;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{attempts} attempts (1 session + {drawsPerAttempt} draws each) over {nodeCount} node processes: orchestrator CPU {cpuMs:0.00} ms per attempt ({cpuMs / (drawsPerAttempt + 1):0.000} ms per message), wall {wall:0.0} ms per attempt (round trips, nodes' share included)"));
+            $"{attempts} attempts (1 session + {drawsPerAttempt} draws each) over {nodeCount} node processes: orchestrator CPU {cpuMs:0.00} ms per attempt ({cpuMs / (drawsPerAttempt + 1):0.000} ms per draw or session), wall {wall:0.0} ms per attempt (round trips, nodes' share included)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"target ≤ 5 ms orchestrator CPU per attempt: {(cpuMs <= 5 ? "met" : "MISSED")}"));
         return cpuMs <= 5 ? 0 : 1;
     }
@@ -83,8 +83,11 @@ public sealed class ClusterOverheadBenchmark : IBenchmark
             throw new InvalidOperationException("The session returned another tree.");
         }
 
+        // As the loop does: the staged draw first, then the full evaluation's draws, in two calls.
         var offset = (ulong)(attempt + 100) * 1000;
-        await dispatcher.EvaluateDrawsAsync(agent, [.. Enumerable.Range(0, draws).Select(i => new TaskDraw(tasks[i % tasks.Count], i, offset + (ulong)i))], CancellationToken.None);
+        var all = Enumerable.Range(0, draws).Select(i => new TaskDraw(tasks[i % tasks.Count], i, offset + (ulong)i)).ToList();
+        await dispatcher.EvaluateDrawsAsync(agent, all[..1], CancellationToken.None);
+        await dispatcher.EvaluateDrawsAsync(agent, all[1..], CancellationToken.None);
     }
 }
 

@@ -71,7 +71,7 @@ public sealed record ClusterSpec
             var name = text["localhost/".Length..];
             if (name.Length is 0 or > 64 || name.Trim('.').Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
             {
-                error = $"--cluster '{text}': a localhost cluster's name is 1 to 64 letters, digits, '-', '_' or '.' (not only dots), e.g. localhost/experiment-2.";
+                error = $"--cluster '{new string([.. text.Select(c => char.IsControl(c) ? '?' : c)])}': a localhost cluster's name is 1 to 64 letters, digits, '-', '_' or '.' (not only dots), e.g. localhost/experiment-2.";
                 return null;
             }
 

@@ -164,6 +164,7 @@ public sealed class LocalMembershipTests
     [InlineData("localhost/..")]
     [InlineData("localhost/a/b")]
     [InlineData("localhost/é")]
+    [InlineData("localhost/a\nb")]
     public void A_bad_localhost_name_is_one_line_naming_the_fix(string given)
     {
         Assert.Null(ClusterSpec.Parse(given, out var error));

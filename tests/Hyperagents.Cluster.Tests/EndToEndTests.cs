@@ -23,6 +23,7 @@ public sealed class EndToEndTests
         Assert.True(alone.Exit == 0, alone.Output);
 
         var nodes = new List<(Process Process, StringBuilder Output)>();
+        Process? run = null;
         try
         {
             for (var i = 0; i < 3; i++)
@@ -31,7 +32,7 @@ public sealed class EndToEndTests
             }
 
             var output = new StringBuilder();
-            using var run = Cli.Start(folder.Path, output, [.. common, "--name", "spread", "--cluster", cluster.Spec]);
+            run = Cli.Start(folder.Path, output, [.. common, "--name", "spread", "--cluster", cluster.Spec]);
             var status = Path.Combine(archive, "logs", "spread.cluster.json");
 
             // No node is special: the first one started is the one killed.
@@ -55,6 +56,12 @@ public sealed class EndToEndTests
         }
         finally
         {
+            if (run is not null)
+            {
+                Cli.Kill(run);
+                run.Dispose();
+            }
+
             foreach (var (process, _) in nodes)
             {
                 Cli.Kill(process);
@@ -183,13 +190,25 @@ internal static class Cli
     {
         var output = new StringBuilder();
         using var p = Start(workingDirectory, output, environment, args);
-        await p.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(8)).Token);
+        try
+        {
+            await p.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(8)).Token);
+        }
+        finally
+        {
+            // A run left behind would keep its cluster (and the test lock it inherited) busy.
+            Kill(p);
+        }
+
         p.WaitForExit();
         lock (output)
         {
             return (p.ExitCode, output.ToString());
         }
     }
+
+    /// <summary>Starts `hyperagents node --cluster localhost` (the cluster named default) and waits for its ready line.</summary>
+    public static Task<(Process, StringBuilder)> StartNodeAsync(string workingDirectory) => StartNodeAsync(workingDirectory, "localhost", null);
 
     /// <summary>Starts `hyperagents node --cluster <paramref name="cluster"/>` and waits for its ready line.</summary>
     public static async Task<(Process, StringBuilder)> StartNodeAsync(string workingDirectory, string cluster, IReadOnlyDictionary<string, string>? environment)

@@ -4,35 +4,34 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans;
 using Orleans.Hosting;
+using Orleans.Messaging;
 
 namespace Hyperagents.Cluster;
 
-/// <summary>Where a cluster's membership lives: <c>localhost</c> (nodes on this machine on a fixed port scheme, the
-/// first node holding membership), <c>redis://host:port</c> or <c>postgresql://user@host:port/database</c> (any number
-/// of machines).</summary>
+/// <summary>Where a cluster's membership lives: <c>localhost</c> or <c>localhost/&lt;name&gt;</c> (nodes on this
+/// machine, membership in a file of this user's, no node special), <c>redis://host:port</c> or
+/// <c>postgresql://user@host:port/database</c> (any number of machines).</summary>
 public sealed record ClusterSpec
 {
-    /// <summary>The Orleans cluster and service id of every hyperagents cluster (they name, never authenticate).</summary>
+    /// <summary>The Orleans cluster and service id of every Redis or PostgreSQL hyperagents cluster (they name, never
+    /// authenticate); a localhost cluster's ids also hold its name (<see cref="OrleansId"/>).</summary>
     public const string ClusterId = "hyperagents";
 
-    /// <summary>The first silo port of the localhost scheme: node <c>k</c> listens on <c>11111+k</c>.</summary>
-    public const int LocalSiloBase = 11111;
+    /// <summary>The name of the localhost cluster <c>--cluster localhost</c> means.</summary>
+    public const string DefaultLocalName = "default";
 
-    /// <summary>The first gateway port of the localhost scheme: node <c>k</c> takes clients on <c>30000+k</c>.</summary>
-    public const int LocalGatewayBase = 30000;
-
-    /// <summary>How many nodes the localhost scheme holds.</summary>
-    public const int LocalMaxNodes = 32;
-
-    private ClusterSpec(string text, string? redis, PostgresTarget? postgres = null)
+    private ClusterSpec(string text, string? redis, PostgresTarget? postgres = null, string? localName = null)
     {
         Text = text;
         Redis = redis;
         Postgres = postgres;
+        LocalName = localName;
     }
 
-    /// <summary>The spec as shown and stored (a PostgreSQL spec in its normal form; it never holds a password).</summary>
+    /// <summary>The spec as shown and stored (a PostgreSQL spec in its normal form, a localhost one as
+    /// <c>localhost/&lt;name&gt;</c>; it never holds a password).</summary>
     public string Text { get; }
 
     /// <summary>The Redis endpoint (<c>host:port</c>) for Redis membership, else <see langword="null"/>.</summary>
@@ -41,13 +40,20 @@ public sealed record ClusterSpec
     /// <summary>The database of PostgreSQL membership, else <see langword="null"/>.</summary>
     public PostgresTarget? Postgres { get; }
 
-    /// <summary>Whether this is the one-machine scheme.</summary>
-    public bool IsLocalhost => Redis is null && Postgres is null;
+    /// <summary>The name of a localhost cluster (<c>default</c> for plain <c>localhost</c>), else <see langword="null"/>.</summary>
+    public string? LocalName { get; }
+
+    /// <summary>Whether this is a cluster of nodes on this machine.</summary>
+    public bool IsLocalhost => LocalName is not null;
+
+    /// <summary>The Orleans cluster and service id: silos with different ids refuse each other, so two localhost
+    /// clusters stay apart even if one's node is pointed at the other's.</summary>
+    public string OrleansId => LocalName is { } name ? $"{ClusterId}-localhost-{name}" : ClusterId;
 
     /// <summary>Where membership lives, for messages: what a user checks when the cluster cannot be reached.</summary>
     public string MembershipHint => Redis is not null ? "check that Redis is reachable from this machine"
         : Postgres is not null ? "check that PostgreSQL is reachable from this machine"
-        : "on localhost the first node holds membership: start it first, and keep it running";
+        : $"the nodes of {Text} are listed in {Path.Combine(LocalClusterFolder.For(LocalName!), "membership.json")}: start them as the same user, with the same --cluster";
 
     /// <summary>Parses <c>--cluster</c>.</summary>
     /// <param name="text">The value.</param>
@@ -57,7 +63,19 @@ public sealed record ClusterSpec
         error = null;
         if (string.Equals(text, "localhost", StringComparison.OrdinalIgnoreCase))
         {
-            return new ClusterSpec("localhost", null);
+            return new ClusterSpec($"localhost/{DefaultLocalName}", null, localName: DefaultLocalName);
+        }
+
+        if (text.StartsWith("localhost/", StringComparison.OrdinalIgnoreCase))
+        {
+            var name = text["localhost/".Length..];
+            if (name.Length is 0 or > 64 || name.Trim('.').Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                error = $"--cluster '{new string([.. text.Select(c => char.IsControl(c) ? '?' : c)])}': a localhost cluster's name is 1 to 64 letters, digits, '-', '_' or '.' (not only dots), e.g. localhost/experiment-2.";
+                return null;
+            }
+
+            return new ClusterSpec($"localhost/{name}", null, localName: name);
         }
 
         if (text.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) && Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Host.Length > 0)
@@ -70,7 +88,7 @@ public sealed record ClusterSpec
             return PostgresTarget.Parse(text, out error) is { } target ? new ClusterSpec(target.ToString(), null, target) : null;
         }
 
-        error = $"--cluster '{Redact(text)}' is not a cluster: use 'localhost' (nodes on this machine), 'redis://host:port' (membership in Redis) or 'postgresql://user@host:port/database' (membership in PostgreSQL).";
+        error = $"--cluster '{Redact(text)}' is not a cluster: use 'localhost' or 'localhost/<name>' (nodes on this machine), 'redis://host:port' (membership in Redis) or 'postgresql://user@host:port/database' (membership in PostgreSQL).";
         return null;
     }
 
@@ -84,45 +102,48 @@ public sealed record ClusterSpec
         return colon >= 0 && colon < at ? text[..(colon + 1)] + "***" + text[at..] : text;
     }
 
-    /// <summary>Gateway ports the localhost scheme's clients try.</summary>
-    internal static int[] LocalGateways() => [.. Enumerable.Range(0, LocalMaxNodes).Select(k => LocalGatewayBase + k)];
-
     /// <summary>Configures an orchestrator's client.</summary>
-    internal void ConfigureClient(IClientBuilder client, PostgresMembership? membership)
+    internal void ConfigureClient(IClientBuilder client, PostgresMembership? membership, FileMembershipTable? local)
     {
         // A draw may take as long as its task limit allows; a node that dies is noticed through membership instead
         // (the dispatcher stops waiting on its calls), so this is only the last guard.
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromHours(1));
+        client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (OrleansId, OrleansId));
         if (Redis is { } redis)
         {
             client.UseRedisClustering(redis);
-            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ClusterId));
         }
         else if (membership is not null)
         {
             client.UseAdoNetClustering(o => (o.Invariant, o.DataSource) = ("Npgsql", membership.DataSource));
-            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ClusterId));
         }
         else
         {
-            client.UseLocalhostClustering(LocalGateways(), ClusterId, ClusterId);
+            // Reading a local file is cheap: the client learns of new gateways (and loses dead ones) within seconds.
+            var refresh = TimeSpan.FromSeconds(2);
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = refresh);
+            client.Services.AddSingleton<IGatewayListProvider>(new FileGatewayListProvider(local!, refresh));
         }
     }
 
-    /// <summary>Whether a TCP port on loopback is free now.</summary>
-    internal static bool PortFree(int port)
+    /// <summary>Checks a localhost cluster's membership before anything starts: its folder (made for this user only)
+    /// and its file (absent, or a table of this cluster). Other specs are checked when they connect.</summary>
+    /// <exception cref="ClusterMembershipException">The folder or the file cannot be used (one line naming the fix).</exception>
+    public void CheckLocalMembership()
     {
-        try
+        if (IsLocalhost)
         {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            listener.Stop();
-            return true;
+            _ = OpenLocal();
         }
-        catch (SocketException)
-        {
-            return false;
-        }
+    }
+
+    /// <summary>Opens a localhost cluster's membership (its folder made for this user only) and checks the file.</summary>
+    /// <exception cref="ClusterMembershipException">The folder or the file cannot be used (one line naming the fix).</exception>
+    internal FileMembershipTable OpenLocal()
+    {
+        var table = new FileMembershipTable(LocalClusterFolder.Ensure(LocalName!), OrleansId);
+        table.InitializeMembershipTableAsync(false, CancellationToken.None).GetAwaiter().GetResult();
+        return table;
     }
 
     /// <summary>A port the OS says is free.</summary>
@@ -156,62 +177,38 @@ public sealed class NodeHost : IAsyncDisposable
     /// <summary>Where it listens, for the log: <c>silo host:port, gateway port</c>.</summary>
     public string Endpoint { get; }
 
-    /// <summary>Starts a node. On <c>localhost</c> it takes the first free slot of the port scheme (node 0, the primary,
-    /// holds membership); on Redis it listens on free ports of <paramref name="address"/>.</summary>
+    /// <summary>Starts a node: it listens on two ports the OS gives it (silo and gateway) and joins the cluster's
+    /// membership (a localhost cluster's file, Redis or PostgreSQL); no node is special.</summary>
     /// <param name="spec">The cluster.</param>
     /// <param name="services">What it runs draws with.</param>
     /// <param name="isolation">Its isolation tier's name.</param>
-    /// <param name="address">The address other machines reach it on (Redis membership); loopback by default.</param>
+    /// <param name="address">The address other machines reach it on (Redis or PostgreSQL membership); loopback by
+    /// default, and always on localhost.</param>
     /// <param name="logging">Log configuration.</param>
     /// <param name="cancellationToken">Stops start-up.</param>
-    /// <exception cref="InvalidOperationException">No port of the localhost scheme is free.</exception>
-    /// <exception cref="ClusterMembershipException">PostgreSQL membership cannot be used (one line naming the fix).</exception>
+    /// <exception cref="ClusterMembershipException">The membership cannot be used (one line naming the fix).</exception>
     public static async Task<NodeHost> StartAsync(ClusterSpec spec, NodeServices services, string isolation, IPAddress? address, Action<ILoggingBuilder>? logging, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var nodeId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
-        if (spec.IsLocalhost)
-        {
-            // One node at a time picks its ports and binds them: concurrent starts on one machine queue on this lock.
-            var lockPath = Path.Combine(Path.GetTempPath(), "hyperagents-cluster-localhost.lock");
-            for (var tries = 0; ; tries++)
-            {
-                FileStream held;
-                try
-                {
-                    held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                }
-                catch (IOException) when (tries < 600)
-                {
-                    await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                await using (held.ConfigureAwait(false))
-                {
-                    var k = Enumerable.Range(0, ClusterSpec.LocalMaxNodes).FirstOrDefault(i => ClusterSpec.PortFree(ClusterSpec.LocalSiloBase + i) && ClusterSpec.PortFree(ClusterSpec.LocalGatewayBase + i), -1);
-                    if (k < 0)
-                    {
-                        throw new InvalidOperationException($"All {ClusterSpec.LocalMaxNodes} node ports of the localhost scheme ({ClusterSpec.LocalSiloBase}+ and {ClusterSpec.LocalGatewayBase}+) are taken.");
-                    }
-
-                    var (silo, gateway) = (ClusterSpec.LocalSiloBase + k, ClusterSpec.LocalGatewayBase + k);
-                    var primary = new IPEndPoint(IPAddress.Loopback, ClusterSpec.LocalSiloBase);
-                    var host = Build(services, isolation, nodeId, logging, b => b.UseLocalhostClustering(silo, gateway, k == 0 ? null : primary, ClusterSpec.ClusterId, ClusterSpec.ClusterId));
-                    await host.StartAsync(cancellationToken).ConfigureAwait(false);
-                    return new NodeHost(host, nodeId, $"silo 127.0.0.1:{silo}, gateway {gateway}{(k == 0 ? ", primary" : string.Empty)}");
-                }
-            }
-        }
-
-        var ip = address ?? IPAddress.Loopback;
+        var ip = spec.IsLocalhost ? IPAddress.Loopback : address ?? IPAddress.Loopback;
         var (siloPort, gatewayPort) = (ClusterSpec.AnyFreePort(), ClusterSpec.AnyFreePort());
+        var local = spec.IsLocalhost ? spec.OpenLocal() : null;
         var membership = spec.Postgres is { } target ? await PostgresMembership.OpenAsync(target, cancellationToken).ConfigureAwait(false) : null;
         try
         {
-            var storeHost = Build(services, isolation, nodeId, logging, b =>
+            var host = Build(services, isolation, nodeId, logging, b =>
             {
-                if (membership is not null)
+                if (local is not null)
+                {
+                    b.Services.AddSingleton<IMembershipTable>(local);
+
+                    // Heartbeats into a local file are cheap: a row whose heartbeat is 10 s old is stale, so a node
+                    // joining after earlier ones were killed waits seconds, not a minute, before it stops waiting on
+                    // them (Orleans' own probes then declare them dead).
+                    b.Configure<ClusterMembershipOptions>(o => (o.IAmAliveTablePublishTimeout, o.NumMissedTableIAmAliveLimit) = (TimeSpan.FromSeconds(5), 2));
+                }
+                else if (membership is not null)
                 {
                     b.UseAdoNetClustering(o => (o.Invariant, o.DataSource) = ("Npgsql", membership.DataSource));
                 }
@@ -220,20 +217,20 @@ public sealed class NodeHost : IAsyncDisposable
                     b.UseRedisClustering(spec.Redis!);
                 }
 
-                b.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterSpec.ClusterId, ClusterSpec.ClusterId));
+                b.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (spec.OrleansId, spec.OrleansId));
                 b.ConfigureEndpoints(ip, siloPort, gatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(ip));
             });
             try
             {
-                await storeHost.StartAsync(cancellationToken).ConfigureAwait(false);
+                await host.StartAsync(cancellationToken).ConfigureAwait(false);
             }
             catch
             {
-                storeHost.Dispose();
+                host.Dispose();
                 throw;
             }
 
-            return new NodeHost(storeHost, nodeId, $"silo {ip}:{siloPort}, gateway {gatewayPort}", membership);
+            return new NodeHost(host, nodeId, $"silo {ip}:{siloPort}, gateway {gatewayPort}{(spec.IsLocalhost ? $", cluster {spec.Text}" : string.Empty)}", membership);
         }
         catch when (membership is not null)
         {
@@ -299,10 +296,11 @@ public sealed class ClusterConnection : IAsyncDisposable
     public static async Task<ClusterConnection> ConnectAsync(ClusterSpec spec, Action<ILoggingBuilder>? logging, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        var local = spec.IsLocalhost ? spec.OpenLocal() : null;
         var membership = spec.Postgres is { } target ? await PostgresMembership.OpenAsync(target, cancellationToken).ConfigureAwait(false) : null;
         var host = new HostBuilder()
             .ConfigureLogging(l => logging?.Invoke(l))
-            .UseOrleansClient(c => spec.ConfigureClient(c, membership))
+            .UseOrleansClient(c => spec.ConfigureClient(c, membership, local))
             .Build();
         try
         {

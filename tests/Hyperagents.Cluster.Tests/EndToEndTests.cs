@@ -12,9 +12,10 @@ public sealed class EndToEndTests
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(8);
 
     [Fact]
-    public async Task Three_node_processes_one_killed_mid_run_finish_the_run_it_verifies_and_its_lineage_is_the_one_machine_lineage()
+    public async Task Three_node_processes_the_first_killed_mid_run_finish_the_run_it_verifies_and_its_lineage_is_the_one_machine_lineage()
     {
         using var folder = new TempFolder();
+        using var cluster = new LocalCluster("e2e");
         var archive = folder.Combine("archive");
         string[] common = ["run", "--domain", "circle-packing", "--generations", "4", "--seed", "11", "--isolation", "native", "--tasks", "2", "--replicates", "1",
             "--seed-agent", Path.Combine(AppContext.BaseDirectory, "seeds", "default"), "--archive", archive];
@@ -22,21 +23,22 @@ public sealed class EndToEndTests
         Assert.True(alone.Exit == 0, alone.Output);
 
         var nodes = new List<(Process Process, StringBuilder Output)>();
+        Process? run = null;
         try
         {
-            // The first node holds the localhost membership: it starts (and stays) first.
             for (var i = 0; i < 3; i++)
             {
-                nodes.Add(await Cli.StartNodeAsync(folder.Path));
+                nodes.Add(await Cli.StartNodeAsync(folder.Path, cluster.Spec, null));
             }
 
             var output = new StringBuilder();
-            using var run = Cli.Start(folder.Path, output, [.. common, "--name", "spread", "--cluster", "localhost"]);
+            run = Cli.Start(folder.Path, output, [.. common, "--name", "spread", "--cluster", cluster.Spec]);
             var status = Path.Combine(archive, "logs", "spread.cluster.json");
-            var victim = await KillABusySecondaryAsync(status, nodes.Skip(1).Select(n => n.Process).ToList(), run);
+
+            // No node is special: the first one started is the one killed.
+            var victim = await KillWhenBusyAsync(status, nodes[0].Process, run);
             if (!run.WaitForExit(Guard))
             {
-                Cli.Kill(run);
                 Assert.Fail($"the run did not finish within {Guard} of the kill.\nnode table:\n{(File.Exists(status) ? File.ReadAllText(status) : "(none)")}\norchestrator:\n{Tail(output)}\n"
                     + string.Join("\n", nodes.Select((n, i) => $"node {i} (pid {n.Process.Id}):\n{Tail(n.Output)}")));
             }
@@ -54,8 +56,57 @@ public sealed class EndToEndTests
             Assert.Contains("\"lost\"", table, StringComparison.Ordinal);
 
             var shown = await Cli.RunAsync(folder.Path, "status", "spread", "--archive", archive);
-            Assert.Contains("cluster localhost", shown.Output, StringComparison.Ordinal);
+            Assert.Contains($"cluster {cluster.Spec}", shown.Output, StringComparison.Ordinal);
             Assert.Contains("per minute", shown.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (run is not null)
+            {
+                Cli.Kill(run);
+                run.Dispose();
+            }
+
+            foreach (var (process, _) in nodes)
+            {
+                Cli.Kill(process);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Two_named_localhost_clusters_on_one_machine_keep_their_nodes_apart()
+    {
+        using var folder = new TempFolder();
+        using var first = new LocalCluster("apart-a");
+        using var second = new LocalCluster("apart-b");
+        var archive = folder.Combine("archive");
+        var nodes = new List<(Process Process, StringBuilder Output)>();
+        try
+        {
+            // Started in turns, so that a node of one cluster could only be missed by the other's run by design.
+            foreach (var spec in new[] { first.Spec, second.Spec, first.Spec, second.Spec })
+            {
+                nodes.Add(await Cli.StartNodeAsync(folder.Path, spec, null));
+            }
+
+            Assert.All(nodes.Select((n, i) => (n.Output.ToString(), i)), n => Assert.Contains($"cluster {(n.i % 2 == 0 ? first.Spec : second.Spec)}", n.Item1, StringComparison.Ordinal));
+            var runs = new[] { (first.Spec, "on-a"), (second.Spec, "on-b") }.Select(r => Cli.RunAsync(folder.Path, "run", "--domain", "circle-packing", "--generations", "1", "--seed", "3",
+                "--isolation", "native", "--tasks", "2", "--replicates", "1", "--seed-agent", Path.Combine(AppContext.BaseDirectory, "seeds", "default"),
+                "--archive", archive, "--name", r.Item2, "--cluster", r.Item1)).ToList();
+            foreach (var (exit, output) in await Task.WhenAll(runs))
+            {
+                Assert.True(exit == 0, output);
+            }
+
+            foreach (var (name, mine) in new[] { ("on-a", 0), ("on-b", 1) })
+            {
+                // The run's node table lists its own cluster's nodes (at least one did its work) and none of the other's.
+                var table = File.ReadAllText(Path.Combine(archive, "logs", name + ".cluster.json"));
+                var listed = nodes.Select((n, i) => (Listed: table.Contains($"-{n.Process.Id}-", StringComparison.Ordinal), Mine: i % 2 == mine)).ToList();
+                Assert.Contains(listed, n => n.Listed && n.Mine);
+                Assert.DoesNotContain(listed, n => n.Listed && !n.Mine);
+            }
         }
         finally
         {
@@ -75,27 +126,43 @@ public sealed class EndToEndTests
         }
     }
 
-    /// <summary>Waits until the orchestrator's node table shows a non-primary node with a draw in flight or done, kills
-    /// that node's process (SIGKILL) and returns its process id.</summary>
-    private static async Task<int> KillABusySecondaryAsync(string status, List<Process> secondaries, Process run)
+    /// <summary>Waits until the orchestrator's node table shows <paramref name="node"/> with a draw in flight or done,
+    /// kills its process (SIGKILL) and returns its process id.</summary>
+    private static async Task<int> KillWhenBusyAsync(string status, Process node, Process run)
     {
         using var guard = new CancellationTokenSource(Guard);
         while (true)
         {
-            Assert.False(run.HasExited, "the run ended before a node could be killed");
+            Assert.False(run.HasExited, "the run ended before the node could be killed");
             var table = File.Exists(status) ? await File.ReadAllTextAsync(status, guard.Token) : "";
-            foreach (var node in secondaries)
+            var at = table.IndexOf($"-{node.Id}-", StringComparison.Ordinal);
+            if (at >= 0 && System.Text.RegularExpressions.Regex.Match(table[at..], "\"busy\": (\\d+),\\s*\"completed\": (\\d+)") is { Success: true } m
+                && (m.Groups[1].Value != "0" || m.Groups[2].Value != "0"))
             {
-                var at = table.IndexOf($"-{node.Id}-", StringComparison.Ordinal);
-                if (at >= 0 && System.Text.RegularExpressions.Regex.Match(table[at..], "\"busy\": (\\d+),\\s*\"completed\": (\\d+)") is { Success: true } m
-                    && (m.Groups[1].Value != "0" || m.Groups[2].Value != "0"))
-                {
-                    Cli.Kill(node);
-                    return node.Id;
-                }
+                Cli.Kill(node);
+                return node.Id;
             }
 
             await Task.Delay(200, guard.Token);
+        }
+    }
+}
+
+/// <summary>A localhost cluster of this test alone (a unique name), its membership folder removed afterwards.</summary>
+internal sealed class LocalCluster(string prefix) : IDisposable
+{
+    public string Name { get; } = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    public string Spec => $"localhost/{Name}";
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(LocalClusterFolder.For(Name), recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
         }
     }
 }
@@ -137,7 +204,16 @@ internal static class Cli
     {
         var output = new StringBuilder();
         using var p = Start(workingDirectory, output, environment, args);
-        await p.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(8)).Token);
+        try
+        {
+            await p.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(8)).Token);
+        }
+        finally
+        {
+            // A run left behind would keep its cluster (and the test lock it inherited) busy.
+            Kill(p);
+        }
+
         p.WaitForExit();
         lock (output)
         {
@@ -145,7 +221,7 @@ internal static class Cli
         }
     }
 
-    /// <summary>Starts `hyperagents node --cluster localhost` and waits for its ready line.</summary>
+    /// <summary>Starts `hyperagents node --cluster localhost` (the cluster named default) and waits for its ready line.</summary>
     public static Task<(Process, StringBuilder)> StartNodeAsync(string workingDirectory) => StartNodeAsync(workingDirectory, "localhost", null);
 
     /// <summary>Starts `hyperagents node --cluster <paramref name="cluster"/>` and waits for its ready line.</summary>

@@ -31,7 +31,7 @@ public sealed class ClusterBenchmark : IBenchmark
         var domain = BenchDomains.Open("circle-packing");
         var runner = new WaitingRunner(TimeSpan.FromMilliseconds(waitMs));
         var services = new NodeServices { Secret = secret, Runner = runner, Slots = Slots, OpenDomain = s => BenchDomains.Open(s.Name) };
-        var spec = ClusterSpec.Parse("localhost", out _)!;
+        var spec = ClusterSpec.Parse($"localhost/bench-{Environment.ProcessId}", out _)!; // a cluster of its own: no other on the machine mixes in
         var agent = new CompiledAgent(ClusterSecret.Hash([1, 2, 3]), "bench", [1, 2, 3]);
         var task = domain.GetTasks(Split.Train)[0];
         var hash = EvaluatorHash.For(domain);

@@ -137,8 +137,8 @@ internal sealed class NodeProcesses : IAsyncDisposable
 
     private NodeProcesses(List<Process> processes, string spec) => (_processes, Spec) = (processes, spec);
 
-    /// <summary>The cluster: a private redis-server on a free loopback port (so that no other cluster on this
-    /// machine, e.g. a test's localhost nodes, mixes in), or <c>localhost</c> when redis-server is not installed.</summary>
+    /// <summary>The cluster: a private redis-server on a free loopback port, or a localhost cluster named after this
+    /// process when redis-server is not installed (either way, no other cluster on this machine mixes in).</summary>
     public string Spec { get; }
 
     public static string SeedFolder()
@@ -154,12 +154,12 @@ internal sealed class NodeProcesses : IAsyncDisposable
         throw new InvalidOperationException("seeds/default not found above the benchmark.");
     }
 
-    /// <summary>Starts <paramref name="count"/> nodes, one after another (the first holds membership): real
+    /// <summary>Starts <paramref name="count"/> nodes, one after another: real
     /// <c>hyperagents node</c> processes for <c>native</c>, this benchmark's no-work node for <c>simulated</c>.</summary>
     public static async Task<NodeProcesses> StartAsync(int count, string kind)
     {
         var started = new List<Process>();
-        var spec = "localhost";
+        var spec = $"localhost/bench-{Environment.ProcessId}";
         try
         {
             if (File.Exists("/usr/bin/redis-server"))

@@ -14,7 +14,7 @@ internal static class NodeCommand
 {
     public static Command Create(CliContext context)
     {
-        var cluster = new Option<string>("--cluster") { Description = "The cluster: localhost (nodes on this machine; start the first node first), redis://host:port (membership in Redis) or postgresql://user@host:port/database (membership in PostgreSQL; password from PGPASSWORD or HYPERAGENTS_CLUSTER_DB_PASSWORD_FILE).", Required = true };
+        var cluster = new Option<string>("--cluster") { Description = "The cluster: localhost or localhost/<name> (nodes on this machine; each name is a separate cluster, any node may stop), redis://host:port (membership in Redis) or postgresql://user@host:port/database (membership in PostgreSQL; password from PGPASSWORD or HYPERAGENTS_CLUSTER_DB_PASSWORD_FILE).", Required = true };
         var slots = new Option<int?>("--slots") { Description = "Draws this node runs at once (default: its processor count)." };
         var isolation = new Option<string?>("--isolation") { Description = "Where agent code runs on this node: sandbox (default), contained or native." };
         var address = new Option<string?>("--address") { Description = "With Redis or PostgreSQL membership: the IP address other machines reach this node on (default 127.0.0.1)." };

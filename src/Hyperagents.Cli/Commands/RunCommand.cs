@@ -133,7 +133,7 @@ internal static class RunCommand
 
     private static Option<string?> ClusterOption() => new("--cluster")
     {
-        Description = "Run the evaluations on a cluster's nodes (`hyperagents node`): localhost, redis://host:port or postgresql://user@host:port/database (password from PGPASSWORD or HYPERAGENTS_CLUSTER_DB_PASSWORD_FILE). This process stays the only writer of the archive. See docs/cluster.md.",
+        Description = "Run the evaluations on a cluster's nodes (`hyperagents node`): localhost (or localhost/<name>), redis://host:port or postgresql://user@host:port/database (password from PGPASSWORD or HYPERAGENTS_CLUSTER_DB_PASSWORD_FILE). This process stays the only writer of the archive. See docs/cluster.md.",
     };
 
     private static async Task<int> RunAsync(CliContext context, string archiveFolder, string runName, bool create, RunSettings settings,

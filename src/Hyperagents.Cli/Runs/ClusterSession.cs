@@ -26,17 +26,17 @@ internal sealed class ClusterSession(ClusterSpec spec, ClusterSecret secret, Run
     public static string StatusPath(string archiveFolder, string runName) => Path.Combine(archiveFolder, "logs", runName + ".cluster.json");
 
     /// <summary>Checks a store's membership before anything is archived (PostgreSQL: the login and the tables,
-    /// created when absent); the one-line problem, or <see langword="null"/>.</summary>
+    /// created when absent; localhost: the cluster's folder and file); the one-line problem, or <see langword="null"/>.</summary>
     public async Task<string?> CheckAsync(CancellationToken ct)
     {
-        if (spec.Postgres is not { } target)
-        {
-            return null;
-        }
-
         try
         {
-            await (await PostgresMembership.OpenAsync(target, ct).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+            spec.CheckLocalMembership();
+            if (spec.Postgres is { } target)
+            {
+                await (await PostgresMembership.OpenAsync(target, ct).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+            }
+
             return null;
         }
         catch (ClusterMembershipException ex)
@@ -57,7 +57,7 @@ internal sealed class ClusterSession(ClusterSpec spec, ClusterSecret secret, Run
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var hint = spec.IsLocalhost ? "start `hyperagents node --cluster localhost` first" : spec.MembershipHint + ", and that nodes are running";
+            var hint = spec.IsLocalhost ? $"start `hyperagents node --cluster {spec.Text}` first" : spec.MembershipHint + ", and that nodes are running";
             throw new ClusterUnavailableException($"Cannot connect to cluster {spec.Text}: {ex.Message}; {hint}.");
         }
 

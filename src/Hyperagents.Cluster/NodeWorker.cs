@@ -173,10 +173,11 @@ internal sealed class NodeWorker(NodeServices services, ILogger<NodeWorker> logg
 /// <summary>A session as it travels: <see cref="SessionWork"/> without the parent's files and the meta agent's image,
 /// which travel by hash.</summary>
 internal sealed record SessionWire(int Attempt, string ParentId, string MetaAgentId, string MetaAgentName, ulong MetaSeed, string Session, int? MetaArm,
-    IReadOnlyList<LineageEntry> Lineage, string Instruction, RunLimits MetaLimits, RunLimits TaskLimits, int MaxTryEvaluations, TimeSpan CompileTimeout, int? TasksPerSplit)
+    IReadOnlyList<LineageEntry> Lineage, string Instruction, RunLimits MetaLimits, RunLimits TaskLimits, int MaxTryEvaluations, TimeSpan CompileTimeout, int? TasksPerSplit,
+    ModelBudget? Budget = null)
 {
     public static SessionWire Of(SessionWork w) => new(w.Attempt, w.ParentId, w.MetaAgent.Id, w.MetaAgent.AssemblyName, w.MetaSeed, w.Session, w.MetaArm,
-        w.Lineage, w.Instruction, w.MetaLimits, w.TaskLimits, w.MaxTryEvaluations, w.CompileTimeout, w.TasksPerSplit);
+        w.Lineage, w.Instruction, w.MetaLimits, w.TaskLimits, w.MaxTryEvaluations, w.CompileTimeout, w.TasksPerSplit, w.Budget);
 
     public SessionWork ToWork(IReadOnlyDictionary<string, string> parentFiles, CompiledAgent agent) => agent.Id != MetaAgentId
         ? throw new ArgumentException("The meta agent does not match the session.")
@@ -196,6 +197,7 @@ internal sealed record SessionWire(int Attempt, string ParentId, string MetaAgen
             MaxTryEvaluations = MaxTryEvaluations,
             CompileTimeout = CompileTimeout,
             TasksPerSplit = TasksPerSplit,
+            Budget = Budget,
         };
 }
 

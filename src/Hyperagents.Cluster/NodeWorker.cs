@@ -87,7 +87,7 @@ internal sealed class NodeWorker(NodeServices services, ILogger<NodeWorker> logg
         Interlocked.Increment(ref _busy);
         try
         {
-            var result = await ModifySelfSessions.RunAsync(work, sessionDomain, compiler, services.Runner, services.Models, CancellationToken.None).ConfigureAwait(false);
+            var result = await ModifySelfSessions.RunAsync(work, sessionDomain, compiler, services.Runner, services.Models(), CancellationToken.None).ConfigureAwait(false);
             var document = new SessionDocument(message.TreeHash, work.MetaSeed, work.Session, ClusterSecret.TreeHash(result.Files), result);
             var bytes = JsonSerializer.SerializeToUtf8Bytes(document, Wire.Json);
             var outcome = new SessionOutcome { WorkId = message.WorkId, NodeId = nodeId, Result = bytes, ResultHash = ClusterSecret.Hash(bytes) };
@@ -147,7 +147,7 @@ internal sealed class NodeWorker(NodeServices services, ILogger<NodeWorker> logg
         Interlocked.Increment(ref _busy);
         try
         {
-            var evaluator = new TaskEvaluator(domain, services.Runner, services.Models, limits.Validate(), 1);
+            var evaluator = new TaskEvaluator(domain, services.Runner, services.Models(), limits.Validate(), 1);
             var result = await evaluator.EvaluateOneAsync(agent, task, work.Seed, CancellationToken.None).ConfigureAwait(false) with { Replicate = work.Replicate };
             var bytes = Wire.Encode(result);
             var hash = ClusterSecret.Hash(bytes);

@@ -60,6 +60,7 @@ internal static class TestNodes
             OpenDomain = shipment => TestDomains.Open(shipment.Name),
             Tamper = setup.Tamper,
             SessionTamper = setup.SessionTamper,
+            Models = setup.Models ?? (static () => ModelAccess.None),
         };
     }
 
@@ -159,6 +160,9 @@ internal sealed record NodeSetup
 
     /// <summary>When set, the node's ModifySelf sessions never finish and the first one completes this.</summary>
     public TaskCompletionSource? HangSession { get; init; }
+
+    /// <summary>The node's model access per session; none when not set.</summary>
+    public Func<IModelAccess>? Models { get; init; }
 }
 
 /// <summary>The shared native runner, counting each node's draws and hanging them on a node set to hang.</summary>

@@ -27,8 +27,11 @@ public sealed class NodeServices
     public AgentCompiler? Compiler { get; init; }
 
     /// <summary>This node's model access (the meta sessions it runs and task-side chats), from this node's own
-    /// environment and keys; <see cref="ModelAccess.None"/> runs the offline engine.</summary>
-    public IModelAccess Models { get; init; } = ModelAccess.None;
+    /// environment and keys; <see cref="ModelAccess.None"/> runs the offline engine. A new one for every session and
+    /// draw (sharing the node's clients and ledger): two sessions with the same id on this node — the same attempt sent
+    /// again by a resumed orchestrator while the first still runs, or attempts of two runs — never share a chat, its
+    /// transcript or its usage.</summary>
+    public Func<IModelAccess> Models { get; init; } = static () => ModelAccess.None;
 
     /// <summary>Computes a domain's evaluator hash, which must equal the hash a built-in was shipped with.</summary>
     public Func<IDomain, string> EvaluatorHashOf { get; init; } = EvaluatorHash.For;

@@ -87,7 +87,7 @@ internal sealed class NodeWorker(NodeServices services, ILogger<NodeWorker> logg
         Interlocked.Increment(ref _busy);
         try
         {
-            var result = await ModifySelfSessions.RunAsync(work, sessionDomain, compiler, services.Runner, services.Models, CancellationToken.None).ConfigureAwait(false);
+            var result = await ModifySelfSessions.RunAsync(work, sessionDomain, compiler, services.Runner, services.Models(), CancellationToken.None).ConfigureAwait(false);
             var document = new SessionDocument(message.TreeHash, work.MetaSeed, work.Session, ClusterSecret.TreeHash(result.Files), result);
             var bytes = JsonSerializer.SerializeToUtf8Bytes(document, Wire.Json);
             var outcome = new SessionOutcome { WorkId = message.WorkId, NodeId = nodeId, Result = bytes, ResultHash = ClusterSecret.Hash(bytes) };
@@ -145,17 +145,18 @@ internal sealed class NodeWorker(NodeServices services, ILogger<NodeWorker> logg
         services.Batched?.Invoke(batch.Draws.Length);
         var limits = (JsonSerializer.Deserialize<RunLimits>(batch.LimitsJson, Wire.Json) ?? throw new ArgumentException("No limits.")).Validate();
         var tasks = batch.Draws.Select(d => domain.FindTask(d.TaskId)?.Task ?? throw new ArgumentException($"The domain has no task '{d.TaskId}'.")).ToList();
-        var evaluator = new TaskEvaluator(domain, services.Runner, services.Models, limits, 1);
-        var outcomes = await Task.WhenAll(batch.Draws.Select((d, i) => EvaluateOneAsync(nodeId, evaluator, agent, tasks[i], d))).ConfigureAwait(false);
+        var outcomes = await Task.WhenAll(batch.Draws.Select((d, i) => EvaluateOneAsync(nodeId, domain, limits, agent, tasks[i], d))).ConfigureAwait(false);
         return new DrawBatchOutcome { Outcomes = outcomes };
     }
 
-    private async Task<DrawOutcome> EvaluateOneAsync(string nodeId, TaskEvaluator evaluator, CompiledAgent agent, TaskSpec task, DrawWork work)
+    private async Task<DrawOutcome> EvaluateOneAsync(string nodeId, IDomain domain, RunLimits limits, CompiledAgent agent, TaskSpec task, DrawWork work)
     {
         await _slots.WaitAsync().ConfigureAwait(false);
         Interlocked.Increment(ref _busy);
         try
         {
+            // A model access of its own per draw: two draws never share a chat (or its usage).
+            var evaluator = new TaskEvaluator(domain, services.Runner, services.Models(), limits, 1);
             var result = await evaluator.EvaluateOneAsync(agent, task, work.Seed, CancellationToken.None).ConfigureAwait(false) with { Replicate = work.Replicate };
             var bytes = Wire.Encode(result);
             var outcome = new DrawOutcome { WorkId = work.WorkId, NodeId = nodeId, Result = bytes, ResultHash = ClusterSecret.Hash(bytes) };
@@ -180,10 +181,11 @@ internal sealed class NodeWorker(NodeServices services, ILogger<NodeWorker> logg
 /// <summary>A session as it travels: <see cref="SessionWork"/> without the parent's files and the meta agent's image,
 /// which travel by hash.</summary>
 internal sealed record SessionWire(int Attempt, string ParentId, string MetaAgentId, string MetaAgentName, ulong MetaSeed, string Session, int? MetaArm,
-    IReadOnlyList<LineageEntry> Lineage, string Instruction, RunLimits MetaLimits, RunLimits TaskLimits, int MaxTryEvaluations, TimeSpan CompileTimeout, int? TasksPerSplit)
+    IReadOnlyList<LineageEntry> Lineage, string Instruction, RunLimits MetaLimits, RunLimits TaskLimits, int MaxTryEvaluations, TimeSpan CompileTimeout, int? TasksPerSplit,
+    ModelBudget? Budget = null)
 {
     public static SessionWire Of(SessionWork w) => new(w.Attempt, w.ParentId, w.MetaAgent.Id, w.MetaAgent.AssemblyName, w.MetaSeed, w.Session, w.MetaArm,
-        w.Lineage, w.Instruction, w.MetaLimits, w.TaskLimits, w.MaxTryEvaluations, w.CompileTimeout, w.TasksPerSplit);
+        w.Lineage, w.Instruction, w.MetaLimits, w.TaskLimits, w.MaxTryEvaluations, w.CompileTimeout, w.TasksPerSplit, w.Budget);
 
     public SessionWork ToWork(IReadOnlyDictionary<string, string> parentFiles, CompiledAgent agent) => agent.Id != MetaAgentId
         ? throw new ArgumentException("The meta agent does not match the session.")
@@ -203,6 +205,7 @@ internal sealed record SessionWire(int Attempt, string ParentId, string MetaAgen
             MaxTryEvaluations = MaxTryEvaluations,
             CompileTimeout = CompileTimeout,
             TasksPerSplit = TasksPerSplit,
+            Budget = Budget,
         };
 }
 

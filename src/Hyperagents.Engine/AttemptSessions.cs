@@ -63,6 +63,10 @@ public sealed record SessionWork
 
     /// <summary>The run's tasks per split (<see cref="RunSettings.TasksPerSplit"/>), which the domain is limited to.</summary>
     public int? TasksPerSplit { get; init; }
+
+    /// <summary>The run's model budgets and spend when a session is sent to run elsewhere (a cluster node), which its
+    /// model calls must not exceed; <see langword="null"/> in the run's own process, whose ledger refuses the calls.</summary>
+    public ModelBudget? Budget { get; init; }
 }
 
 /// <summary>What a <c>ModifySelf</c> session produced, as it travels: plain data.</summary>
@@ -108,7 +112,7 @@ public static class ModifySelfSessions
         var workspace = new AgentWorkspace(work.ParentFiles, new WorkspaceLimits());
         var tools = new MetaTools(compiler, evaluator, lineage, Seeds.Mix(work.MetaSeed, "try"), cancellationToken, compileTimeout: work.CompileTimeout);
         var meta = work.Session + "/meta";
-        var chat = work.MetaArm is null ? models.OpenMeta(meta) : models.OpenMeta(meta, work.MetaArm);
+        var chat = work.Budget is { } budget ? models.OpenMeta(meta, work.MetaArm, budget) : work.MetaArm is null ? models.OpenMeta(meta) : models.OpenMeta(meta, work.MetaArm);
         var agentSession = AgentSession.ForMeta(workspace, tools, chat, new SessionOptions
         {
             WallClock = work.MetaLimits.WallClock,

@@ -280,9 +280,15 @@ public sealed class DgmhLoop
         IReadOnlyList<TranscriptRecord> sessionTranscript;
         if (_s.Attempts is { } remote)
         {
-            // On a node: the lineage travels with the session (the archive never does); what comes back was checked
-            // on arrival, and is compiled and gated below like a child made here.
-            session = await remote.ModifySelfAsync(work with { Lineage = MetaTools.LineageOf(_s.Archive, parentId, int.MaxValue) }, ct).ConfigureAwait(false);
+            // On a node: the lineage and the run's model budget travel with the session (the archive never does); what
+            // comes back was checked on arrival, and is compiled and gated below like a child made here. Its model
+            // calls, made with the node's keys, are charged to the run's ledger now, once, before anything is archived.
+            session = await remote.ModifySelfAsync(work with { Lineage = MetaTools.LineageOf(_s.Archive, parentId, int.MaxValue), Budget = _s.Models.Budget }, ct).ConfigureAwait(false);
+            if (session.Usage is { } usage)
+            {
+                _s.Models.Charge(work.Session + "/meta", usage);
+            }
+
             sessionTranscript = Transcript.Read(session.Transcript);
         }
         else

@@ -23,14 +23,17 @@ public sealed class ChatService : IChatService
     private readonly ModelServices _services;
     private readonly ILogger _logger;
     private readonly List<ModelExchange> _transcript = [];
+    private readonly CarriedBudget? _carried;
+    private UsageTotals _usage = UsageTotals.Zero;
     private int _sequence;
 
-    internal ChatService(ModelServices services, string session, ILogger logger, int? metaArm = null)
+    internal ChatService(ModelServices services, string session, ILogger logger, int? metaArm = null, CarriedBudget? carried = null)
     {
         _services = services;
         _logger = logger;
         Session = session;
         MetaArm = metaArm;
+        _carried = carried;
     }
 
     /// <summary>The meta ensemble member every meta call of this session uses (the model bandit's choice), or
@@ -52,8 +55,18 @@ public sealed class ChatService : IChatService
         }
     }
 
-    /// <summary>This session's token and money totals.</summary>
-    public UsageTotals Usage => _services.Ledger.ForSession(Session);
+    /// <summary>This session's token and money totals: the calls of this chat service only (another service opened
+    /// with the same session id, such as the same attempt sent to a node again, counts its own).</summary>
+    public UsageTotals Usage
+    {
+        get
+        {
+            lock (_transcript)
+            {
+                return _usage;
+            }
+        }
+    }
 
     /// <summary>The transcript as JSON, for the archive.</summary>
     public string TranscriptJson() => ModelExchange.ToJson(Transcript);
@@ -93,7 +106,7 @@ public sealed class ChatService : IChatService
         }
 
         draft = draft with { Provider = route.Provider, Model = route.Model, Endpoint = route.Endpoint };
-        if (_services.Ledger.ExhaustedReason is { } spent)
+        if (Spent() is { } spent)
         {
             throw Refuse(draft, clock, new ChatUnavailableException("budget-exhausted", spent));
         }
@@ -109,7 +122,7 @@ public sealed class ChatService : IChatService
             try
             {
                 // Calls that waited for a slot may find the budget spent by the calls they waited for.
-                if (_services.Ledger.ExhaustedReason is { } spentMeanwhile)
+                if (Spent() is { } spentMeanwhile)
                 {
                     throw Refuse(draft, clock, new ChatUnavailableException("budget-exhausted", spentMeanwhile));
                 }
@@ -182,9 +195,18 @@ public sealed class ChatService : IChatService
         }
 
         var cost = _services.Price(route, input, output);
+        lock (_transcript)
+        {
+            _usage = _usage.Add(input, output, cost);
+        }
+
         _services.Ledger.Record(Session, route.Model, input, output, cost);
         return new ExchangeUsage(input, output, TokenLedger.Equivalent(input, output), cost, estimated);
     }
+
+    /// <summary>Why a call is refused for budget: this process's ledger is spent, or (a session sent here from a run
+    /// elsewhere) the run's budget it carries is.</summary>
+    private string? Spent() => _services.Ledger.ExhaustedReason ?? _carried?.ExhaustedReason(Usage);
 
     private static long Estimate(long characters) => (characters + CharactersPerToken - 1) / CharactersPerToken;
 
@@ -210,8 +232,6 @@ public sealed class ChatService : IChatService
         {
             _transcript.Add(exchange);
         }
-
-        _services.OnExchange(exchange);
     }
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);

@@ -46,9 +46,6 @@ public sealed class ModelServices : IDisposable
         _task = replay is null ? options.ModelsFor(ChatRole.Task) : [];
     }
 
-    /// <summary>Raised after every recorded exchange, on the calling thread; handlers must not throw.</summary>
-    public event Action<ModelExchange>? ExchangeRecorded;
-
     /// <summary>The options in force.</summary>
     public ModelOptions Options { get; }
 
@@ -130,7 +127,9 @@ public sealed class ModelServices : IDisposable
     /// <param name="session">The session id, e.g. the variant's id plus the entry point; the key of its ledger totals.</param>
     /// <param name="metaArm">The index in <see cref="ModelsFor"/>(<see cref="ChatRole.Meta"/>) of the member every meta
     /// call of the session uses (the model bandit's choice), or <see langword="null"/> for the weighted draw per call.</param>
-    public ChatService OpenSession(string session, int? metaArm = null)
+    /// <param name="carried">The budgets of a run elsewhere that sent this session (a cluster node's session), on top of
+    /// this process's own; <see langword="null"/> for none.</param>
+    public ChatService OpenSession(string session, int? metaArm = null, CarriedBudget? carried = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(session);
         if (metaArm is { } arm && (arm < 0 || arm >= _meta.Count))
@@ -138,7 +137,7 @@ public sealed class ModelServices : IDisposable
             throw new ArgumentOutOfRangeException(nameof(metaArm), arm, $"The meta ensemble has {_meta.Count} member(s).");
         }
 
-        return new ChatService(this, session, _logger, metaArm);
+        return new ChatService(this, session, _logger, metaArm, carried);
     }
 
     /// <summary>The underlying client of a configured model, for tests and diagnostics.</summary>
@@ -212,17 +211,5 @@ public sealed class ModelServices : IDisposable
         }
 
         return 0m;
-    }
-
-    internal void OnExchange(ModelExchange exchange)
-    {
-        try
-        {
-            ExchangeRecorded?.Invoke(exchange);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogError(ex, "An exchange listener threw; the exchange is recorded anyway.");
-        }
     }
 }

@@ -17,6 +17,14 @@ public sealed record UsageTotals(long Calls, long InputTokens, long OutputTokens
 
     internal UsageTotals Add(long input, long output, decimal cost) =>
         new(Calls + 1, InputTokens + input, OutputTokens + output, CostUsd + cost);
+
+    /// <summary>These totals and <paramref name="other"/>'s together.</summary>
+    /// <param name="other">More usage.</param>
+    public UsageTotals Plus(UsageTotals other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return new(Calls + other.Calls, InputTokens + other.InputTokens, OutputTokens + other.OutputTokens, CostUsd + other.CostUsd);
+    }
 }
 
 /// <summary>The run's budgets.</summary>
@@ -89,23 +97,31 @@ public sealed class TokenLedger
     public bool Exhausted => ExhaustedReason is not null;
 
     /// <summary>Which budget is spent and by how much, or <see langword="null"/> while calls are admitted.</summary>
-    public string? ExhaustedReason
+    public string? ExhaustedReason => ExhaustedReasonOf(Budgets, Run);
+
+    /// <summary>Raised after every <see cref="Record"/> and <see cref="Charge"/>, outside the ledger's lock (the CLI
+    /// saves the totals then); handlers must not throw.</summary>
+    public event Action? Changed;
+
+    /// <summary>Which of <paramref name="budgets"/> <paramref name="run"/> has spent, worded as every refusal and stop
+    /// says it, or <see langword="null"/>.</summary>
+    /// <param name="budgets">The budgets.</param>
+    /// <param name="run">The run's totals.</param>
+    public static string? ExhaustedReasonOf(ModelBudgets budgets, UsageTotals run)
     {
-        get
+        ArgumentNullException.ThrowIfNull(budgets);
+        ArgumentNullException.ThrowIfNull(run);
+        if (budgets.MaxEquivalentTokens is { } tokens && run.EquivalentTokens >= tokens)
         {
-            var run = Run;
-            if (Budgets.MaxEquivalentTokens is { } tokens && run.EquivalentTokens >= tokens)
-            {
-                return $"The run's token budget is spent: {run.EquivalentTokens:0} of {tokens} equivalent tokens (T_out + 0.25·T_in); raise --token-budget to go on.";
-            }
-
-            if (Budgets.MaxCostUsd is { } usd && run.CostUsd >= usd)
-            {
-                return $"The run's money budget is spent: ${run.CostUsd:0.0000} of ${usd:0.00}; raise --money-budget to go on.";
-            }
-
-            return null;
+            return $"The run's token budget is spent: {run.EquivalentTokens:0} of {tokens} equivalent tokens (T_out + 0.25·T_in); raise --token-budget to go on.";
         }
+
+        if (budgets.MaxCostUsd is { } usd && run.CostUsd >= usd)
+        {
+            return $"The run's money budget is spent: ${run.CostUsd:0.0000} of ${usd:0.00}; raise --money-budget to go on.";
+        }
+
+        return null;
     }
 
     /// <summary>Equivalent tokens left, rounded down, or <see langword="null"/> without a token budget.</summary>
@@ -155,6 +171,31 @@ public sealed class TokenLedger
             _bySession[session] = (_bySession.GetValueOrDefault(session) ?? UsageTotals.Zero).Add(inputTokens, outputTokens, costUsd);
             _byModel[model] = (_byModel.GetValueOrDefault(model) ?? UsageTotals.Zero).Add(inputTokens, outputTokens, costUsd);
         }
+
+        Changed?.Invoke();
+    }
+
+    /// <summary>Charges the usage of calls made elsewhere (a cluster node's session, with that node's keys), which this
+    /// process learns of as totals when their result arrives.</summary>
+    /// <param name="session">The session id.</param>
+    /// <param name="model">The model spec.</param>
+    /// <param name="usage">The calls' totals.</param>
+    public void Charge(string session, string model, UsageTotals usage)
+    {
+        ArgumentNullException.ThrowIfNull(usage);
+        if (usage.Calls < 0 || usage.InputTokens < 0 || usage.OutputTokens < 0 || usage.CostUsd < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(usage), usage, "Usage is never negative.");
+        }
+
+        lock (_gate)
+        {
+            _run = _run.Plus(usage);
+            _bySession[session] = (_bySession.GetValueOrDefault(session) ?? UsageTotals.Zero).Plus(usage);
+            _byModel[model] = (_byModel.GetValueOrDefault(model) ?? UsageTotals.Zero).Plus(usage);
+        }
+
+        Changed?.Invoke();
     }
 
     /// <summary>A consistent copy of the totals.</summary>
@@ -177,4 +218,16 @@ public sealed class TokenLedger
     /// <exception cref="JsonException">The JSON is not a ledger state.</exception>
     public static TokenLedgerState ReadState(string json) =>
         JsonSerializer.Deserialize(json, ModelJson.Default.TokenLedgerState) ?? throw new JsonException("The ledger state is null.");
+}
+
+/// <summary>The run's budgets as a session that runs away from the run's ledger (on a cluster node) must respect them:
+/// the budgets, and what the run had spent when the session was sent. The session's calls are refused once its own
+/// usage, added to that, spends a budget, with the words the run's ledger uses on one machine.</summary>
+/// <param name="Budgets">The run's budgets.</param>
+/// <param name="SpentBefore">The run's totals when the session was sent.</param>
+public sealed record CarriedBudget(ModelBudgets Budgets, UsageTotals SpentBefore)
+{
+    /// <summary>Which budget the run has spent once the session has spent <paramref name="session"/>, or <see langword="null"/>.</summary>
+    /// <param name="session">The session's own usage so far.</param>
+    public string? ExhaustedReason(UsageTotals session) => TokenLedger.ExhaustedReasonOf(Budgets, SpentBefore.Plus(session));
 }

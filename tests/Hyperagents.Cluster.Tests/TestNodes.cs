@@ -65,6 +65,7 @@ internal static class TestNodes
             Tamper = setup.Tamper,
             SessionTamper = setup.SessionTamper,
             Batched = size => Batches.GetOrAdd(silo, _ => new ConcurrentQueue<int>()).Enqueue(size),
+            Models = setup.Models ?? (static () => ModelAccess.None),
         };
     }
 
@@ -164,6 +165,9 @@ internal sealed record NodeSetup
 
     /// <summary>When set, the node's ModifySelf sessions never finish and the first one completes this.</summary>
     public TaskCompletionSource? HangSession { get; init; }
+
+    /// <summary>The node's model access per session; none when not set.</summary>
+    public Func<IModelAccess>? Models { get; init; }
 }
 
 /// <summary>The shared native runner, counting each node's draws and hanging them on a node set to hang.</summary>

@@ -93,5 +93,9 @@ public sealed class SearchLoopTests(NativeWorkers workers)
         public Hyperagents.Hosting.Sessions.IChatService? OpenTask(string session) => null;
 
         public ModelRecord Close(string session) => ModelRecord.Empty;
+
+        public void Charge(string session, Hyperagents.Archive.ModelUsage usage)
+        {
+        }
     }
 }

@@ -263,12 +263,12 @@ internal static class RunCommand
                 context.Console.MarkupLine(
                     $"[bold]{(create ? "run" : "resume")} {Markup.Escape(runName)}[/]: domain {Markup.Escape(DomainSource.Label(host.Domain))}, {settings.Generations} generations, " +
                     $"{settings.Replicates} replicate{(settings.Replicates == 1 ? "" : "s")} per task, {settings.Isolation} isolation, selection {settings.Selection}, " +
-                    (host.Models is null ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelSettings.ToFlags().Select(f => f.Flag + " " + f.Value)))) +
+                    (!host.HasModel ? "offline mutation engine" : "model: " + Markup.Escape(string.Join(", ", modelSettings.ToFlags().Select(f => f.Flag + " " + f.Value)))) +
                     (settings.ShareBest ? ", sharing train answers (--share-best)" : string.Empty) +
                     (before > 0 ? $", {before} attempts already archived" : string.Empty));
                 if (clusterSession is not null)
                 {
-                    context.Console.MarkupLine(Markup.Escape(host.Models is null
+                    context.Console.MarkupLine(Markup.Escape(!host.HasModel
                         ? "note: with --cluster the ModifySelf sessions run on the nodes, each with its own model configuration and keys (the offline engine on a node with none)."
                         : "note: with --cluster the ModifySelf sessions run on the nodes with each node's OWN model configuration and keys (HYPERAGENTS_META_MODEL / HYPERAGENTS_MODEL and the key variables in the node's environment); the model given here is not used for them and no key is sent (a node with none runs the offline engine)."));
                 }
@@ -278,7 +278,7 @@ internal static class RunCommand
                     context.Console.MarkupLine("note: --model-bandit is inert: there is no meta model ensemble to choose from (it needs --model, --meta-model or --ensemble).");
                 }
 
-                if (host.Models is null && OfflineTargets.NothingToMutate(seedFiles, host.Domain.Name))
+                if (!host.HasModel && OfflineTargets.NothingToMutate(seedFiles, host.Domain.Name))
                 {
                     context.Console.MarkupLine(Markup.Escape(
                         $"note: the offline engine has nothing to mutate for domain {host.Domain.Name}: no task file it runs has a @range/@alt site, so children can only change the meta agent's own policy. " +

@@ -27,6 +27,41 @@ internal sealed class CliModelAccess(ModelServices models) : IModelAccess
     public IChatService? OpenMeta(string session, int? arm) =>
         models.HasModel(ChatRole.Meta) ? _metaSessions.GetOrAdd(session, s => models.OpenSession(s, arm < models.ModelsFor(ChatRole.Meta).Count ? arm : null)) : null;
 
+    public IChatService? OpenMeta(string session, int? arm, ModelBudget? budget)
+    {
+        if (budget is null)
+        {
+            return OpenMeta(session, arm);
+        }
+
+        // A session sent by a run elsewhere: its calls also stop where they would spend that run's budget.
+        var carried = new CarriedBudget(new ModelBudgets(budget.MaxEquivalentTokens, budget.MaxCostUsd),
+            new UsageTotals(budget.SpentCalls, budget.SpentInputTokens, budget.SpentOutputTokens, budget.SpentCostUsd));
+        return models.HasModel(ChatRole.Meta) ? _metaSessions.GetOrAdd(session, s => models.OpenSession(s, arm < models.ModelsFor(ChatRole.Meta).Count ? arm : null, carried)) : null;
+    }
+
+    public ModelBudget? Budget
+    {
+        get
+        {
+            var budgets = models.Ledger.Budgets;
+            if (budgets.MaxEquivalentTokens is null && budgets.MaxCostUsd is null)
+            {
+                return null;
+            }
+
+            var run = models.Ledger.Run;
+            return new ModelBudget(budgets.MaxEquivalentTokens, budgets.MaxCostUsd, run.Calls, run.InputTokens, run.OutputTokens, run.CostUsd);
+        }
+    }
+
+    public void Charge(string session, ModelUsage usage)
+    {
+        ArgumentNullException.ThrowIfNull(usage);
+        var model = usage.Provider is { Length: > 0 } provider ? $"{provider}:{usage.Model}" : usage.Model ?? "unknown";
+        models.Ledger.Charge(session, model, new UsageTotals(usage.Requests, usage.InputTokens, usage.OutputTokens, usage.CostUsd ?? 0m));
+    }
+
     public IChatService? OpenTask(string session) => models.HasModel(ChatRole.Task) ? models.OpenSession(session) : null;
 
     public ModelRecord Close(string session)

@@ -50,7 +50,7 @@ internal static class ClusterRuns
         Runner = runner,
         Slots = slots,
         Compiler = compiler,
-        Models = models is null ? ModelAccess.None : new CliModelAccess(models),
+        Models = models is null ? static () => ModelAccess.None : () => new CliModelAccess(models),
         OpenDomain = shipment =>
         {
             IDomain domain;

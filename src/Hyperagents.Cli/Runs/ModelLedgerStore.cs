@@ -50,9 +50,9 @@ internal static class ModelLedgerStore
 
             any = true;
             var add = new UsageTotals(usage.Requests, usage.InputTokens, usage.OutputTokens, usage.CostUsd ?? 0m);
-            run = Sum(run, add);
+            run = run.Plus(add);
             var key = $"{usage.Provider}:{usage.Model}";
-            byModel[key] = Sum(byModel.GetValueOrDefault(key) ?? UsageTotals.Zero, add);
+            byModel[key] = (byModel.GetValueOrDefault(key) ?? UsageTotals.Zero).Plus(add);
         }
 
         return any ? new TokenLedgerState(run, new Dictionary<string, UsageTotals>(), byModel) : null;
@@ -72,25 +72,32 @@ internal static class ModelLedgerStore
         }
     }
 
-    /// <summary>Records the session's budgets, then saves the ledger after every exchange.</summary>
-    public static void Attach(ArchiveRun archive, ModelServices models)
+    /// <summary>Records the session's budgets, then saves the ledger after every change: each call made here, and each
+    /// usage charged when a cluster node's result arrives.</summary>
+    public static void Attach(ArchiveRun archive, TokenLedger ledger)
     {
         var file = PathOf(archive);
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.WriteAllText(Path.Combine(Path.GetDirectoryName(file)!, BudgetFileName), System.Text.Json.JsonSerializer.Serialize(models.Ledger.Budgets));
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(file)!, BudgetFileName), System.Text.Json.JsonSerializer.Serialize(ledger.Budgets));
         var gate = new object();
-        models.ExchangeRecorded += _ =>
+        ledger.Changed += () =>
         {
             lock (gate)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                var temp = file + ".tmp";
-                File.WriteAllText(temp, models.Ledger.ToJson());
-                File.Move(temp, file, overwrite: true);
+                try
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                    var temp = file + ".tmp";
+                    File.WriteAllText(temp, ledger.ToJson());
+                    File.Move(temp, file, overwrite: true);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The totals stay in memory and are saved on the next change; a resume without the file rebuilds
+                    // them from the provenance.
+                    Serilog.Log.Warning(ex, "Could not save the model ledger to {File}", file);
+                }
             }
         };
     }
-
-    private static UsageTotals Sum(UsageTotals a, UsageTotals b) =>
-        new(a.Calls + b.Calls, a.InputTokens + b.InputTokens, a.OutputTokens + b.OutputTokens, a.CostUsd + b.CostUsd);
 }

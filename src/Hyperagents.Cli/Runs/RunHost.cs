@@ -37,6 +37,9 @@ internal sealed class RunHost : IAsyncDisposable
 
     public ModelServices? Models { get; }
 
+    /// <summary>Whether this process has a model of its own (on a cluster <see cref="Models"/> may hold only the ledger).</summary>
+    public bool HasModel => Models is not null && (Models.HasModel(ChatRole.Meta) || Models.HasModel(ChatRole.Task));
+
     public DgmhLoop Loop { get; }
 
     private ILoggerFactory Loggers { get; }
@@ -108,10 +111,12 @@ internal sealed class RunHost : IAsyncDisposable
         var compiler = Runners.Compiler();
         var runner = Runners.Create(settings.Isolation, settings.Parallel);
         DomainSource.UseRunner(domain, compiler, runner, settings.CompileTimeout);
-        var models = replayModels ?? (modelOptions.HasAnyModel ? ModelServices.Create(modelOptions, loggers, ModelLedgerStore.Load(archive)) : null);
+        // On a cluster the nodes make model calls even when this process has no model: their usage is charged to this
+        // ledger as their results arrive, so the run's budgets hold there as here.
+        var models = replayModels ?? (modelOptions.HasAnyModel || draws is not null ? ModelServices.Create(modelOptions, loggers, ModelLedgerStore.Load(archive)) : null);
         if (replayModels is null && models is not null)
         {
-            ModelLedgerStore.Attach(archive, models);
+            ModelLedgerStore.Attach(archive, models.Ledger);
         }
 
         var remote = draws?.Invoke(domain);

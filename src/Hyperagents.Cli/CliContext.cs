@@ -23,7 +23,8 @@ public sealed record CliContext(IAnsiConsole Console)
         return Path.Combine(state, "hyperagents", "logs");
     }
 
-    /// <summary>Configures Serilog once: warnings to the console's error stream, everything to a rolling file; every
+    /// <summary>Configures Serilog once: warnings to the console's error stream (of Orleans' events only errors, one line
+    /// each), everything to a rolling file; every
     /// string in an event is made safe to show first (<see cref="SafeTextEnricher"/>).</summary>
     /// <param name="logDirectory">The folder of the log file.</param>
     /// <param name="verbose">Also write debug events.</param>
@@ -32,7 +33,14 @@ public sealed record CliContext(IAnsiConsole Console)
         Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Is(verbose ? Serilog.Events.LogEventLevel.Debug : Serilog.Events.LogEventLevel.Information)
             .Enrich.With(new SafeTextEnricher())
-            .WriteTo.Console(restrictedToMinimumLevel: Serilog.Events.LogEventLevel.Warning, standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose)
+            .WriteTo.Logger(console => console
+                .Filter.ByExcluding(Serilog.Filters.Matching.FromSource("Orleans"))
+                .WriteTo.Console(restrictedToMinimumLevel: Serilog.Events.LogEventLevel.Warning, standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose))
+            // Orleans is chatty: a member that died leaves minutes of warnings with stack traces while membership
+            // settles. On the console its errors only, one line each; everything of it goes to the file.
+            .WriteTo.Logger(console => console
+                .Filter.ByIncludingOnly(e => e.Level >= Serilog.Events.LogEventLevel.Error && Serilog.Filters.Matching.FromSource("Orleans")(e))
+                .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} (details in the log file){NewLine}", standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose))
             .WriteTo.File(Path.Combine(logDirectory, "hyperagents-.log"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
             .CreateLogger();
     }

@@ -17,6 +17,7 @@ public sealed class ClusterBudgetTests
     public async Task A_token_budget_stops_a_cluster_run_as_it_stops_one_machine_and_charges_the_nodes_sessions_to_the_run()
     {
         using var folder = new TempFolder();
+        using var cluster = new LocalCluster("budget");
         await using var standIn = await ScriptedOpenAiServer.StartAsync();
         standIn.Responder = ScriptedMetaModel.Reply;
         var archive = folder.Combine("archive");
@@ -37,10 +38,10 @@ public sealed class ClusterBudgetTests
             ["HYPERAGENTS_META_MODEL"] = "openai:gpt-scripted",
             ["HYPERAGENTS_ENDPOINT"] = standIn.BaseUrl.ToString(),
         };
-        var (node, nodeOutput) = await Cli.StartNodeAsync(folder.Path, "localhost", nodeEnvironment);
+        var (node, nodeOutput) = await Cli.StartNodeAsync(folder.Path, cluster.Spec, nodeEnvironment);
         try
         {
-            var spread = await Cli.RunAsync(folder.Path, [.. common, "--name", "spread", "--cluster", "localhost"]);
+            var spread = await Cli.RunAsync(folder.Path, [.. common, "--name", "spread", "--cluster", cluster.Spec]);
             Assert.True(spread.Exit == 0, spread.Output + nodeOutput);
             Assert.Contains("token budget is spent", spread.Output, StringComparison.Ordinal);
             // The node's session stopped at the run's budget as the one-machine session did: one call, not two.
@@ -71,7 +72,7 @@ public sealed class ClusterBudgetTests
             }
 
             // Resumed on the cluster, the spent budget stops the run before any session is sent.
-            var resumed = await Cli.RunAsync(folder.Path, "resume", "spread", "--archive", archive, "--cluster", "localhost");
+            var resumed = await Cli.RunAsync(folder.Path, "resume", "spread", "--archive", archive, "--cluster", cluster.Spec);
             Assert.True(resumed.Exit == 0, resumed.Output);
             Assert.Contains("token budget is spent", resumed.Output, StringComparison.Ordinal);
             Assert.Equal(2, standIn.Requests.Count);

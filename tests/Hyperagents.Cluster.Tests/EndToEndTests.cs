@@ -222,8 +222,6 @@ internal static class Cli
     }
 
     /// <summary>Starts `hyperagents node --cluster localhost` (the cluster named default) and waits for its ready line.</summary>
-    public static Task<(Process, StringBuilder)> StartNodeAsync(string workingDirectory) => StartNodeAsync(workingDirectory, "localhost", null);
-
     /// <summary>Starts `hyperagents node --cluster <paramref name="cluster"/>` and waits for its ready line.</summary>
     public static async Task<(Process, StringBuilder)> StartNodeAsync(string workingDirectory, string cluster, IReadOnlyDictionary<string, string>? environment)
     {

@@ -16,17 +16,18 @@ public sealed class OrchestratorKillTests
     public async Task An_orchestrator_killed_mid_run_resumes_on_the_cluster_with_each_attempt_once_and_the_one_machine_lineage()
     {
         using var folder = new TempFolder();
+        using var cluster = new LocalCluster("kill");
         var archive = folder.Combine("archive");
         string[] common = ["run", "--domain", "circle-packing", "--generations", $"{Generations}", "--seed", "11", "--isolation", "native", "--tasks", "1", "--replicates", "1",
             "--seed-agent", Path.Combine(AppContext.BaseDirectory, "seeds", "default"), "--archive", archive];
         var alone = await Cli.RunAsync(folder.Path, [.. common, "--name", "alone"]);
         Assert.True(alone.Exit == 0, alone.Output);
 
-        var (node, nodeOutput) = await Cli.StartNodeAsync(folder.Path);
+        var (node, nodeOutput) = await Cli.StartNodeAsync(folder.Path, cluster.Spec, null);
         try
         {
             var output = new StringBuilder();
-            using (var run = Cli.Start(folder.Path, output, [.. common, "--name", "spread", "--cluster", "localhost"]))
+            using (var run = Cli.Start(folder.Path, output, [.. common, "--name", "spread", "--cluster", cluster.Spec]))
             {
                 var runFolder = ArchiveStore.RunFolder(archive, "spread");
                 using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(8));
@@ -42,7 +43,7 @@ public sealed class OrchestratorKillTests
                 Assert.InRange(VariantRefs(runFolder), 2, Generations);
             }
 
-            var resumed = await Cli.RunAsync(folder.Path, "resume", "spread", "--archive", archive, "--cluster", "localhost");
+            var resumed = await Cli.RunAsync(folder.Path, "resume", "spread", "--archive", archive, "--cluster", cluster.Spec);
             Assert.True(resumed.Exit == 0, resumed.Output + nodeOutput);
             Assert.Contains($"all {Generations} generations done", resumed.Output, StringComparison.Ordinal);
             var verify = await Cli.RunAsync(folder.Path, "verify", "spread", "--archive", archive);

@@ -34,6 +34,22 @@ public sealed class CatalogTests
     }
 
     [Fact]
+    public void The_math_packages_carry_one_and_the_same_answer_parser()
+    {
+        // Each shipped package is a complete folder (its hash is its bytes, and a user may copy one as a template), so
+        // the answer parser the four math evaluators share is a file in each. This keeps the copies from drifting.
+        var copies = Shipped.MathNames
+            .Select(name => (name, bytes: File.ReadAllBytes(RepositoryRoot.Combine("src", "Hyperagents.Domains", "packages", name, "evaluator", "MathAnswers.cs"))))
+            .ToList();
+
+        var first = copies[0];
+        foreach (var (name, bytes) in copies.Skip(1))
+        {
+            Assert.True(first.bytes.AsSpan().SequenceEqual(bytes), $"packages/{name}/evaluator/MathAnswers.cs differs from packages/{first.name}'s: edit one and copy it to every math package");
+        }
+    }
+
+    [Fact]
     public void Unknown_name_lists_the_valid_names()
     {
         var error = Assert.Throws<UnknownDomainException>(() => DomainCatalog.Create("circle-pack", NoPackage));

@@ -517,6 +517,12 @@ public sealed class DgmhLoop
     private async Task<Evaluation> EvaluateStagedThenFullAsync(CompiledAgent agent, CancellationToken ct, SharedPool? pool)
     {
         var staged = _s.Domain.GetTasks(Split.Train).Take(_settings.StagedTasks).ToList();
+        if (staged.Count == 0)
+        {
+            // A domain without train tasks has nothing to stage on; an empty staged score would stop every child here.
+            return await EvaluateFullAsync(agent, ct, pool).ConfigureAwait(false);
+        }
+
         var stagedResults = await EvaluateSplitAsync(agent, SplitNames.Staged, staged, ct, pool).ConfigureAwait(false);
         if (stagedResults.Score <= _settings.StagedGate)
         {

@@ -1,4 +1,5 @@
 using Hyperagents.Archive;
+using Hyperagents.Domains;
 using Hyperagents.Engine.Tests.Support;
 
 namespace Hyperagents.Engine.Tests;
@@ -52,6 +53,20 @@ public sealed class LoopTests(NativeWorkers workers)
             Assert.Equal([SplitNames.Staged], evaluation.Splits.Keys);
             Assert.InRange(evaluation.Splits[SplitNames.Staged].Score, 0.01, 0.99);
         }
+    }
+
+    [Fact]
+    public async Task A_domain_without_train_tasks_evaluates_each_child_on_val_with_no_staged_check()
+    {
+        using var archive = TestRuns.NewArchive();
+        await TestRuns.Loop(archive, TestRuns.Settings(1), workers.Runner, view: inner => new WithoutTrain(inner)).RunAsync(TestRuns.Agent("Base"), CancellationToken.None);
+
+        var child = Assert.Single(archive.ListVariants(), v => v.Parent is not null);
+        Assert.Equal(VariantState.Accepted, child.Status.State);
+        var evaluation = Assert.Single(archive.GetEvaluations(child.Id));
+        Assert.Equal([SplitNames.Val], evaluation.Splits.Keys);
+        Assert.Equal(2, evaluation.Splits[SplitNames.Val].Tasks.Count);
+        Assert.InRange(evaluation.Splits[SplitNames.Val].Score, 0.5, 0.99);
     }
 
     [Fact]
@@ -385,4 +400,24 @@ public sealed class LoopTests(NativeWorkers workers)
         Assert.Equal([1, 2, 3], TestRuns.AttemptOf(archive).Values.Order());
         Assert.All(archive.ListVariants().Where(v => v.Status.State == VariantState.Accepted), v => Assert.True(v.Evaluations >= 1));
     }
+}
+
+/// <summary>A domain seen without its train split: what a package with only val and test tasks gives the loop.</summary>
+internal sealed class WithoutTrain(IDomain inner) : IDomain
+{
+    public string Name => inner.Name;
+
+    public string Description => inner.Description;
+
+    public bool Deterministic => inner.Deterministic;
+
+    public bool HigherIsBetter => inner.HigherIsBetter;
+
+    public string? DefaultTaskId => inner.DefaultTaskId;
+
+    public IReadOnlyList<TaskSpec> GetTasks(Split split) => split == Split.Train ? [] : inner.GetTasks(split);
+
+    public double? GetReference(TaskSpec task) => inner.GetReference(task);
+
+    public TaskScore Evaluate(TaskSpec task, string answer) => inner.Evaluate(task, answer);
 }

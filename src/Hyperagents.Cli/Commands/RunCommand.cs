@@ -285,6 +285,20 @@ internal static class RunCommand
                         $"Add @range/@alt sites (hyperagents new agent <folder> --domain {settings.Domain} writes a solver stub with some) or configure a model."));
                 }
 
+                if (host.Domain.GetTasks(Split.Train).Count == 0)
+                {
+                    context.Console.MarkupLine(Markup.Escape(
+                        $"note: domain {host.Domain.Name} has no train tasks, so the meta agent gets no scores or feedback to improve from, and children skip the staged check (they are evaluated on every split at once). " +
+                        "Add tasks with \"split\": \"train\" to the package."));
+                }
+
+                if (host.Domain.GetTasks(Split.Val).Count == 0)
+                {
+                    context.Console.MarkupLine(Markup.Escape(
+                        $"note: domain {host.Domain.Name} has no val tasks, so parents are selected on train scores, which the meta agent sees; a child can then gain by fitting train alone. " +
+                        "Add tasks with \"split\": \"val\" to the package for an honest selection score."));
+                }
+
                 RunSummary summary;
                 try
                 {

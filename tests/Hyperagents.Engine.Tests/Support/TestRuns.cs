@@ -105,9 +105,10 @@ internal static class TestRuns
         }
     }
 
-    public static DgmhLoop Loop(ArchiveRun archive, RunSettings settings, IAgentRunner runner, Action<RunEvent>? listener = null, AgentCompiler? compiler = null, IModelAccess? models = null)
+    public static DgmhLoop Loop(ArchiveRun archive, RunSettings settings, IAgentRunner runner, Action<RunEvent>? listener = null, AgentCompiler? compiler = null, IModelAccess? models = null, Func<IDomain, IDomain>? view = null)
     {
         var domain = Domain(settings.Domain, settings.DatasetPath);
+        domain = view is null ? domain : view(domain);
         return new DgmhLoop(new RunServices
         {
             Archive = archive,

@@ -37,6 +37,23 @@ internal static class EvaluatorCompilation
     /// <returns>The image, or the problems (at most 20).</returns>
     public static (byte[]? Image, IReadOnlyList<CompileDiagnostic> Problems) Compile(IReadOnlyDictionary<string, string> sources, GatePolicy policy)
     {
+        // The user's evaluator goes through Roslyn as agent code does: too-deep nesting refused before any parse (an
+        // unguarded recursion in the parser would end the worker with a stack overflow), the rest on a large stack.
+        var tooDeep = new DiagnosticCollector();
+        foreach (var (path, text) in sources.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            if (DeepStack.TooDeep(text) is { } line)
+            {
+                tooDeep.Add(DiagnosticIds.TooDeeplyNested, path, line, 1, "nesting",
+                    $"Brackets nest more than {DeepStack.MaxNesting} levels deep here; split the expression or data into smaller pieces.");
+            }
+        }
+
+        return tooDeep.Items.Count > 0 ? (null, tooDeep.Items.Take(20).ToList()) : DeepStack.Run(() => CompileOnDeepStack(sources, policy));
+    }
+
+    private static (byte[]? Image, IReadOnlyList<CompileDiagnostic> Problems) CompileOnDeepStack(IReadOnlyDictionary<string, string> sources, GatePolicy policy)
+    {
         var trees = sources.OrderBy(s => s.Key, StringComparer.Ordinal)
             .Select(s => CSharpSyntaxTree.ParseText(SourceText.From(s.Value, Encoding.UTF8), AgentCompiler.ParseOptions, s.Key))
             .Append(CSharpSyntaxTree.ParseText(SourceText.From(GlobalUsingsText, Encoding.UTF8), AgentCompiler.ParseOptions, "<evaluator-usings>.cs"))

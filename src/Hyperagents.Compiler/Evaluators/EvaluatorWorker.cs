@@ -244,7 +244,9 @@ public sealed class EvaluatorWorker : IPackageEvaluator
             ? $"its worker sent {broken}"
             : how.Contains("OutOfMemory", StringComparison.Ordinal) || how.Contains("Out of memory", StringComparison.OrdinalIgnoreCase) || how.Contains("SIGKILL", StringComparison.Ordinal)
                 ? $"it ran out of its {_package.Limits.MemoryMegabytes:N0} MiB memory limit (limits.memoryMegabytes; {how})"
-                : $"its worker process ended ({how})");
+                : how.Contains("Stack overflow", StringComparison.Ordinal)
+                    ? "its stack overflowed (endless or very deep recursion in the evaluator); its worker was ended and the next evaluation starts a new one"
+                    : $"its worker process ended ({how})");
     }
 
     private PackageVerdict Retire(PackageVerdict verdict)

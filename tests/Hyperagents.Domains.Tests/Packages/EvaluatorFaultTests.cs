@@ -116,6 +116,7 @@ public sealed class EvaluatorFaultTests(FaultyPackage package) : IClassFixture<F
     {
         var score = package.Evaluate("recurse");
         Assert.NotNull(score.Fault);
+        Assert.Contains("its stack overflowed (endless or very deep recursion in the evaluator)", score.Fault, StringComparison.Ordinal);
         Assert.True(package.Evaluate("fine").Valid);
     }
 
@@ -163,5 +164,14 @@ public sealed class EvaluatorPolicyTests
     {
         var ex = Assert.Throws<DomainPackageException>(() => TestPackages.Open(TestPackages.Write("public sealed class NotAnEvaluator { }")));
         Assert.Contains("define exactly one", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_evaluator_nested_too_deep_for_the_parser_is_refused_with_the_line_not_a_crashed_worker()
+    {
+        var deep = new string('(', 20_000) + "1" + new string(')', 20_000);
+        var ex = Assert.Throws<DomainPackageException>(() => TestPackages.Open(TestPackages.Write(
+            "public sealed class Evaluator : IEvaluator\n{\n    public EvaluationResult Evaluate(EvalInput input) => EvaluationResult.Ok(" + deep + ", \"\");\n}\n")));
+        Assert.Contains("evaluator/Evaluator.cs(3,1): HA0021 Brackets nest more than 256 levels deep", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -40,19 +40,23 @@ public sealed class RunscRunnerContract(RunscRunnerContract.Fixture fixture) : I
         return data;
     }
 
-    /// <summary>Every case of the contract.</summary>
+    /// <summary>Every case of the contract: a fact by its name, each data row of a theory as <c>name#row</c>.</summary>
     public static IEnumerable<string> AllCases() =>
         typeof(RunnerContract).GetMethods(BindingFlags.Public | BindingFlags.Instance)
             .Where(m => m.GetCustomAttribute<FactAttribute>() is not null)
-            .Select(m => m.Name)
+            .SelectMany(m => m.GetCustomAttribute<TheoryAttribute>() is null
+                ? [m.Name]
+                : m.GetCustomAttributes<InlineDataAttribute>().Select((_, row) => $"{m.Name}#{row}"))
             .Order(StringComparer.Ordinal);
 
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task The_contract_case_holds_under_runsc(string name)
     {
-        var method = typeof(RunnerContract).GetMethod(name, BindingFlags.Public | BindingFlags.Instance)!;
-        var result = method.Invoke(fixture.Cases, null);
+        var parts = name.Split('#');
+        var method = typeof(RunnerContract).GetMethod(parts[0], BindingFlags.Public | BindingFlags.Instance)!;
+        var arguments = parts.Length == 1 ? null : method.GetCustomAttributes<InlineDataAttribute>().ElementAt(int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)).GetData(method).Single();
+        var result = method.Invoke(fixture.Cases, arguments);
         if (result is Task task)
         {
             await task;

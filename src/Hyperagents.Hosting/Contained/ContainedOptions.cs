@@ -30,7 +30,9 @@ public sealed record ContainedOptions : IValidatedOptions
     /// <value>Default 64 MiB; between 1 MiB and 4 GiB.</value>
     public long ScratchBytes { get; init; } = 64L * 1024 * 1024;
 
-    /// <summary>The most tasks (processes and threads) a worker's tree may have, as a cgroup <c>pids.max</c>.</summary>
+    /// <summary>The most tasks (processes and threads) a worker's tree may have, as a cgroup <c>pids.max</c>. Under
+    /// <see cref="ContainedRuntime.Runsc"/> the agent's tasks are gVisor's, not the host's, so this is the sandbox's
+    /// <c>RLIMIT_NPROC</c>, and the cgroup allows gVisor's own host threads on top.</summary>
     /// <value>Default 128 (the runtime itself uses about 20); between 32 and 4096.</value>
     public int MaxTasks { get; init; } = 128;
 

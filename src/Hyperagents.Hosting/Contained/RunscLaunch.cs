@@ -27,6 +27,12 @@ internal sealed class RunscLaunch(ContainedOptions options) : IWorkerLauncher
     /// <summary>Memory the Sentry and the Gofer use beyond the worker's own, added to the worker's cgroup limit.</summary>
     public const long SandboxOverheadBytes = 128L * 1024 * 1024;
 
+    /// <summary>Host tasks gVisor itself needs beyond the worker's (runsc, the Gofer, the Sentry's Go threads and, on the
+    /// ptrace platform, a stub thread per Sentry thread per address space: about 70 for an idle worker), added to the
+    /// cgroup's <c>pids.max</c>. The agent's own tasks are tasks of the Sentry, not of the host, so
+    /// <see cref="ContainedOptions.MaxTasks"/> bounds them as the sandbox's <c>RLIMIT_NPROC</c> instead.</summary>
+    public const int SandboxOverheadTasks = 256;
+
     // Joins every cgroup folder given before "--", then replaces itself with the command after it.
     private const string JoinScript = "while [ \"$1\" != -- ]; do echo $$ > \"$1/cgroup.procs\" || exit 125; shift; done; shift; exec \"$@\"";
 
@@ -60,7 +66,7 @@ internal sealed class RunscLaunch(ContainedOptions options) : IWorkerLauncher
         WorkerCgroup? cgroup = null;
         try
         {
-            cgroup = omit.HasFlag(ContainedLayers.Cgroups) ? null : WorkerCgroup.Create(memoryBytes + options.MemoryOverheadBytes + SandboxOverheadBytes, options.MaxTasks, options.CpuCores);
+            cgroup = omit.HasFlag(ContainedLayers.Cgroups) ? null : WorkerCgroup.Create(memoryBytes + options.MemoryOverheadBytes + SandboxOverheadBytes, options.MaxTasks + SandboxOverheadTasks, options.CpuCores);
         }
         catch
         {
@@ -81,12 +87,15 @@ internal sealed class RunscLaunch(ContainedOptions options) : IWorkerLauncher
         return new WorkerStart(start, new Sandbox(cgroup, folder));
     }
 
-    /// <summary>runsc's flags before its command: the state folder, the network (none), the platform, the OCI seccomp
-    /// profile, and rootless mode when not run as root.</summary>
+    /// <summary>runsc's flags before its command: the state folder, no cgroups of runsc's own, the network (none), the
+    /// platform, the OCI seccomp profile, and rootless mode when not run as root.</summary>
+    /// <remarks>Without <c>--ignore-cgroups</c> runsc (as root) moves its Sentry and Gofer into a cgroup named after the
+    /// container at the root of every hierarchy, with no limits: out of the worker's cgroup, and out of the host's own.</remarks>
     internal static IEnumerable<string> GlobalFlags(string state, ContainedOptions options)
     {
         yield return "--root";
         yield return state;
+        yield return "--ignore-cgroups";
         yield return options.Omit.HasFlag(ContainedLayers.NetworkNamespace) ? "--network=host" : "--network=none";
         yield return "--platform=" + options.RunscPlatform;
         if (!options.Omit.HasFlag(ContainedLayers.Seccomp))
@@ -150,6 +159,7 @@ internal sealed class RunscLaunch(ContainedOptions options) : IWorkerLauncher
                 ["args"] = new JsonArray(args.Select(a => (JsonNode)a).ToArray()),
                 ["env"] = new JsonArray(environment.Select(p => (JsonNode)(p.Key + "=" + p.Value)).ToArray()),
                 ["cwd"] = ContainedLaunch.Scratch,
+                ["rlimits"] = new JsonArray(Rlimit("RLIMIT_NPROC", options.MaxTasks)),
                 ["capabilities"] = new JsonObject { ["bounding"] = Empty(), ["effective"] = Empty(), ["inheritable"] = Empty(), ["permitted"] = Empty(), ["ambient"] = Empty() },
                 ["noNewPrivileges"] = true,
             },
@@ -159,6 +169,10 @@ internal sealed class RunscLaunch(ContainedOptions options) : IWorkerLauncher
             ["linux"] = linux,
         };
     }
+
+    // The agent's tasks (threads and processes of uid 65534, which holds no capability) are the Sentry's, counted by
+    // its RLIMIT_NPROC: the host's pids.max sees only gVisor's own threads.
+    private static JsonObject Rlimit(string type, long value) => new() { ["type"] = type, ["hard"] = value, ["soft"] = value };
 
     /// <summary>Writes the empty, read-only root into <paramref name="folder"/> and returns it: the mount points of the
     /// binds and of <c>/proc</c>, <c>/dev</c>, <c>/tmp</c>, and the merged-<c>/usr</c> links.</summary>

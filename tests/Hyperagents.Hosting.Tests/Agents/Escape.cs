@@ -209,10 +209,14 @@ public static class Agent
         return string.Join("\n", rows);
     }
 
-    // A double fork: the grandchild is orphaned (its parent exits), renames itself and waits forever; then this call loops.
+    // A double fork: the grandchild is orphaned (its parent exits), renames itself, says so on a pipe and waits
+    // forever; this call logs once the grandchild is named (so the host can look for it), then loops.
     private static async Task<string> OrphanAsync(TaskContext context, string name)
     {
         var label = Marshal.StringToHGlobalAnsi(name);
+        var pipe = Marshal.AllocHGlobal(8);
+        syscall(22 /* pipe */, pipe, 0, 0);
+        int readEnd = Marshal.ReadInt32(pipe), writeEnd = Marshal.ReadInt32(pipe, 4);
         syscall(39 /* getpid: warms the stub before fork */, 0, 0, 0);
         var child = syscall(57 /* fork */, 0, 0, 0);
         if (child == 0)
@@ -221,6 +225,7 @@ public static class Agent
             {
                 syscall(112 /* setsid */, 0, 0, 0);
                 syscall(157 /* prctl */, 15 /* PR_SET_NAME */, label, 0);
+                syscall(1 /* write */, writeEnd, label, 1);
                 while (true)
                 {
                     syscall(34 /* pause */, 0, 0, 0);
@@ -230,7 +235,8 @@ public static class Agent
             syscall(231 /* exit_group */, 0, 0, 0);
         }
 
-        await context.Log.InfoAsync("forked " + child);
+        var named = syscall(0 /* read */, readEnd, pipe, 1);
+        await context.Log.InfoAsync("forked " + child + (named == 1 ? "" : " (the grandchild did not say it was named)"));
         while (true)
         {
         }

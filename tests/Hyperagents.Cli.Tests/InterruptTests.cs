@@ -1,12 +1,9 @@
-using System.Diagnostics;
-using System.Text;
 using Hyperagents.Archive;
 
 namespace Hyperagents.Cli.Tests;
 
-/// <summary>Ctrl+C on a real terminal: the program runs under a pseudo-terminal (util-linux <c>script</c>, in Debian's
-/// essential set), and the test types Ctrl+C into it, so the terminal's line discipline sends SIGINT as it would to a user's
-/// run. Ctrl+C is typed by progress (once an attempt is under way), never after a fixed time.</summary>
+/// <summary>Ctrl+C on a real terminal (<see cref="PseudoTerminal"/>): the terminal's line discipline sends SIGINT as it
+/// would to a user's run. Ctrl+C is typed by progress (once an attempt is under way), never after a fixed time.</summary>
 public sealed class InterruptTests : IDisposable
 {
     private readonly CliProcess _cli = new();
@@ -33,68 +30,9 @@ public sealed class InterruptTests : IDisposable
 
     private async Task<(int Exit, string Output)> RunUnderTerminalAsync()
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "hyperagents.dll");
-        var command = $"dotnet '{dll}' run --domain circle-packing --generations 50 --name ctrlc --archive '{_cli.Archive}' --seed-agent '{CliProcess.SeedAgent}'";
-        var start = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _cli.Root };
-        foreach (var a in new[] { "-q", "-f", "-e", "-c", command, "/dev/null" })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment.Remove("OPENAI_API_KEY");
-        start.Environment.Remove("ANTHROPIC_API_KEY");
-        start.Environment.Remove("HYPERAGENTS_ARCHIVE");
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            lock (output)
-            {
-                output.AppendLine(e.Data);
-                if (output.ToString().Contains("gen 1/50: parent", StringComparison.Ordinal))
-                {
-                    started.TrySetResult();
-                }
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (output)
-            {
-                output.AppendLine(e.Data);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var exited = process.WaitForExitAsync();
-        // The output is read under its lock: the process may still be appending to it.
-        string Output()
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
-
-        if (await Task.WhenAny(started.Task, exited, Task.Delay(TimeSpan.FromMinutes(5))) != started.Task)
-        {
-            Assert.Fail("the run never started its first attempt: " + Output());
-        }
-
-        await process.StandardInput.WriteAsync('\u0003');
-        await process.StandardInput.FlushAsync();
-
-        if (await Task.WhenAny(exited, Task.Delay(TimeSpan.FromMinutes(5))) != exited)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("the program did not stop after Ctrl+C: " + Output());
-        }
-
-        process.WaitForExit();
-        lock (output)
-        {
-            return (process.ExitCode, output.ToString());
-        }
+        await using var terminal = PseudoTerminal.Start(_cli.Root, $"run --domain circle-packing --generations 50 --name ctrlc --archive '{_cli.Archive}' --seed-agent '{CliProcess.SeedAgent}'");
+        await terminal.WaitForAsync("gen 1/50: parent");
+        await terminal.TypeAsync("\u0003");
+        return await terminal.WaitForExitAsync();
     }
 }

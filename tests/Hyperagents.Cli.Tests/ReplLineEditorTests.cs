@@ -30,6 +30,16 @@ public sealed class ReplLineEditorTests : IDisposable
     }
 
     [Fact]
+    public void A_character_outside_the_basic_plane_moves_and_deletes_as_one()
+    {
+        // "😀" is a surrogate pair: Left, Backspace and Delete never leave half of one in the line.
+        var editor = Editor([], Typed("a😀b😀"), Left, Left, Backspace, Delete, Enter, Typed("😀x"), Backspace, Backspace, Enter);
+
+        Assert.Equal("a😀", editor.ReadLine("> ").Text);
+        Assert.Equal(string.Empty, editor.ReadLine("> ").Text);
+    }
+
+    [Fact]
     public void Up_and_down_recall_earlier_submissions_and_give_back_the_line_being_typed()
     {
         var editor = Editor(["var k = 41;", "k * 2"], Typed("draft"), Up, Up, Up, Down, Enter, Typed("draft"), Up, Up, Down, Down, Enter, Up, Left, Delete, Typed("3"), Enter);
@@ -108,6 +118,18 @@ public sealed class ReplLineEditorTests : IDisposable
         Assert.Equal(
             "> 01234" + "\r\e[J> 012345 \r\r" + "6789" + "\e[1A\r\e[J> 0123456789\e[1A\r\e[2C" + "\r\e[J> 0123456789\r\e[4C" + "\r\n",
             screen.ToString());
+    }
+
+    [Fact]
+    public void Wide_characters_take_two_columns_and_combining_marks_none_so_the_cursor_lands_where_they_end()
+    {
+        Assert.Equal(9, LineEditor.Columns("ab中文😀e\u0301"));
+        var screen = new StringBuilder();
+        var editor = new LineEditor(new ScriptedTerminal(Flatten([Typed("中文x"), Left, Enter]), screen, 80), []);
+        Assert.Equal("中文x", editor.ReadLine("> ").Text);
+
+        // Left puts the cursor after the two wide characters: column 2 + 4.
+        Assert.Contains("\r\e[J> 中文x\r\e[6C", screen.ToString());
     }
 
     [Fact]

@@ -98,15 +98,15 @@ internal sealed class LineEditor
                         return new EditedLine(LineEnd.EndOfInput, string.Empty);
                     }
 
-                    Delete(_cursor, 1, prompt);
+                    Delete(_cursor, Next(_cursor) - _cursor, prompt);
                     continue;
                 case ConsoleKey.LeftArrow:
                 case ConsoleKey.B when control:
-                    Move(_cursor - 1, prompt);
+                    Move(Previous(_cursor), prompt);
                     continue;
                 case ConsoleKey.RightArrow:
                 case ConsoleKey.F when control:
-                    Move(_cursor + 1, prompt);
+                    Move(Next(_cursor), prompt);
                     continue;
                 case ConsoleKey.Home:
                 case ConsoleKey.A when control:
@@ -119,13 +119,14 @@ internal sealed class LineEditor
                 case ConsoleKey.Backspace:
                     if (_cursor > 0)
                     {
-                        _cursor--;
-                        Delete(_cursor, 1, prompt);
+                        var end = _cursor;
+                        _cursor = Previous(_cursor);
+                        Delete(_cursor, end - _cursor, prompt);
                     }
 
                     continue;
                 case ConsoleKey.Delete:
-                    Delete(_cursor, 1, prompt);
+                    Delete(_cursor, Next(_cursor) - _cursor, prompt);
                     continue;
                 case ConsoleKey.U when control:
                     var start = StartOfLine();
@@ -167,7 +168,16 @@ internal sealed class LineEditor
                 return new EditedLine(LineEnd.Line, Finish(prompt, "\r\n"));
             }
 
-            if (!char.IsControl(key.KeyChar) && key.KeyChar != '\0')
+            if (char.IsHighSurrogate(key.KeyChar))
+            {
+                // The console gives a character outside the basic plane as two keys; it is drawn (and edited) as one.
+                var low = _terminal.ReadKey().KeyChar;
+                if (char.IsLowSurrogate(low))
+                {
+                    Insert(string.Concat(key.KeyChar, low), prompt);
+                }
+            }
+            else if (!char.IsControl(key.KeyChar) && key.KeyChar != '\0' && !char.IsLowSurrogate(key.KeyChar))
             {
                 Insert(key.KeyChar.ToString(), prompt);
             }
@@ -186,6 +196,14 @@ internal sealed class LineEditor
         _terminal.Write(ending);
         return _text.ToString();
     }
+
+    /// <summary>The position one character before <paramref name="at"/>, a surrogate pair being one character.</summary>
+    private int Previous(int at) =>
+        at >= 2 && char.IsLowSurrogate(_text[at - 1]) && char.IsHighSurrogate(_text[at - 2]) ? at - 2 : Math.Max(at - 1, 0);
+
+    /// <summary>The position one character after <paramref name="at"/>, a surrogate pair being one character.</summary>
+    private int Next(int at) =>
+        at + 1 < _text.Length && char.IsHighSurrogate(_text[at]) && char.IsLowSurrogate(_text[at + 1]) ? at + 2 : Math.Min(at + 1, _text.Length);
 
     private int StartOfLine()
     {
@@ -212,9 +230,11 @@ internal sealed class LineEditor
     private void Insert(string s, string prompt)
     {
         var atEnd = _cursor == _text.Length;
+        var before = Columns(prompt) + Columns(_text.ToString());
         _text.Insert(_cursor, s);
         _cursor += s.Length;
-        if (atEnd && !Contains('\n') && (prompt.Length + _text.Length) % Width() != 0 && (prompt.Length + _text.Length - s.Length) / Width() == (prompt.Length + _text.Length) / Width())
+        var after = before + Columns(s);
+        if (atEnd && !Contains('\n') && after % Width() != 0 && before / Width() == after / Width())
         {
             // Typing at the end of a line that does not wrap: the screen only needs the new characters.
             _terminal.Write(s);
@@ -259,6 +279,30 @@ internal sealed class LineEditor
         return false;
     }
 
+    /// <summary>The columns <paramref name="text"/> takes on a terminal: 2 for East Asian wide characters and characters
+    /// outside the basic plane (emoji), 0 for combining marks and format characters, else 1.</summary>
+    internal static int Columns(string text)
+    {
+        var columns = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                columns += 2;
+                i++;
+                continue;
+            }
+
+            columns += char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.Format ? 0
+                : c is (>= '\u1100' and <= '\u115f') or (>= '\u2e80' and <= '\u303e') or (>= '\u3041' and <= '\ua4cf') or (>= '\uac00' and <= '\ud7a3')
+                    or (>= '\uf900' and <= '\ufaff') or (>= '\ufe30' and <= '\ufe4f') or (>= '\uff00' and <= '\uff60') or (>= '\uffe0' and <= '\uffe6') ? 2
+                : 1;
+        }
+
+        return columns;
+    }
+
     private int Width() => _terminal.Width is > 1 and var w ? w : 80;
 
     /// <summary>Draws the prompt and the text again from the edit area's first row and puts the cursor where it is in
@@ -284,7 +328,7 @@ internal sealed class LineEditor
             }
 
             screen.Append(head).Append(lines[i]);
-            var length = head.Length + lines[i].Length;
+            var length = Columns(head) + Columns(lines[i]);
             if (length % width == 0 && length > 0)
             {
                 screen.Append(" \r");
@@ -292,7 +336,7 @@ internal sealed class LineEditor
 
             if (_cursor >= position && _cursor <= position + lines[i].Length)
             {
-                var column = head.Length + _cursor - position;
+                var column = Columns(head) + Columns(lines[i][..(_cursor - position)]);
                 cursorRow = row + column / width;
                 cursorColumn = column % width;
             }

@@ -36,19 +36,19 @@ internal static class ReplCommand
         var domain = new Option<string?>("--domain") { Description = "The domain whose task 'context' stands for and whose evaluator #score uses (default: the run's)." };
         var task = new Option<string?>("--task") { Description = "The training task 'context' stands for (default: the first)." };
         var isolation = new Option<string>("--isolation") { Description = "sandbox (default), contained or native: where every submission runs." };
+        var runtime = new Option<string?>("--runtime") { Description = "With --isolation contained: bubblewrap (default) or runsc (the same workers under gVisor's user-space kernel)." };
         var timeout = new Option<double>("--timeout") { Description = "Seconds one submission may take, compile included (default 10).", DefaultValueFactory = _ => 10 };
         var seed = new Option<ulong>("--seed") { Description = "The seed of context.Random (default 1).", DefaultValueFactory = _ => 1 };
         var archive = ArchiveCommandSupport.ArchiveOption();
         var command = new Command("repl", "An interactive C# session next to a hyperagent: its types and SolveTask in scope, 'context' a task's TaskContext; every submission is gated like agent code and runs in the sandbox, never in this process. Reads a script from standard input when it is not a terminal.")
         {
-            target, variant, domain, task, isolation, timeout, seed, archive,
+            target, variant, domain, task, isolation, runtime, timeout, seed, archive,
         };
         command.SetAction(async (parse, ct) =>
         {
-            var mode = parse.GetValue(isolation) ?? Runners.Registry.Default;
-            if (!Runners.Registry.Contains(mode))
+            if (Runners.Resolve(parse.GetValue(isolation) ?? Runners.Registry.Default, parse.GetValue(runtime), out var isolationError) is not { } mode)
             {
-                return ArchiveCommandSupport.Error(context, $"--isolation '{mode}' is not one of {string.Join(", ", Runners.Registry.Names)}.");
+                return ArchiveCommandSupport.Error(context, isolationError!);
             }
 
             var seconds = parse.GetValue(timeout);

@@ -128,6 +128,49 @@ public sealed class ReplTests : IDisposable
     }
 
     [Fact]
+    public async Task Sigterm_while_the_session_waits_for_a_line_ends_it_with_exit_130()
+    {
+        // Standard input stays open and silent: the session waits for a line when SIGTERM comes.
+        var output = new StringBuilder();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _cli.Root };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "hyperagents.dll"), "repl" })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await Terminal.WaitForAsync(output, "#quit to leave", 1);
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            // A hang guard, not a speed check: without the fix the program waits for a line for ever.
+            var exited = process.WaitForExitAsync();
+            Assert.True(await Task.WhenAny(exited, Task.Delay(TimeSpan.FromMinutes(2))) == exited, "the session did not end: " + output);
+            process.WaitForExit();
+            lock (output)
+            {
+                Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}: {output}");
+                Assert.Contains("interrupted.", output.ToString(), StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Ctrl_c_cancels_the_running_submission_and_the_session_goes_on()
     {
         await using var terminal = Terminal.Start(_cli.Root, "repl --timeout 600");
@@ -249,15 +292,19 @@ public sealed class ReplTests : IDisposable
 
         /// <summary>Waits (by progress, not by time: the limit only ends a hung test) until <paramref name="text"/> has
         /// appeared <paramref name="count"/> times.</summary>
-        public async Task WaitForAsync(string text, int count)
+        public Task WaitForAsync(string text, int count) => WaitForAsync(_output, text, count);
+
+        /// <summary>Waits until <paramref name="text"/> has appeared <paramref name="count"/> times in
+        /// <paramref name="output"/> (locked while read).</summary>
+        public static async Task WaitForAsync(StringBuilder output, string text, int count)
         {
             var limit = Stopwatch.StartNew();
             while (true)
             {
                 string seen;
-                lock (_output)
+                lock (output)
                 {
-                    seen = _output.ToString();
+                    seen = output.ToString();
                 }
 
                 if (Regex.Matches(seen, Regex.Escape(text)).Count >= count)

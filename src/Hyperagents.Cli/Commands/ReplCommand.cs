@@ -243,7 +243,9 @@ internal static class ReplCommand
                         context.Console.Write(buffer.Length == 0 ? "> " : "* ");
                     }
 
-                    line = await Console.In.ReadLineAsync(ct).ConfigureAwait(false);
+                    // On a thread of its own: the console's ReadLineAsync blocks the caller and never sees the token, so
+                    // SIGTERM at the prompt would wait for a line.
+                    line = await Task.Run(Console.In.ReadLine, CancellationToken.None).WaitAsync(ct).ConfigureAwait(false);
                 }
 
                 if (line is null)

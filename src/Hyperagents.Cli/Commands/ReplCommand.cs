@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Hyperagents.Archive;
 using Hyperagents.Cli.Repl;
@@ -26,7 +25,8 @@ internal static class ReplCommand
           #history  show the last submissions of this folder's history
           #help     this text
           #quit     leave (also Ctrl+D)
-        Ctrl+C cancels the running submission and keeps the session.
+        Ctrl+C cancels the running submission and keeps the session; at the prompt it drops the line.
+        In a terminal: Up/Down recall this folder's earlier submissions; Left/Right/Home/End, Backspace/Delete edit the line.
         """;
 
     public static Command Create(CliContext context)
@@ -36,19 +36,19 @@ internal static class ReplCommand
         var domain = new Option<string?>("--domain") { Description = "The domain whose task 'context' stands for and whose evaluator #score uses (default: the run's)." };
         var task = new Option<string?>("--task") { Description = "The training task 'context' stands for (default: the first)." };
         var isolation = new Option<string>("--isolation") { Description = "sandbox (default), contained or native: where every submission runs." };
+        var runtime = new Option<string?>("--runtime") { Description = "With --isolation contained: bubblewrap (default) or runsc (the same workers under gVisor's user-space kernel)." };
         var timeout = new Option<double>("--timeout") { Description = "Seconds one submission may take, compile included (default 10).", DefaultValueFactory = _ => 10 };
         var seed = new Option<ulong>("--seed") { Description = "The seed of context.Random (default 1).", DefaultValueFactory = _ => 1 };
         var archive = ArchiveCommandSupport.ArchiveOption();
         var command = new Command("repl", "An interactive C# session next to a hyperagent: its types and SolveTask in scope, 'context' a task's TaskContext; every submission is gated like agent code and runs in the sandbox, never in this process. Reads a script from standard input when it is not a terminal.")
         {
-            target, variant, domain, task, isolation, timeout, seed, archive,
+            target, variant, domain, task, isolation, runtime, timeout, seed, archive,
         };
         command.SetAction(async (parse, ct) =>
         {
-            var mode = parse.GetValue(isolation) ?? Runners.Registry.Default;
-            if (!Runners.Registry.Contains(mode))
+            if (Runners.Resolve(parse.GetValue(isolation) ?? Runners.Registry.Default, parse.GetValue(runtime), out var isolationError) is not { } mode)
             {
-                return ArchiveCommandSupport.Error(context, $"--isolation '{mode}' is not one of {string.Join(", ", Runners.Registry.Names)}.");
+                return ArchiveCommandSupport.Error(context, isolationError!);
             }
 
             var seconds = parse.GetValue(timeout);
@@ -67,6 +67,7 @@ internal static class ReplCommand
                 {
                     var folder = ArchiveStore.RunFolder(ArchiveStore.ResolveFolder(parse.GetValue(archive)), first!);
                     using var run = ArchiveRun.Open(folder);
+                    ArchiveCommandSupport.WarnIfUnverified(context, run);
                     var id = run.Resolve(variantName);
                     files = run.GetFiles(id);
                     historyKey = "run:" + Path.GetFullPath(folder) + "#" + id;
@@ -78,6 +79,11 @@ internal static class ReplCommand
                 }
                 else if (first is not null)
                 {
+                    if (RunNamed(first, parse.GetValue(archive)) is { } run)
+                    {
+                        return ArchiveCommandSupport.Error(context, $"'{first}' is a run, not an agent folder: name a variant too, e.g. 'hyperagents repl {run} best' (or seed, latest, an id prefix).");
+                    }
+
                     files = AgentSource.FromDirectory(first).Files;
                     historyKey = "folder:" + Path.GetFullPath(first);
                 }
@@ -94,6 +100,18 @@ internal static class ReplCommand
             catch (Exception ex) when (ex is AgentSourceException or UnknownDomainException or ArgumentException or DatasetFormatException or IOException or DomainPackageException or ArchiveException or InvalidOperationException)
             {
                 return ArchiveCommandSupport.Error(context, ex.Message);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                return ArchiveCommandSupport.Error(context, $"cannot read it: {ex.Message}. Give a folder (or run) you can read.");
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                return ArchiveCommandSupport.Error(context, $"the run holds a record that is not valid ({ex.Message}); it was changed outside the archive. Check it with 'hyperagents verify'.");
+            }
+            catch (LibGit2Sharp.LibGit2SharpException ex)
+            {
+                return ArchiveCommandSupport.Error(context, $"git could not read the run: {ex.Message}. Check it with 'git fsck --full' in the run's folder.");
             }
 
             using var owner = new DomainOwner(d);
@@ -149,25 +167,38 @@ internal static class ReplCommand
                 var limits = new RunLimits { WallClock = TimeSpan.FromSeconds(seconds) }.Validate();
                 var session = new ReplSession(compiler, runner, d, chosen, agent, agentType, limits, parse.GetValue(seed));
                 var interactive = !Console.IsInputRedirected;
-                var history = interactive ? HistoryPath(historyKey) : null;
+                var history = interactive ? ReplHistory.PathFor(historyKey) : null;
+
+                // Line editing needs the screen too: with output sent to a file (or a dumb terminal) lines are read as typed.
+                var editor = interactive && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb"
+                    ? new LineEditor(new ConsoleKeyTerminal(), ReplHistory.Load(history!))
+                    : null;
                 context.Console.WriteLine($"hyperagents repl: {runner.Name} isolation, task {chosen.Id}{(d is null ? string.Empty : " of " + d.Name)}; #help for help, #quit to leave.");
-                return await LoopAsync(context, session, interactive, history, ct).ConfigureAwait(false);
+                return await LoopAsync(context, session, interactive, history, editor, ct).ConfigureAwait(false);
             }
         });
         return command;
     }
 
-    /// <summary>Where a folder's (or a variant's) history is kept: <c>$XDG_STATE_HOME/hyperagents/repl/&lt;hash&gt;.csx</c>
-    /// (else <c>~/.local/state/hyperagents/repl/</c>), one file per agent folder, run variant, or bare session.</summary>
-    internal static string HistoryPath(string key)
+    /// <summary>The run <paramref name="argument"/> names when it is one (a run's folder, or a run of the archive where
+    /// no folder of that name is), so that <c>repl &lt;run&gt;</c> without a variant says what is missing.</summary>
+    private static string? RunNamed(string argument, string? archive)
     {
-        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg
-            ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        return Path.Combine(state, "hyperagents", "repl", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16] + ".csx");
+        var folder = Directory.Exists(argument) ? argument
+            : argument.Length > 0 && !argument.Contains('/') && !argument.Contains('\\') && argument is not ("." or "..") ? ArchiveStore.RunFolder(ArchiveStore.ResolveFolder(archive), argument)
+            : null;
+        if (folder is null || !Directory.Exists(folder) || !LibGit2Sharp.Repository.IsValid(folder))
+        {
+            return null;
+        }
+
+        using var repository = new LibGit2Sharp.Repository(folder);
+        return repository.Info.IsBare && repository.Refs[ArchiveRun.ManifestRef] is not null
+            ? (Directory.Exists(argument) ? argument : Path.GetFileName(folder))
+            : null;
     }
 
-    private static async Task<int> LoopAsync(CliContext context, ReplSession session, bool interactive, string? history, CancellationToken ct)
+    private static async Task<int> LoopAsync(CliContext context, ReplSession session, bool interactive, string? history, LineEditor? editor, CancellationToken ct)
     {
         var buffer = new StringBuilder();
         CancellationTokenSource? running = null;
@@ -191,12 +222,32 @@ internal static class ReplCommand
         {
             while (!ct.IsCancellationRequested)
             {
-                if (interactive)
+                string? line;
+                if (editor is not null)
                 {
-                    context.Console.Write(buffer.Length == 0 ? "> " : "* ");
+                    var prompt = buffer.Length == 0 ? "> " : "* ";
+                    var edited = await Task.Run(() => ConsoleKeyTerminal.WithCtrlCAsKey(() => editor.ReadLine(prompt)), CancellationToken.None).WaitAsync(ct).ConfigureAwait(false);
+                    if (edited.End == LineEnd.Interrupted)
+                    {
+                        // Ctrl+C at the prompt drops the line and any unfinished submission, as a shell does.
+                        buffer.Clear();
+                        continue;
+                    }
+
+                    line = edited.End == LineEnd.EndOfInput ? null : edited.Text;
+                }
+                else
+                {
+                    if (interactive)
+                    {
+                        context.Console.Write(buffer.Length == 0 ? "> " : "* ");
+                    }
+
+                    // On a thread of its own: the console's ReadLineAsync blocks the caller and never sees the token, so
+                    // SIGTERM at the prompt would wait for a line.
+                    line = await Task.Run(Console.In.ReadLine, CancellationToken.None).WaitAsync(ct).ConfigureAwait(false);
                 }
 
-                var line = await Console.In.ReadLineAsync(ct).ConfigureAwait(false);
                 if (line is null)
                 {
                     if (buffer.Length == 0)
@@ -239,8 +290,10 @@ internal static class ReplCommand
                 buffer.Clear();
                 if (history is not null)
                 {
-                    AppendHistory(history, code);
+                    ReplHistory.Append(history, code);
                 }
+
+                editor?.Add(code);
 
                 using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 lock (runningLock)
@@ -250,7 +303,9 @@ internal static class ReplCommand
 
                 if (interactive)
                 {
-                    context.Console.Write("running… (Ctrl+C cancels)");
+                    // Straight to the terminal: the console's markup writer would turn the '\r' that erases it into a line break.
+                    Console.Out.Write("running… (Ctrl+C cancels)");
+                    Console.Out.Flush();
                 }
 
                 ReplResult result;
@@ -272,7 +327,8 @@ internal static class ReplCommand
 
                 if (interactive)
                 {
-                    context.Console.Write("\r                          \r");
+                    Console.Out.Write("\r                          \r");
+                    Console.Out.Flush();
                 }
 
                 Print(context, result);
@@ -306,16 +362,16 @@ internal static class ReplCommand
                 context.Console.WriteLine($"{session.Task.Domain}/{session.Task.Id}: {session.Task.Description}");
                 return true;
             case "#history":
-                if (history is null || !File.Exists(history))
+                if (history is null || ReplHistory.Load(history, 20) is not { Count: > 0 } entries)
                 {
                     context.Console.WriteLine(history is null ? "no history: standard input is not a terminal." : $"no history yet ({history}).");
                 }
                 else
                 {
                     context.Console.WriteLine($"{history}:");
-                    foreach (var entry in File.ReadAllText(history).Split("\n//--\n", StringSplitOptions.RemoveEmptyEntries).TakeLast(20))
+                    foreach (var entry in entries)
                     {
-                        context.Console.WriteLine(entry.TrimEnd('\n'));
+                        context.Console.WriteLine(entry);
                     }
                 }
 
@@ -323,22 +379,6 @@ internal static class ReplCommand
             default:
                 context.Console.WriteLine($"unknown command '{text}': #help lists the commands.");
                 return true;
-        }
-    }
-
-    private static void AppendHistory(string path, string code)
-    {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.AppendAllText(path, code + "\n//--\n");
-        }
-        catch (IOException)
-        {
-            // History is a convenience: a read-only home does not stop the session.
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 

@@ -145,7 +145,7 @@ public sealed class ReplTests : IDisposable
         process.BeginErrorReadLine();
         try
         {
-            await Terminal.WaitForAsync(output, "#quit to leave", 1);
+            await WaitForTextAsync(output, "#quit to leave");
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
             {
                 await kill.WaitForExitAsync();
@@ -173,7 +173,7 @@ public sealed class ReplTests : IDisposable
     [Fact]
     public async Task Ctrl_c_cancels_the_running_submission_and_the_session_goes_on()
     {
-        await using var terminal = Terminal.Start(_cli.Root, "repl --timeout 600");
+        await using var terminal = StartTerminal();
         await terminal.WaitForAsync("#quit to leave", 1);
         await terminal.TypeAsync("var k = 41;\n");
         await terminal.WaitForAsync("running… (Ctrl+C cancels)", 1);
@@ -185,7 +185,7 @@ public sealed class ReplTests : IDisposable
         await terminal.TypeAsync("k + 1\n");
         await terminal.WaitForAsync("42", 1);
         await terminal.TypeAsync("#quit\n");
-        await terminal.ExitAsync();
+        await ExitAsync(terminal);
         Assert.True(File.Exists(Directory.GetFiles(Path.Combine(_cli.Root, "hyperagents", "repl")).Single()), "the session's history");
     }
 
@@ -194,22 +194,22 @@ public sealed class ReplTests : IDisposable
     {
         // Keys as a terminal sends them: Up ESC [ A, Left ESC [ D, Home ESC [ H, Backspace DEL, Enter CR.
         const string Up = "\e[A", Left = "\e[D", Home = "\e[H", Backspace = "\u007f";
-        await using var terminal = Terminal.Start(_cli.Root, "repl --timeout 600");
+        await using var terminal = StartTerminal();
         await terminal.WaitForAsync("#quit to leave", 1);
         await terminal.TypeAsync("var k = 41;\r");
-        await terminal.WaitForPromptAsync(1);
+        await WaitForPromptAsync(terminal, 1);
         await terminal.TypeAsync("k * 2\r");
-        await terminal.WaitForPromptAsync(2);
+        await WaitForPromptAsync(terminal, 2);
         await terminal.WaitForAsync("82", 1);
 
         // Up twice brings back 'var k = 41;'; Left, Backspace and 3 make it 'var k = 43;'.
         await terminal.TypeAsync(Up + Up + Left + Backspace + "3\r");
-        await terminal.WaitForPromptAsync(3);
+        await WaitForPromptAsync(terminal, 3);
 
         // Up twice brings back 'k * 2'; Home and '1 + ' make it '1 + k * 2', on k = 43.
         await terminal.TypeAsync(Up + Up + Home + "1 + \r");
         await terminal.WaitForAsync("87", 1);
-        await terminal.WaitForPromptAsync(4);
+        await WaitForPromptAsync(terminal, 4);
 
         // Ctrl+C at the prompt drops the half-typed line: nothing runs, the next line is a submission of its own.
         await terminal.TypeAsync("while (true) { }\u0003");
@@ -217,7 +217,7 @@ public sealed class ReplTests : IDisposable
         await terminal.TypeAsync("k - 1\r");
         await terminal.WaitForAsync("42", 1);
         await terminal.TypeAsync("#quit\r");
-        var output = await terminal.ExitAsync();
+        var output = await ExitAsync(terminal);
 
         Assert.DoesNotContain("cancelled", output);
         var history = Directory.GetFiles(Path.Combine(_cli.Root, "hyperagents", "repl")).Single();
@@ -243,124 +243,43 @@ public sealed class ReplTests : IDisposable
         Snapshot.Match(Normalise(output).TrimEnd('\n').Split('\n'), new SnapshotFullName($"{nameof(ReplTests)}.{name}.snap", folder));
     }
 
-    /// <summary><c>hyperagents</c> under <c>script</c>, so its standard input and output are a pseudo-terminal.</summary>
-    private sealed class Terminal : IAsyncDisposable
+    /// <summary><c>hyperagents repl</c> on a pseudo-terminal, its history kept in the test's folder.</summary>
+    private PseudoTerminal StartTerminal() =>
+        PseudoTerminal.Start(_cli.Root, "repl --timeout 600", new Dictionary<string, string?> { ["XDG_STATE_HOME"] = _cli.Root });
+
+    /// <summary>Waits for the prompt after the <paramref name="count"/>th submission: the program has shown it and
+    /// waits for keys.</summary>
+    private static Task WaitForPromptAsync(PseudoTerminal terminal, int count) =>
+        terminal.WaitUntilAsync(
+            seen => Regex.Matches(seen, "running… \\(Ctrl\\+C cancels\\)").Count >= count && seen.EndsWith("> ", StringComparison.Ordinal),
+            $"no prompt after submission {count}");
+
+    /// <summary>Waits for the session to end; it must exit 0. Returns what it showed.</summary>
+    private static async Task<string> ExitAsync(PseudoTerminal terminal)
     {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-        private readonly Task _reader;
+        var (exit, output) = await terminal.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        Assert.True(exit == 0, $"exit {exit}: {output}");
+        return output;
+    }
 
-        private Terminal(Process process)
+    /// <summary>Waits (by progress; the limit only ends a hung test) until <paramref name="text"/> appears in
+    /// <paramref name="output"/> (locked while read).</summary>
+    private static async Task WaitForTextAsync(StringBuilder output, string text)
+    {
+        var limit = Stopwatch.StartNew();
+        while (true)
         {
-            _process = process;
-            _reader = Task.Run(async () =>
+            lock (output)
             {
-                var buffer = new char[4096];
-                int read;
-                while ((read = await process.StandardOutput.ReadAsync(buffer)) > 0)
-                {
-                    lock (_output)
-                    {
-                        _output.Append(buffer, 0, read);
-                    }
-                }
-            });
-        }
-
-        public static Terminal Start(string root, string arguments)
-        {
-            var dll = Path.Combine(AppContext.BaseDirectory, "hyperagents.dll");
-            var start = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-            foreach (var a in new[] { "-q", "-f", "-e", "-c", $"exec dotnet '{dll}' {arguments}", "/dev/null" })
-            {
-                start.ArgumentList.Add(a);
-            }
-
-            // script runs the command through $SHELL -c; 'exec' makes the REPL script's own child whatever the shell, so
-            // the terminal's SIGINT reaches no shell that would die of it (and turn the exit code into 130).
-            start.Environment["SHELL"] = "/bin/sh";
-            start.Environment["TERM"] = "xterm";
-            start.Environment["XDG_STATE_HOME"] = root;
-            return new Terminal(Process.Start(start)!);
-        }
-
-        public async Task TypeAsync(string text)
-        {
-            await _process.StandardInput.WriteAsync(text);
-            await _process.StandardInput.FlushAsync();
-        }
-
-        /// <summary>Waits (by progress, not by time: the limit only ends a hung test) until <paramref name="text"/> has
-        /// appeared <paramref name="count"/> times.</summary>
-        public Task WaitForAsync(string text, int count) => WaitForAsync(_output, text, count);
-
-        /// <summary>Waits until <paramref name="text"/> has appeared <paramref name="count"/> times in
-        /// <paramref name="output"/> (locked while read).</summary>
-        public static async Task WaitForAsync(StringBuilder output, string text, int count)
-        {
-            var limit = Stopwatch.StartNew();
-            while (true)
-            {
-                string seen;
-                lock (output)
-                {
-                    seen = output.ToString();
-                }
-
-                if (Regex.Matches(seen, Regex.Escape(text)).Count >= count)
+                if (output.ToString().Contains(text, StringComparison.Ordinal))
                 {
                     return;
                 }
 
-                Assert.True(limit.Elapsed < TimeSpan.FromMinutes(5), $"'{text}' never appeared {count} time(s): {seen}");
-                await Task.Delay(50);
-            }
-        }
-
-        /// <summary>Waits for the prompt after the <paramref name="count"/>th submission: the program has shown it and
-        /// waits for keys.</summary>
-        public async Task WaitForPromptAsync(int count)
-        {
-            var limit = Stopwatch.StartNew();
-            while (true)
-            {
-                string seen;
-                lock (_output)
-                {
-                    seen = _output.ToString();
-                }
-
-                if (Regex.Matches(seen, "running… \\(Ctrl\\+C cancels\\)").Count >= count && seen.EndsWith("> ", StringComparison.Ordinal))
-                {
-                    return;
-                }
-
-                Assert.True(limit.Elapsed < TimeSpan.FromMinutes(5), $"no prompt after submission {count}: {seen}");
-                await Task.Delay(50);
-            }
-        }
-
-        /// <summary>Waits for the program to end and returns what it printed; it must exit 0.</summary>
-        public async Task<string> ExitAsync()
-        {
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-            await _reader.WaitAsync(TimeSpan.FromMinutes(1));
-            lock (_output)
-            {
-                Assert.True(_process.ExitCode == 0, $"exit {_process.ExitCode}: {_output}");
-                return _output.ToString();
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
+                Assert.True(limit.Elapsed < TimeSpan.FromMinutes(5), $"'{text}' never appeared: {output}");
             }
 
-            _process.Dispose();
+            await Task.Delay(50);
         }
     }
 }
